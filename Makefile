@@ -26,8 +26,8 @@ DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	iproute2
 
 WARN := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -I$(BUILD)/gen -MMD -MP \
-	-D_GNU_SOURCE
+BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
+	-I$(BUILD)/gen -MMD -MP -D_GNU_SOURCE
 OPT_CFLAGS := -O2
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -43,30 +43,54 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 	-Iinclude -I/usr/include/$(HOST_TRIPLET)
 
 # ---------------------------------------------------------------------
-# Sources
+# Sources, by naming convention so each part adds files without touching
+# this list:
+#   dataplane/*.c      pure decision code, no DPDK (libmxgate_core)
+#   dataplane/dp_*.c   the DPDK application mxgate-dp
+#   dataplane/replay*.c  the replay tool mxgate-replay
+#   control/policy*.c  policy loading and compiling, cJSON (libmxgate_policy)
+#   tests/unit/test_*.c  cmocka tests, built with ASan+UBSan
+#   tests/integration/test_*.sh  scripts; exit 77 to report a skip
 
-# Test support shared by the unit tests and the test tools.
+CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
+	$(wildcard dataplane/*.c))
+POLICY_SRCS := $(wildcard control/policy*.c)
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/unit/pkt_rows.c
 
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
+
+CORE_LIB := $(BUILD)/lib/libmxgate_core.a
+CORE_SAN_LIB := $(BUILD)/lib/libmxgate_core_san.a
+POLICY_LIB := $(BUILD)/lib/libmxgate_policy.a
+POLICY_SAN_LIB := $(BUILD)/lib/libmxgate_policy_san.a
+TEST_SAN_LIB := $(BUILD)/lib/libmxgate_testlib_san.a
+
 # BPF programs; each gets a libbpf skeleton from bpftool.
-BPF_SRCS := bpf/shared_check.bpf.c
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 
-# Unit tests: tests/unit/test_NAME.c, built with ASan+UBSan.
-UNIT_TESTS := test_pkt test_pkt_cut test_bucket test_bpf_shared
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
-# Extra pkg-config packages per test.
+INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
+
+# Extra pkg-config packages per unit test (default: cmocka, libcjson).
 test_bpf_shared_PKGS := libbpf
+
+# Binaries in build/bin/.
+BINARIES :=
 
 # ---------------------------------------------------------------------
 # Top-level targets
 
-.PHONY: all deps test check format format-check clean bpf unit-tests
+.PHONY: all deps test check format format-check clean bpf unit-tests libs
 
-all: bpf unit-tests
+all: bpf libs unit-tests binaries
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
+
+libs: $(CORE_LIB) $(POLICY_LIB)
 
 unit-tests: $(UNIT_BINS)
 
@@ -92,7 +116,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all
-	@tests/run-tests.sh $(UNIT_BINS)
+	@tests/run-tests.sh $(UNIT_BINS) $(INTEGRATION_TESTS)
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
 	find include dataplane control bpf tests hw -name '*.[ch]')
@@ -108,7 +132,33 @@ clean:
 	rm -rf $(BUILD)
 
 # ---------------------------------------------------------------------
-# Rules
+# Libraries
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+
+# Library headers: only the control plane and tests see cJSON and cmocka.
+$(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
+$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,cmocka libcjson)
+
+$(CORE_LIB): $(call obj,$(CORE_SRCS))
+$(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
+$(POLICY_LIB): $(call obj,$(POLICY_SRCS))
+$(POLICY_SAN_LIB): $(call san,$(POLICY_SRCS))
+$(TEST_SAN_LIB): $(call san,$(TEST_LIB_SRCS))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+# ---------------------------------------------------------------------
+# BPF
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(@D)
@@ -118,18 +168,22 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< > $@
 
-# Sanitized objects for tests.
-$(BUILD)/san/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(call pc_cflags,cmocka) -c $< -o $@
-
-TEST_LIB_SAN_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/san/%.o)
+# ---------------------------------------------------------------------
+# Unit tests: each links the sanitized libraries; archives pull in only
+# what the test uses.
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
-.SECONDEXPANSION:
-$(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_LIB_SAN_OBJS)
+$(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
+		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(call pc_libs,cmocka $($*_PKGS)) -lm
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
+		$(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+# ---------------------------------------------------------------------
+# Binaries
+
+.PHONY: binaries
+binaries: $(BINARIES)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

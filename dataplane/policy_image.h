@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Validation of a compiled policy image received from outside (control
+ * socket, file): every length, offset, count, enum and index is checked
+ * before any engine reads the image.
+ */
+#ifndef MXGATE_POLICY_IMAGE_H
+#define MXGATE_POLICY_IMAGE_H
+
+#include <stddef.h>
+
+#include "mxgate/policy.h"
+
+/*
+ * 0 if buf[0..len) is a well-formed image: magic, version, header_len,
+ * total_len == len, offsets and counts inside the buffer and within the
+ * MXG_*_MAX limits, the checksum, every rule field in range (enums, set
+ * bits < n_sets, port counts, prefix lengths, bucket parameters as
+ * mxg_bucket_params_init would make them), class ids < n_classes, prefix
+ * lists sorted with host bits clear. Otherwise -EINVAL and *why (if not
+ * NULL) points at a static one-line reason.
+ */
+int mxg_policy_image_check(const void *buf, size_t len, const char **why);
+
+#endif /* MXGATE_POLICY_IMAGE_H */
