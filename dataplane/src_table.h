@@ -22,12 +22,7 @@
 #include <stdint.h>
 
 #include "mxgate/bucket.h"
-
-struct mxg_src_key {
-	uint32_t key_id;  /* the rule's stable id (struct mxg_rule.key_id) */
-	uint8_t addr[16]; /* masked address; IPv4 as ::ffff:a.b.c.d;
-			     all zero for a global bucket */
-};
+#include "mxgate/key.h"
 
 /* Per-thread counters: plain increments, summed by the reader. */
 struct mxg_src_table_stats {
