@@ -55,7 +55,8 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
-TEST_LIB_SRCS := tests/lib/pktgen.c tests/unit/pkt_rows.c
+TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
+	tests/unit/pkt_rows.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -182,6 +183,30 @@ $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 
 # ---------------------------------------------------------------------
 # Binaries
+
+# mxgate-replay, with the default policy compiled in at build time.
+REPLAY_SRCS := $(wildcard dataplane/replay*.c)
+DEFAULT_POLICY := control/examples/default.json
+BINARIES += $(BIN)/mxgate-replay
+
+$(BUILD)/gen/default_policy.bin: $(DEFAULT_POLICY) \
+		$(wildcard control/examples/*) $(BIN)/mxgatectl
+	@mkdir -p $(@D)
+	$(BIN)/mxgatectl compile $(DEFAULT_POLICY) -o $@
+
+$(BUILD)/obj/dataplane/replay_default_policy.o: \
+		dataplane/replay_default_policy.S $(BUILD)/gen/default_policy.bin
+	@mkdir -p $(@D)
+	$(CC) -c -DMXG_DEFAULT_POLICY_BIN='"$(BUILD)/gen/default_policy.bin"' \
+		$< -o $@
+
+$(BUILD)/obj/dataplane/replay%.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
+
+$(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
+		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm -lpthread
 
 .PHONY: binaries
 binaries: $(BINARIES)

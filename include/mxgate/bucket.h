@@ -12,10 +12,15 @@
  * resolution. 'last' holds 40 bits of ticks, so it wraps every 2^50 ns
  * (13.03 days). A difference of more than 2^40 - 2^32 ticks is read as the
  * clock going backwards by up to 2^32 ticks (73 min): no refill, as the
- * max(0, t - last) of the spec says. So an idle period is measured right
- * up to 12.98 days, which is far beyond the time any bucket takes to
- * refill; an entry idle for longer than that (modulo 13.03 days) may be
- * seen as partly refilled. Tables evict full buckets long before that.
+ * max(0, t - last) of the spec says, and 'last' stays where it was. (The
+ * spec's "last = t" would re-credit the backwards step at the next
+ * refill; with several workers whose clocks interleave by a few ns that
+ * adds up, and a key could pass more than burst + rate * T + 1. Keeping
+ * 'last' monotonic holds that bound; for a monotonic clock the two are
+ * identical.) An idle period is measured right up to 12.98 days, far
+ * beyond the time any bucket takes to refill; an entry idle for longer
+ * than that (modulo 13.03 days) may be seen as partly refilled. Tables
+ * evict full buckets long before that.
  *
  * Tokens. A token costs 'cost' credit units of 2^(unit_shift - 8) ns
  * each, so refill is exact: one unit of credit per unit of elapsed
@@ -117,8 +122,7 @@ MXG_INLINE uint64_t mxg_bucket_refill(uint64_t state, uint64_t now_ns,
 		credit = cap;
 	room = cap - credit;
 	if (dt > MXG_BUCKET_TICK_MASK - MXG_BUCKET_BACKWARD_TICKS) {
-		/* The clock went backwards: no refill, last = now. */
-		last = now_t;
+		/* The clock went backwards: no refill, last unchanged. */
 	} else if (bp->unit_shift >= MXG_BUCKET_TICK_UNITS_LOG2) {
 		shift = (bp->unit_shift - MXG_BUCKET_TICK_UNITS_LOG2) & 63;
 		add = dt >> shift;

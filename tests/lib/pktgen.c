@@ -4,23 +4,16 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "mxgate/csum.h"
+
 uint32_t pktgen_csum_add(uint32_t sum, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
+	return mxg_csum_add(sum, data, (uint32_t)len);
 }
 
 uint16_t pktgen_csum_fold(uint32_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	return mxg_csum_fold(sum);
 }
 
 static void put16(uint8_t *p, uint16_t v)

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "engine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxgate/decide.h"
+#include "policy_image.h"
+
+/* mxg_counters_add() sums the counters as one array of uint64_t. */
+_Static_assert(sizeof(struct mxg_counters) ==
+		       sizeof(struct mxg_totals) +
+			       MXG_RULES_MAX * sizeof(struct mxg_rule_counters),
+	       "mxg_counters has no padding");
+
+/* The environment mxg_decide_rules() takes tokens through. */
+struct engine_env {
+	const struct mxg_engine *engine;
+	struct mxg_src_table *table;
+	struct mxg_src_table_stats *stats;
+};
+
+MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
+			       const struct mxg_src_key *key, uint64_t now_ns)
+{
+	struct engine_env *ev = env;
+
+	return mxg_src_table_take(ev->table, key, now_ns, &r->bucket,
+				  mxg_engine_params_of, ev->engine, ev->stats);
+}
+
+static uint32_t id_slot(uint32_t key_id)
+{
+	/* key ids are FNV hashes already; mix once more for the index */
+	return (key_id * 2654435761u) >> 24;
+}
+
+static int index_rules(struct mxg_engine *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->n_rules; i++) {
+		uint32_t id = e->rules[i].key_id, s = id_slot(id), n;
+
+		for (n = 0; n < MXG_ENGINE_ID_SLOTS; n++) {
+			uint32_t k = (s + n) % MXG_ENGINE_ID_SLOTS;
+
+			if (!e->id_rule[k]) {
+				e->id_keys[k] = id;
+				e->id_rule[k] = (uint8_t)(i + 1);
+				break;
+			}
+			if (e->id_keys[k] == id)
+				return -EINVAL; /* two rules, one bucket id */
+		}
+	}
+	return 0;
+}
+
+int mxg_engine_create(struct mxg_engine **out, const void *image, size_t len,
+		      unsigned int flags, const char **why)
+{
+	struct mxg_engine *e;
+	const char *reason = NULL;
+	int err;
+
+	*out = NULL;
+	err = mxg_policy_image_check(image, len, &reason);
+	if (err) {
+		if (why)
+			*why = reason ? reason : "invalid policy image";
+		return err;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->image = malloc(len);
+	if (!e->image) {
+		err = -ENOMEM;
+		goto free_engine;
+	}
+	memcpy(e->image, image, len);
+	e->image_len = len;
+	e->rules = mxg_policy_rules(e->image);
+	e->classes = mxg_policy_classes(e->image);
+	e->n_rules = e->image->n_rules;
+	e->n_classes = e->image->n_classes;
+	err = index_rules(e);
+	if (err) {
+		if (why)
+			*why = "two rules share a bucket id";
+		goto free_image;
+	}
+	if (flags & MXG_ENGINE_PORTABLE_LPM) {
+		err = mxg_lpm_build(&e->lpm, mxg_policy_v4(e->image),
+				    e->image->n_v4, mxg_policy_v6(e->image),
+				    e->image->n_v6);
+		if (err) {
+			if (why)
+				*why = "cannot build the prefix classifier";
+			goto free_image;
+		}
+	}
+	*out = e;
+	return 0;
+
+free_image:
+	free(e->image);
+free_engine:
+	free(e);
+	return err;
+}
+
+void mxg_engine_destroy(struct mxg_engine *e)
+{
+	if (!e)
+		return;
+	mxg_lpm_free(e->lpm);
+	free(e->image);
+	free(e);
+}
+
+int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id)
+{
+	uint32_t s = id_slot(key_id), n;
+
+	for (n = 0; n < MXG_ENGINE_ID_SLOTS; n++) {
+		uint32_t k = (s + n) % MXG_ENGINE_ID_SLOTS;
+
+		if (!e->id_rule[k])
+			return -1;
+		if (e->id_keys[k] == key_id)
+			return e->id_rule[k] - 1;
+	}
+	return -1;
+}
+
+const struct mxg_bucket_params *mxg_engine_params_of(const void *engine,
+						     uint32_t key_id)
+{
+	const struct mxg_engine *e = engine;
+	int i = mxg_engine_rule_of(e, key_id);
+
+	if (i < 0 || e->rules[i].action != MXG_ACTION_LIMIT)
+		return NULL;
+	return &e->rules[i].bucket;
+}
+
+static const struct mxg_setmask *class_mask(const struct mxg_engine *e,
+					    uint32_t class_id)
+{
+	/* Class ids come from a validated image or its classifier. */
+	return &e->classes[class_id < e->n_classes ? class_id : 0];
+}
+
+void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
+		       struct mxg_counters *c, struct mxg_src_table_stats *ts,
+		       const struct mxg_pkt *p, uint32_t src_class,
+		       uint32_t dst_class, uint64_t now_ns,
+		       struct mxg_decision *d)
+{
+	const struct mxg_setmask *dst = class_mask(e, dst_class);
+	struct engine_env env = { .engine = e, .table = t, .stats = ts };
+
+	if (!mxg_dst_is_protected(e->image->has_protected, dst)) {
+		mxg_engine_forward(c, p, d);
+		return;
+	}
+	d->unparsed = 0;
+	d->attempt = 1;
+	d->verdict = (uint8_t)mxg_decide_rules(&env, e->rules, e->n_rules,
+					       e->image->mode, p,
+					       class_mask(e, src_class), dst,
+					       now_ns, c->rules, &d->rule);
+	mxg_totals_account(&c->totals, 0, d->verdict);
+}
+
+void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,
+			struct mxg_decision *d)
+{
+	d->verdict = MXG_VERDICT_FORWARD;
+	d->unparsed = (uint8_t)mxg_pkt_is_unparsed(p);
+	d->attempt = 0;
+	d->rule = -1;
+	mxg_totals_account(&c->totals, d->unparsed, MXG_VERDICT_FORWARD);
+}
+
+uint32_t mxg_engine_class_of(const struct mxg_engine *e, uint8_t family,
+			     const uint8_t addr[16])
+{
+	if (!e->lpm)
+		return 0;
+	if (family == MXG_AF_INET)
+		return mxg_lpm_lookup4(e->lpm, (uint32_t)addr[0] << 24 |
+						       (uint32_t)addr[1] << 16 |
+						       (uint32_t)addr[2] << 8 |
+						       addr[3]);
+	return mxg_lpm_lookup6(e->lpm, addr);
+}
+
+void mxg_engine_process(const struct mxg_engine *e, struct mxg_src_table *t,
+			struct mxg_counters *c, struct mxg_src_table_stats *ts,
+			const struct mxg_pkt *p, uint64_t now_ns,
+			struct mxg_decision *d)
+{
+	if (!mxg_engine_is_candidate(e, p)) {
+		mxg_engine_forward(c, p, d);
+		return;
+	}
+	mxg_engine_decide(e, t, c, ts, p,
+			  mxg_engine_class_of(e, p->family, p->src),
+			  mxg_engine_class_of(e, p->family, p->dst), now_ns, d);
+}
+
+void mxg_counters_add(struct mxg_counters *dst, const struct mxg_counters *src)
+{
+	const uint64_t *s = (const uint64_t *)src;
+	uint64_t *o = (uint64_t *)dst;
+	size_t i;
+
+	/* Both structs are arrays of uint64_t counters. */
+	for (i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+		o[i] += s[i];
+}
+
+const char *mxg_verdict_name(int verdict)
+{
+	static const char *const names[MXG_VERDICT_MAX] = {
+		[MXG_VERDICT_FORWARD] = "forward",
+		[MXG_VERDICT_PASS] = "pass",
+		[MXG_VERDICT_DROP] = "drop",
+		[MXG_VERDICT_RESET] = "reset",
+		[MXG_VERDICT_WOULD_DROP] = "would_drop",
+	};
+
+	if (verdict < 0 || verdict >= MXG_VERDICT_MAX)
+		return "invalid";
+	return names[verdict];
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The decision engine: (compiled policy, source table, parsed frame, now)
+ * -> verdict and deciding rule. Pure C with no DPDK types, so the replay
+ * tool, the unit tests and the DPDK workers all run this same code.
+ *
+ * Stages, each usable on its own by callers with their own classifier
+ * (the DPDK workers use rte_lpm in bulk):
+ *   1. mxg_engine_is_candidate(): a SYN to one of smtp_ports?
+ *   2. classification: source and destination class ids (LPM)
+ *   3. mxg_engine_decide(): protected destination? then the rules.
+ * mxg_engine_process() runs all three with the portable LPM.
+ *
+ * A struct mxg_engine is immutable once created, so any number of
+ * threads may share it; per-thread state lives in the caller's counters
+ * and table stats. Reloads create a new engine; bucket state lives in
+ * the source table, keyed by stable rule ids, and survives.
+ */
+#ifndef MXGATE_ENGINE_H
+#define MXGATE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lpm.h"
+#include "mxgate/counters.h"
+#include "mxgate/pkt.h"
+#include "mxgate/policy.h"
+#include "src_table.h"
+
+#define MXG_ENGINE_ID_SLOTS 256 /* key_id index, > 2 * MXG_RULES_MAX */
+
+struct mxg_engine {
+	struct mxg_policy_header *image; /* owned, validated copy */
+	size_t image_len;
+	const struct mxg_rule *rules;
+	const struct mxg_setmask *classes;
+	uint32_t n_rules;
+	uint32_t n_classes;
+	struct mxg_lpm *lpm; /* NULL unless MXG_ENGINE_PORTABLE_LPM */
+	/* key_id -> rule index + 1 (0 = empty), open addressing */
+	uint32_t id_keys[MXG_ENGINE_ID_SLOTS];
+	uint8_t id_rule[MXG_ENGINE_ID_SLOTS];
+};
+
+/* mxg_engine_create() flags */
+#define MXG_ENGINE_PORTABLE_LPM 0x1 /* build the portable classifier */
+
+/* The outcome for one frame. */
+struct mxg_decision {
+	uint8_t verdict;  /* enum mxg_verdict */
+	uint8_t unparsed; /* the parser could not read the frame */
+	uint8_t attempt;  /* a connection attempt (verdict != FORWARD) */
+	uint8_t pad;
+	int32_t rule; /* deciding rule index, or -1 */
+};
+
+/*
+ * Validate 'image' (len bytes) with mxg_policy_image_check() and build an
+ * engine over a private copy. Returns 0, -EINVAL (*why says why) or
+ * -ENOMEM.
+ */
+int mxg_engine_create(struct mxg_engine **out, const void *image, size_t len,
+		      unsigned int flags, const char **why);
+void mxg_engine_destroy(struct mxg_engine *e);
+
+/* Bucket parameters of the rule with this key_id, or NULL (resolver for
+ * mxg_src_table_take; 'engine' is a const struct mxg_engine *). */
+const struct mxg_bucket_params *mxg_engine_params_of(const void *engine,
+						     uint32_t key_id);
+
+/* Rule index of a key_id, or -1. */
+int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id);
+
+/* Stage 1: is this parsed frame a SYN to one of the policy's ports? */
+static inline int mxg_engine_is_candidate(const struct mxg_engine *e,
+					  const struct mxg_pkt *p)
+{
+	return mxg_pkt_is_smtp_syn(p, e->image->smtp_ports,
+				   e->image->n_smtp_ports, MXG_PORTS_MAX);
+}
+
+/*
+ * Stage 3: for a candidate with its source and destination class ids,
+ * apply 'protected' and the rules. Fills *d and accounts the frame in
+ * c->totals and c->rules.
+ */
+void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
+		       struct mxg_counters *c, struct mxg_src_table_stats *ts,
+		       const struct mxg_pkt *p, uint32_t src_class,
+		       uint32_t dst_class, uint64_t now_ns,
+		       struct mxg_decision *d);
+
+/* Account a frame that is not a candidate (forwarded untouched). */
+void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,
+			struct mxg_decision *d);
+
+/*
+ * All stages with the portable classifier (the engine must have been
+ * created with MXG_ENGINE_PORTABLE_LPM).
+ */
+void mxg_engine_process(const struct mxg_engine *e, struct mxg_src_table *t,
+			struct mxg_counters *c, struct mxg_src_table_stats *ts,
+			const struct mxg_pkt *p, uint64_t now_ns,
+			struct mxg_decision *d);
+
+/* Class ids of an address (portable classifier). */
+uint32_t mxg_engine_class_of(const struct mxg_engine *e, uint8_t family,
+			     const uint8_t addr[16]);
+
+/* Add src counters into dst (summing workers). */
+void mxg_counters_add(struct mxg_counters *dst, const struct mxg_counters *src);
+
+const char *mxg_verdict_name(int verdict);
+
+#endif /* MXGATE_ENGINE_H */

@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * mxgate-replay: run a capture (pcap or pcapng) through the decision
+ * engine, with the packet timestamps as the clock. DESIGN §4.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "engine.h"
+#include "policy_compile.h"
+#include "replay.h"
+#include "rst.h"
+#include "summary.h"
+#include "top_sources.h"
+
+#define REPLAY_TABLE_DEFAULT (1u << 20)
+#define REPLAY_TOP_CAPACITY  (1u << 20)
+#define REPLAY_ATTEMPTS_MAX  (16u << 20) /* kept for the report */
+
+/* Link types this side of libpcap's DLT mapping. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+/* The built-in default policy, compiled at build time (default.json). */
+extern const unsigned char mxg_default_policy[];
+extern const unsigned char mxg_default_policy_end[];
+
+struct replay_opts {
+	const char *policy;
+	const char *engine;
+	const char *pass, *drop, *reset, *verdicts, *report;
+	const char *input;
+	uint32_t top_n;
+	uint64_t table_entries;
+};
+
+struct replay {
+	struct replay_opts opt;
+	struct mxg_engine *engine;
+	struct mxg_src_table *table;
+	struct mxg_top_sources *top;
+	struct mxg_counters counters;
+	struct mxg_src_table_stats table_stats;
+	pcap_t *in;
+	int linktype;
+	pcap_t *rst_dead;
+	pcap_dumper_t *pass_out, *drop_out, *reset_out;
+	FILE *verdicts_out;
+	struct replay_attempt *attempts;
+	uint64_t n_attempts, attempts_cap, n_attempts_all, n_rst_unbuilt;
+	uint64_t first_ns, last_ns;
+};
+
+static const char *prog = "mxgate-replay";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [--policy FILE] [--engine core|xdp] [--pass OUT.pcap]\n"
+		"       [--drop OUT.pcap] [--reset OUT.pcap] [--verdicts OUT.jsonl]\n"
+		"       [--report OUT.html] [--top N] [--table-entries N] INPUT\n"
+		"\n"
+		"Replays INPUT (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2\n"
+		"or raw IP) through the decision engine, using packet timestamps\n"
+		"as the clock, and prints the summary JSON on stdout.\n"
+		"Without --policy, the built-in default policy is used.\n"
+		"Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
+		prog);
+}
+
+/* One-line error and exit 2: bad arguments, policy or capture. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static uint64_t parse_count(const char *opt, const char *s, uint64_t min,
+			    uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		fail("%s: expected an integer from %" PRIu64 " to %" PRIu64
+		     ", got \"%s\"",
+		     opt, min, max, s);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct replay_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "pass", required_argument, NULL, 'P' },
+		{ "drop", required_argument, NULL, 'D' },
+		{ "reset", required_argument, NULL, 'R' },
+		{ "verdicts", required_argument, NULL, 'v' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "top", required_argument, NULL, 't' },
+		{ "table-entries", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->engine = "core";
+	o->top_n = 10;
+	o->table_entries = REPLAY_TABLE_DEFAULT;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->policy = optarg;
+			break;
+		case 'e':
+			o->engine = optarg;
+			break;
+		case 'P':
+			o->pass = optarg;
+			break;
+		case 'D':
+			o->drop = optarg;
+			break;
+		case 'R':
+			o->reset = optarg;
+			break;
+		case 'v':
+			o->verdicts = optarg;
+			break;
+		case 'r':
+			o->report = optarg;
+			break;
+		case 't':
+			o->top_n = (uint32_t)parse_count("--top", optarg, 0,
+							 100000);
+			break;
+		case 'T':
+			o->table_entries = parse_count(
+				"--table-entries", optarg, 1024, 1ULL << 30);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			if (optopt)
+				fail("option -%c: unknown or missing its "
+				     "argument (see --help)",
+				     optopt);
+			fail("unknown option \"%s\" (see --help)",
+			     argv[optind - 1]);
+		}
+	}
+	if (strcmp(o->engine, "core") != 0 && strcmp(o->engine, "xdp") != 0)
+		fail("--engine: expected \"core\" or \"xdp\", got \"%s\"",
+		     o->engine);
+	if (optind + 1 != argc)
+		fail(optind >= argc ? "missing INPUT capture (see --help)" :
+				      "more than one INPUT given (see --help)");
+	o->input = argv[optind];
+}
+
+static void load_policy(struct replay *r)
+{
+	struct mxg_policy_header *image = NULL;
+	const void *bytes;
+	size_t len;
+	const char *why = NULL;
+	struct mxg_diag diag;
+	int err;
+
+	if (r->opt.policy) {
+		mxg_diag_init(&diag);
+		err = mxg_policy_compile_file(r->opt.policy, &image, &diag);
+		if (err) {
+			if (diag.stored)
+				fail("invalid policy (%u error%s; run "
+				     "`mxgatectl check %s`): %s",
+				     diag.count, diag.count == 1 ? "" : "s",
+				     r->opt.policy, diag.lines[0]);
+			fail("cannot load policy %s: %s", r->opt.policy,
+			     strerror(-err));
+		}
+		mxg_diag_free(&diag);
+		bytes = image;
+		len = image->total_len;
+	} else {
+		bytes = mxg_default_policy;
+		len = (size_t)(mxg_default_policy_end - mxg_default_policy);
+	}
+	err = mxg_engine_create(&r->engine, bytes, len, MXG_ENGINE_PORTABLE_LPM,
+				&why);
+	free(image);
+	if (err)
+		fail("policy image rejected: %s", why ? why : strerror(-err));
+}
+
+static pcap_dumper_t *open_dump(pcap_t *p, const char *path)
+{
+	pcap_dumper_t *d = pcap_dump_open(p, path);
+
+	if (!d)
+		fail("cannot write %s: %s", path, pcap_geterr(p));
+	return d;
+}
+
+static void open_capture(struct replay *r)
+{
+	char err[PCAP_ERRBUF_SIZE] = "";
+
+	r->in = pcap_open_offline_with_tstamp_precision(
+		r->opt.input, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (!r->in)
+		fail("cannot read capture %s: %s", r->opt.input, err);
+	r->linktype = pcap_datalink(r->in);
+	switch (r->linktype) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		break;
+	default:
+		fail("capture %s: unsupported link type %d (%s); expected "
+		     "Ethernet, Linux cooked (SLL, SLL2) or raw IP",
+		     r->opt.input, r->linktype,
+		     pcap_datalink_val_to_name(r->linktype) ?
+			     pcap_datalink_val_to_name(r->linktype) :
+			     "unknown");
+	}
+	if (r->opt.pass)
+		r->pass_out = open_dump(r->in, r->opt.pass);
+	if (r->opt.drop)
+		r->drop_out = open_dump(r->in, r->opt.drop);
+	if (r->opt.reset) {
+		r->rst_dead = pcap_open_dead_with_tstamp_precision(
+			r->linktype == DLT_EN10MB ? DLT_EN10MB : DLT_RAW, 65535,
+			PCAP_TSTAMP_PRECISION_NANO);
+		if (!r->rst_dead)
+			fail("cannot prepare %s", r->opt.reset);
+		r->reset_out = open_dump(r->rst_dead, r->opt.reset);
+	}
+	if (r->opt.verdicts) {
+		r->verdicts_out = fopen(r->opt.verdicts, "w");
+		if (!r->verdicts_out)
+			fail("cannot write %s: %s", r->opt.verdicts,
+			     strerror(errno));
+	}
+}
+
+/* Parse one record according to the capture's link type. */
+static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
+			struct mxg_pkt *p)
+{
+	const uint8_t *end = data + caplen;
+
+	switch (linktype) {
+	case DLT_EN10MB:
+		mxg_parse_eth(data, end, p);
+		return;
+	case DLT_LINUX_SLL:
+		mxg_pkt_reset(p);
+		if (caplen < 16) {
+			p->status = MXG_PKT_ERR_ETH;
+			return;
+		}
+		mxg_parse_l3(data, end, 16, mxg_load_be16(data + 14), p);
+		return;
+	case DLT_LINUX_SLL2:
+		mxg_pkt_reset(p);
+		if (caplen < 20) {
+			p->status = MXG_PKT_ERR_ETH;
+			return;
+		}
+		mxg_parse_l3(data, end, 20, mxg_load_be16(data), p);
+		return;
+	case DLT_IPV4:
+		mxg_pkt_reset(p);
+		mxg_parse_l3(data, end, 0, MXG_ETH_P_IPV4, p);
+		return;
+	case DLT_IPV6:
+		mxg_pkt_reset(p);
+		mxg_parse_l3(data, end, 0, MXG_ETH_P_IPV6, p);
+		return;
+	default: /* DLT_RAW */
+		mxg_pkt_reset(p);
+		mxg_parse_l3(data, end, 0, 0, p);
+		return;
+	}
+}
+
+static void write_verdict(struct replay *r, uint64_t n, uint64_t ts_ns,
+			  const struct mxg_pkt *p, const struct mxg_decision *d)
+{
+	char src[64], dst[64];
+	FILE *f = r->verdicts_out;
+
+	fprintf(f,
+		"{\"n\": %" PRIu64 ", \"ts\": %" PRIu64 ".%09" PRIu64
+		", \"src\": \"%s\", \"dst\": \"%s\", \"dport\": %u"
+		", \"verdict\": \"%s\", \"rule\": ",
+		n, ts_ns / 1000000000ULL, ts_ns % 1000000000ULL,
+		mxg_addr_str(p->family, p->src, src, sizeof(src)),
+		mxg_addr_str(p->family, p->dst, dst, sizeof(dst)), p->dport,
+		mxg_verdict_name(d->verdict));
+	if (d->rule >= 0)
+		mxg_json_string(f, r->engine->rules[d->rule].name);
+	else
+		fputs("null", f);
+	fputs("}\n", f);
+}
+
+static void keep_attempt(struct replay *r, uint64_t ts_ns,
+			 const struct mxg_pkt *p, const struct mxg_decision *d)
+{
+	struct replay_attempt *a;
+
+	r->n_attempts_all++;
+	if (!r->opt.report || r->n_attempts >= REPLAY_ATTEMPTS_MAX)
+		return;
+	if (r->n_attempts == r->attempts_cap) {
+		uint64_t cap = r->attempts_cap ? 2 * r->attempts_cap : 4096;
+		void *more = realloc(r->attempts, cap * sizeof(*r->attempts));
+
+		if (!more)
+			fail("out of memory keeping attempts for the report");
+		r->attempts = more;
+		r->attempts_cap = cap;
+	}
+	a = &r->attempts[r->n_attempts++];
+	memset(a, 0, sizeof(*a));
+	a->ts_ns = ts_ns;
+	memcpy(a->addr, p->src, 16);
+	a->family = p->family;
+	a->verdict = d->verdict;
+	a->rule = (int16_t)d->rule;
+}
+
+static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
+		   const uint8_t *data)
+{
+	uint64_t ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
+			 (uint64_t)h->ts.tv_usec; /* nanosecond precision */
+	struct mxg_decision d;
+	struct mxg_pkt p;
+	int dropped;
+
+	if (n == 1 || ts_ns < r->first_ns)
+		r->first_ns = ts_ns;
+	if (ts_ns > r->last_ns)
+		r->last_ns = ts_ns;
+	parse_frame(r->linktype, data, h->caplen, &p);
+	mxg_engine_process(r->engine, r->table, &r->counters, &r->table_stats,
+			   &p, ts_ns, &d);
+	dropped = d.verdict == MXG_VERDICT_DROP ||
+		  d.verdict == MXG_VERDICT_RESET;
+	if (d.attempt) {
+		mxg_top_update(r->top, p.family, p.src, dropped, ts_ns);
+		if (r->verdicts_out)
+			write_verdict(r, n, ts_ns, &p, &d);
+		keep_attempt(r, ts_ns, &p, &d);
+	}
+	if (dropped && r->drop_out)
+		pcap_dump((u_char *)r->drop_out, h, data);
+	if (!dropped && r->pass_out)
+		pcap_dump((u_char *)r->pass_out, h, data);
+	if (d.verdict == MXG_VERDICT_RESET && r->reset_out) {
+		uint8_t rst[MXG_RST_MAX];
+		struct pcap_pkthdr rh = *h;
+		int eth = r->linktype == DLT_EN10MB;
+		size_t len;
+
+		/* Non-Ethernet captures get the RST as raw IP. */
+		len = mxg_rst_build(data, h->caplen, &p, eth, rst, sizeof(rst));
+		if (len) {
+			rh.caplen = rh.len = (uint32_t)len;
+			pcap_dump((u_char *)r->reset_out, &rh, rst);
+		} else {
+			r->n_rst_unbuilt++;
+		}
+	}
+}
+
+static void write_report(struct replay *r)
+{
+	struct replay_report_input in = {
+		.capture = r->opt.input,
+		.policy = r->opt.policy ? r->opt.policy :
+					  "built-in default (default.json)",
+		.engine = r->opt.engine,
+		.engine_state = r->engine,
+		.counters = &r->counters,
+		.top = r->top,
+		.attempts = r->attempts,
+		.n_attempts = r->n_attempts,
+		.n_attempts_all = r->n_attempts_all,
+		.first_ns = r->first_ns,
+		.last_ns = r->last_ns,
+		.top_n = r->opt.top_n > 50 ? 50 : r->opt.top_n,
+	};
+	FILE *f = fopen(r->opt.report, "w");
+	int err;
+
+	if (!f)
+		fail("cannot write %s: %s", r->opt.report, strerror(errno));
+	err = replay_report_write(f, &in);
+	if (fclose(f) || err)
+		fail("cannot write %s", r->opt.report);
+}
+
+int main(int argc, char **argv)
+{
+	struct replay r;
+	struct mxg_top_entry *top;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint64_t n = 0;
+	uint32_t n_top;
+	int rc, status = 0;
+
+	memset(&r, 0, sizeof(r));
+	parse_args(argc, argv, &r.opt);
+	if (strcmp(r.opt.engine, "xdp") == 0)
+		fail("--engine xdp: the XDP engine is not part of this build");
+	load_policy(&r);
+	if (mxg_src_table_create(&r.table, r.opt.table_entries))
+		fail("cannot allocate a source table of %" PRIu64 " entries",
+		     r.opt.table_entries);
+	if (mxg_top_create(&r.top, REPLAY_TOP_CAPACITY))
+		fail("cannot allocate the top-sources tracker");
+	open_capture(&r);
+
+	while ((rc = pcap_next_ex(r.in, &h, &data)) == 1)
+		handle(&r, ++n, h, data);
+	if (rc == PCAP_ERROR) {
+		/* A damaged capture: report what was read, then fail. */
+		fprintf(stderr,
+			"%s: capture %s is damaged after %" PRIu64
+			" packets: %s\n",
+			prog, r.opt.input, n, pcap_geterr(r.in));
+		status = 2;
+	}
+
+	top = calloc(r.opt.top_n ? r.opt.top_n : 1, sizeof(*top));
+	if (!top)
+		fail("out of memory");
+	n_top = mxg_top_sorted(r.top, top, r.opt.top_n);
+	mxg_summary_write(stdout, r.engine->image, &r.counters, top, n_top);
+	free(top);
+	if (r.n_rst_unbuilt)
+		fprintf(stderr,
+			"%s: %" PRIu64 " reset verdicts had no TCP sequence "
+			"number (tiny fragments): dropped without a RST\n",
+			prog, r.n_rst_unbuilt);
+	if (!mxg_top_is_exact(r.top))
+		fprintf(stderr,
+			"%s: more than %u distinct sources: top_sources "
+			"counts are upper bounds\n",
+			prog, REPLAY_TOP_CAPACITY);
+	if (r.opt.report)
+		write_report(&r);
+
+	if (r.pass_out)
+		pcap_dump_close(r.pass_out);
+	if (r.drop_out)
+		pcap_dump_close(r.drop_out);
+	if (r.reset_out)
+		pcap_dump_close(r.reset_out);
+	if (r.rst_dead)
+		pcap_close(r.rst_dead);
+	if (r.verdicts_out && fclose(r.verdicts_out)) {
+		fprintf(stderr, "%s: cannot write %s\n", prog, r.opt.verdicts);
+		status = 2;
+	}
+	pcap_close(r.in);
+	free(r.attempts);
+	mxg_top_destroy(r.top);
+	mxg_src_table_destroy(r.table);
+	mxg_engine_destroy(r.engine);
+	return status;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mxgate-replay internals shared between its source files. */
+#ifndef MXGATE_REPLAY_H
+#define MXGATE_REPLAY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "top_sources.h"
+
+/* One connection attempt, kept for the HTML report's timelines. */
+struct replay_attempt {
+	uint64_t ts_ns;
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t verdict;
+	int16_t rule;
+	uint32_t pad;
+};
+
+struct replay_report_input {
+	const char *capture; /* input file name */
+	const char *policy;  /* policy file, or "built-in default" */
+	const char *engine;  /* "core" or "xdp" */
+	const struct mxg_engine *engine_state;
+	const struct mxg_counters *counters;
+	const struct mxg_top_sources *top;
+	const struct replay_attempt *attempts;
+	uint64_t n_attempts;	    /* stored */
+	uint64_t n_attempts_all;    /* seen; more than stored if capped */
+	uint64_t first_ns, last_ns; /* capture time range */
+	uint32_t top_n;
+};
+
+/* Write the self-contained HTML report. Returns 0 or a negative errno. */
+int replay_report_write(FILE *f, const struct replay_report_input *in);
+
+#endif /* MXGATE_REPLAY_H */

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The replay HTML report: one self-contained page (inline CSS and SVG, no
+ * scripts, no fonts, no external references) that an operator can hand
+ * over as evidence: timelines of attempts and drops, per-rule counts and
+ * the top offenders with first and last seen.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "replay.h"
+#include "summary.h"
+
+#define CHART_BINS_MAX	 600
+#define TIMELINE_SOURCES 5
+#define NS_PER_S	 1000000000ULL
+
+static void html(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static const char *utc(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / NS_PER_S);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "%" PRIu64, ns / NS_PER_S);
+	else
+		snprintf(buf + strlen(buf), len - strlen(buf),
+			 ".%06" PRIu64 " UTC", ns % NS_PER_S / 1000);
+	return buf;
+}
+
+struct series {
+	const char *label;
+	const char *color;
+	const uint64_t *v;
+};
+
+/* A line chart of per-bin counts, scaled to per-second rates. */
+static void chart(FILE *f, const char *title, const struct series *s,
+		  unsigned int n_series, uint32_t n_bins, uint64_t bin_s,
+		  int width, int height)
+{
+	const int left = 56, right = 12, top = 26, bottom = 28;
+	const int pw = width - left - right, ph = height - top - bottom;
+	uint64_t max = 1;
+	unsigned int k;
+	uint32_t i;
+
+	for (k = 0; k < n_series; k++)
+		for (i = 0; i < n_bins; i++)
+			if (s[k].v[i] > max)
+				max = s[k].v[i];
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+		"height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n"
+		"<title>",
+		width, height, width, height);
+	html(f, title);
+	fprintf(f, "</title>\n<text x=\"%d\" y=\"16\" class=\"t\">", left);
+	html(f, title);
+	fprintf(f, "</text>\n");
+	/* axes and grid */
+	fprintf(f,
+		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+		"class=\"plot\"/>\n",
+		left, top, pw, ph);
+	for (k = 0; k <= 4; k++) {
+		int y = top + ph - (int)(k * ph / 4);
+		double val = (double)max * k / 4 / (double)bin_s;
+
+		fprintf(f,
+			"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+			"class=\"grid\"/><text x=\"%d\" y=\"%d\" "
+			"class=\"ax\" text-anchor=\"end\">%.4g</text>\n",
+			left, y, left + pw, y, left - 4, y + 4, val);
+	}
+	for (k = 0; k <= 4; k++) {
+		int x = left + (int)(k * pw / 4);
+		uint64_t secs = (uint64_t)n_bins * bin_s * k / 4;
+
+		fprintf(f,
+			"<text x=\"%d\" y=\"%d\" class=\"ax\" "
+			"text-anchor=\"middle\">+%" PRIu64 "s</text>\n",
+			x, top + ph + 16, secs);
+	}
+	for (k = 0; k < n_series; k++) {
+		fprintf(f,
+			"<polyline fill=\"none\" stroke=\"%s\" "
+			"stroke-width=\"1.5\" points=\"",
+			s[k].color);
+		for (i = 0; i < n_bins; i++) {
+			double x = left +
+				   (n_bins > 1 ? (double)i * pw / (n_bins - 1) :
+						 pw / 2.0);
+			double y = top + ph - (double)s[k].v[i] * ph / max;
+
+			fprintf(f, "%.1f,%.1f ", x, y);
+		}
+		fprintf(f,
+			"\"/>\n<text x=\"%d\" y=\"16\" fill=\"%s\" "
+			"class=\"lg\">",
+			width - right - 150 * (int)(n_series - k), s[k].color);
+		html(f, s[k].label);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "</svg>\n");
+}
+
+static int same_source(const struct replay_attempt *a,
+		       const struct mxg_top_entry *e)
+{
+	return a->family == e->family && memcmp(a->addr, e->addr, 16) == 0;
+}
+
+static int is_drop(int verdict)
+{
+	return verdict == MXG_VERDICT_DROP || verdict == MXG_VERDICT_RESET;
+}
+
+/* Fill per-bin attempts, drops and would-drops, for one source or all. */
+static void bin_counts(const struct replay_report_input *in,
+		       const struct mxg_top_entry *only, uint64_t bin_ns,
+		       uint32_t n_bins, uint64_t *att, uint64_t *drop,
+		       uint64_t *would)
+{
+	uint64_t i;
+
+	memset(att, 0, n_bins * sizeof(*att));
+	memset(drop, 0, n_bins * sizeof(*drop));
+	memset(would, 0, n_bins * sizeof(*would));
+	for (i = 0; i < in->n_attempts; i++) {
+		const struct replay_attempt *a = &in->attempts[i];
+		uint64_t b = a->ts_ns > in->first_ns ?
+				     (a->ts_ns - in->first_ns) / bin_ns :
+				     0;
+
+		if (only && !same_source(a, only))
+			continue;
+		if (b >= n_bins)
+			b = n_bins - 1;
+		att[b]++;
+		if (is_drop(a->verdict))
+			drop[b]++;
+		if (a->verdict == MXG_VERDICT_WOULD_DROP)
+			would[b]++;
+	}
+}
+
+static const char *action_name(const struct mxg_rule *r)
+{
+	switch (r->action) {
+	case MXG_ACTION_ALLOW:
+		return "allow";
+	case MXG_ACTION_DENY:
+		return "deny";
+	default:
+		return r->over == MXG_OVER_RESET ? "limit, reset" :
+						   "limit, drop";
+	}
+}
+
+static void limit_text(const struct mxg_rule *r, char *buf, size_t len)
+{
+	static const char *const per[] = { "?", "host", "prefix", "dst",
+					   "global" };
+	const char *unit = r->rate_period_s == 1    ? "s" :
+			   r->rate_period_s == 60   ? "min" :
+			   r->rate_period_s == 3600 ? "h" :
+						      "?";
+
+	if (r->action != MXG_ACTION_LIMIT) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf, len, "%u/%s, burst %u, per %s", r->rate_count, unit,
+		 r->burst, r->key_kind <= 4 ? per[r->key_kind] : "?");
+	if (r->key_kind == MXG_KEY_PREFIX || r->key_kind == MXG_KEY_HOST)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (/%u, /%u)",
+			 r->ipv4_prefix, r->ipv6_prefix);
+}
+
+static const char style[] =
+	"<style>\n"
+	"body{font-family:sans-serif;margin:2em;color:#222;max-width:1100px}\n"
+	"h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}\n"
+	"table{border-collapse:collapse;margin:.5em 0}\n"
+	"td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
+	"th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
+	".plot{fill:#fafafa;stroke:#999}.grid{stroke:#e4e4e4}\n"
+	".ax{font-size:10px;fill:#555}.t{font-size:13px;font-weight:bold}\n"
+	".lg{font-size:11px}.note{color:#666;font-size:.9em}\n"
+	"code{background:#f4f4f4;padding:0 3px}\n"
+	"</style>\n";
+
+int replay_report_write(FILE *f, const struct replay_report_input *in)
+{
+	const struct mxg_policy_header *img = in->engine_state->image;
+	const struct mxg_totals *t = &in->counters->totals;
+	uint64_t span =
+		in->last_ns > in->first_ns ? in->last_ns - in->first_ns : 0;
+	uint64_t bin_s = span / NS_PER_S / CHART_BINS_MAX + 1;
+	uint32_t n_bins = (uint32_t)(span / (bin_s * NS_PER_S) + 1), i;
+	uint64_t *att = calloc(n_bins, sizeof(*att));
+	uint64_t *drop = calloc(n_bins, sizeof(*drop));
+	uint64_t *would = calloc(n_bins, sizeof(*would));
+	struct mxg_top_entry *top = calloc(in->top_n + 1, sizeof(*top));
+	uint32_t n_top, k;
+	char a[64], b[64], buf[160];
+	int monitor = img->mode == MXG_MODE_MONITOR, err = 0;
+
+	if (!att || !drop || !would || !top) {
+		err = -ENOMEM;
+		goto free_bins;
+	}
+	n_top = mxg_top_sorted(in->top, top, in->top_n);
+
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+		   "<meta charset=\"utf-8\">\n<title>mxgate replay: ");
+	html(f, in->capture);
+	fprintf(f, "</title>\n%s</head><body>\n<h1>mxgate replay report</h1>\n",
+		style);
+	fprintf(f, "<table><tr><th class=\"l\">capture</th><td class=\"l\">");
+	html(f, in->capture);
+	fprintf(f, "</td></tr>\n<tr><th class=\"l\">policy</th><td "
+		   "class=\"l\">");
+	html(f, in->policy);
+	fprintf(f,
+		" (mode %s, %u rules, image checksum %016" PRIx64
+		")</td></tr>\n"
+		"<tr><th class=\"l\">engine</th><td class=\"l\">",
+		monitor ? "monitor" : "enforce", img->n_rules, img->checksum);
+	html(f, in->engine);
+	fprintf(f,
+		"</td></tr>\n<tr><th class=\"l\">time range</th><td "
+		"class=\"l\">%s to %s (%.3f s)</td></tr></table>\n",
+		utc(in->first_ns, a, sizeof(a)), utc(in->last_ns, b, sizeof(b)),
+		(double)span / 1e9);
+	fprintf(f, "<p class=\"note\">Times are the capture's packet "
+		   "timestamps, which are also the engine's clock.</p>\n");
+
+	fprintf(f,
+		"<h2>Totals</h2>\n<table><tr><th>packets</th><th>forwarded"
+		"</th><th>unparsed</th><th>SMTP attempts</th><th>passed</th>"
+		"<th>dropped</th><th>reset</th><th>would drop</th></tr>\n"
+		"<tr><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
+		"</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
+		"</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr></table>\n",
+		t->packets, t->forwarded, t->unparsed, t->smtp_syns,
+		t->smtp_passed, t->smtp_dropped, t->reset, t->would_drop);
+
+	fprintf(f, "<h2>Connection attempts over time</h2>\n");
+	bin_counts(in, NULL, bin_s * NS_PER_S, n_bins, att, drop, would);
+	{
+		struct series s[3] = {
+			{ "attempts/s", "#1f5fbf", att },
+			{ monitor ? "would drop/s" : "dropped/s",
+			  monitor ? "#d08000" : "#c0262d",
+			  monitor ? would : drop },
+		};
+
+		snprintf(buf, sizeof(buf),
+			 "all sources, per second (%" PRIu64 " s bins)", bin_s);
+		chart(f, buf, s, 2, n_bins, bin_s, 1000, 260);
+	}
+	if (in->n_attempts < in->n_attempts_all)
+		fprintf(f,
+			"<p class=\"note\">Timelines cover the first %" PRIu64
+			" of %" PRIu64 " attempts.</p>\n",
+			in->n_attempts, in->n_attempts_all);
+
+	for (k = 0; k < n_top && k < TIMELINE_SOURCES; k++) {
+		struct series s[2] = {
+			{ "attempts/s", "#1f5fbf", att },
+			{ monitor ? "would drop/s" : "dropped/s",
+			  monitor ? "#d08000" : "#c0262d",
+			  monitor ? would : drop },
+		};
+
+		bin_counts(in, &top[k], bin_s * NS_PER_S, n_bins, att, drop,
+			   would);
+		snprintf(buf, sizeof(buf), "#%u %s", k + 1,
+			 mxg_addr_str(top[k].family, top[k].addr, a,
+				      sizeof(a)));
+		chart(f, buf, s, 2, n_bins, bin_s, 1000, 180);
+	}
+
+	fprintf(f, "<h2>Rules</h2>\n<table><tr><th>#</th><th class=\"l\">"
+		   "name</th><th class=\"l\">action</th><th class=\"l\">limit"
+		   "</th><th>matched</th><th>passed</th><th>dropped</th>"
+		   "<th>would drop</th></tr>\n");
+	for (i = 0; i < in->engine_state->n_rules; i++) {
+		const struct mxg_rule *r = &in->engine_state->rules[i];
+		const struct mxg_rule_counters *rc = &in->counters->rules[i];
+
+		fprintf(f, "<tr><td>%u</td><td class=\"l\">", i);
+		html(f, r->name);
+		fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">",
+			action_name(r));
+		limit_text(r, buf, sizeof(buf));
+		html(f, buf);
+		fprintf(f,
+			"</td><td>%" PRIu64 "</td><td>%" PRIu64
+			"</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr>\n",
+			rc->matched, rc->passed, rc->dropped, rc->would_drop);
+	}
+	fprintf(f, "</table>\n");
+
+	fprintf(f,
+		"<h2>Top offenders</h2>\n<p class=\"note\">By attempts "
+		"dropped, then by attempts.%s</p>\n<table><tr><th>#</th>"
+		"<th class=\"l\">source</th><th class=\"l\">first seen</th>"
+		"<th class=\"l\">last seen</th><th>attempts</th><th>dropped"
+		"</th><th>dropped %%</th></tr>\n",
+		mxg_top_is_exact(in->top) ?
+			"" :
+			" More distinct sources than the tracker holds: counts "
+			"are upper bounds.");
+	for (k = 0; k < n_top; k++) {
+		char first[64], last[64];
+
+		fprintf(f,
+			"<tr><td>%u</td><td class=\"l\">%s</td><td class=\"l\">"
+			"%s</td><td class=\"l\">%s</td><td>%" PRIu64
+			"</td><td>%" PRIu64 "</td><td>%.1f</td></tr>\n",
+			k + 1,
+			mxg_addr_str(top[k].family, top[k].addr, a, sizeof(a)),
+			utc(top[k].first_ns, first, sizeof(first)),
+			utc(top[k].last_ns, last, sizeof(last)), top[k].syns,
+			top[k].dropped,
+			top[k].syns ? 100.0 * (double)top[k].dropped /
+					      (double)top[k].syns :
+				      0.0);
+	}
+	fprintf(f, "</table>\n<p class=\"note\">Generated by mxgate-replay. "
+		   "Re-run with the same capture and policy to reproduce "
+		   "these figures exactly.</p>\n</body></html>\n");
+	if (ferror(f))
+		err = -EIO;
+
+free_bins:
+	free(top);
+	free(att);
+	free(drop);
+	free(would);
+	return err;
+}

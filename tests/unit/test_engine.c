@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Decision engine tests: DESIGN §3 rule semantics over hand-built images
+ * (tests/lib/image_builder.c), the counters' invariants, reloads that
+ * keep bucket state, and a two-thread stress test on shared keys.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../lib/image_builder.h"
+#include "../lib/pktgen.h"
+#include "engine.h"
+#include "src_table.h"
+
+#define SEC 1000000000ULL
+#define T0  (1700000000ULL * SEC)
+
+struct fixture {
+	struct image_builder b;
+	struct mxg_engine *engine;
+	struct mxg_src_table *table;
+	struct mxg_counters c;
+	struct mxg_src_table_stats ts;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f || mxg_src_table_create(&f->table, 4096))
+		return -1;
+	ib_init(&f->b);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	mxg_engine_destroy(f->engine);
+	mxg_src_table_destroy(f->table);
+	free(f);
+	return 0;
+}
+
+static void build(struct fixture *f)
+{
+	struct mxg_policy_header *img = ib_build(&f->b);
+	const char *why = NULL;
+
+	mxg_engine_destroy(f->engine);
+	f->engine = NULL;
+	assert_int_equal(mxg_engine_create(&f->engine, img, img->total_len,
+					   MXG_ENGINE_PORTABLE_LPM, &why),
+			 0);
+	free(img);
+}
+
+/* Run one frame from src to dst:dport with TCP flags at time t. */
+static int frame(struct fixture *f, const char *src, const char *dst,
+		 uint16_t dport, uint8_t flags, uint64_t t, int32_t *rule)
+{
+	struct pktgen_spec s = {
+		.family = strchr(src, ':') ? 6 : 4,
+		.src = src,
+		.dst = dst,
+		.sport = 40000,
+		.dport = dport,
+		.tcp_flags = flags,
+		.seq = 7,
+	};
+	uint8_t buf[256];
+	size_t len = pktgen_build(&s, buf, sizeof(buf));
+	struct mxg_decision d;
+	struct mxg_pkt p;
+
+	assert_true(len > 0);
+	mxg_parse_eth(buf, buf + len, &p);
+	mxg_engine_process(f->engine, f->table, &f->c, &f->ts, &p, t, &d);
+	if (rule)
+		*rule = d.rule;
+	assert_int_equal(d.attempt, d.verdict != MXG_VERDICT_FORWARD);
+	return d.verdict;
+}
+
+static int syn(struct fixture *f, const char *src, uint64_t t)
+{
+	return frame(f, src, "198.51.100.25", 25, 0x02, t, NULL);
+}
+
+static int syn6(struct fixture *f, const char *src, uint64_t t)
+{
+	return frame(f, src, "2001:db8:25::25", 25, 0x02, t, NULL);
+}
+
+/* The DESIGN §4 invariants, after every test. */
+static void check_invariants(const struct fixture *f)
+{
+	const struct mxg_totals *t = &f->c.totals;
+
+	assert_int_equal(t->smtp_syns, t->smtp_passed + t->smtp_dropped);
+	assert_true(t->reset <= t->smtp_dropped);
+	assert_int_equal(t->packets, t->forwarded + t->smtp_dropped);
+	if (f->engine->image->mode == MXG_MODE_MONITOR)
+		assert_int_equal(t->smtp_dropped, 0);
+}
+
+static void no_rules_everything_passes(void **state)
+{
+	struct fixture *f = *state;
+	int32_t rule;
+
+	build(f);
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.25", 25, 0x02, T0,
+			       &rule),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(rule, -1);
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.25", 25, 0x12, T0,
+			       NULL),
+			 MXG_VERDICT_FORWARD); /* SYN-ACK */
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.25", 80, 0x02, T0,
+			       NULL),
+			 MXG_VERDICT_FORWARD);
+	assert_int_equal(f->c.totals.packets, 3);
+	assert_int_equal(f->c.totals.smtp_syns, 1);
+	assert_int_equal(f->c.totals.forwarded, 3);
+	check_invariants(f);
+}
+
+static void allow_then_deny(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t partners = ib_set(&f->b, "@partners");
+	int32_t rule;
+
+	ib_cidr(&f->b, partners, "192.0.2.0/24");
+	ib_cidr(&f->b, partners, "2001:db8:1::/48");
+	ib_allow(&f->b, "partners")->src_set = (uint16_t)partners;
+	ib_deny(&f->b, "deny-rest");
+	build(f);
+	assert_int_equal(frame(f, "192.0.2.77", "198.51.100.25", 25, 0x02, T0,
+			       &rule),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(rule, 0);
+	assert_int_equal(frame(f, "2001:db8:1:ffff::9", "2001:db8:25::25", 587,
+			       0x02, T0, &rule),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(rule, 0);
+	assert_int_equal(frame(f, "203.0.113.9", "198.51.100.25", 25, 0x02, T0,
+			       &rule),
+			 MXG_VERDICT_DROP);
+	assert_int_equal(rule, 1);
+	assert_int_equal(f->c.rules[0].matched, 2);
+	assert_int_equal(f->c.rules[0].passed, 2);
+	assert_int_equal(f->c.rules[1].matched, 1);
+	assert_int_equal(f->c.rules[1].dropped, 1);
+	check_invariants(f);
+}
+
+static void monitor_mode_would_drop(void **state)
+{
+	struct fixture *f = *state;
+	int i, would = 0, passed = 0;
+
+	f->b.mode = MXG_MODE_MONITOR;
+	ib_limit(&f->b, "per-host", 1, 60, 2, MXG_KEY_HOST, MXG_OVER_RESET);
+	build(f);
+	for (i = 0; i < 5; i++) {
+		int v = syn(f, "203.0.113.5", T0);
+
+		would += v == MXG_VERDICT_WOULD_DROP;
+		passed += v == MXG_VERDICT_PASS;
+	}
+	/* Buckets run exactly as in enforce mode. */
+	assert_int_equal(passed, 2);
+	assert_int_equal(would, 3);
+	assert_int_equal(f->c.totals.would_drop, 3);
+	assert_int_equal(f->c.totals.smtp_dropped, 0);
+	assert_int_equal(f->c.totals.forwarded, 5);
+	assert_int_equal(f->c.rules[0].would_drop, 3);
+	assert_int_equal(f->c.rules[0].passed, 2);
+	check_invariants(f);
+}
+
+static void per_host_limit_and_refill(void **state)
+{
+	struct fixture *f = *state;
+	int i, passed = 0;
+
+	ib_limit(&f->b, "per-host", 20, 60, 3, MXG_KEY_HOST, MXG_OVER_DROP);
+	build(f);
+	for (i = 0; i < 10; i++)
+		passed += syn(f, "203.0.113.5", T0) == MXG_VERDICT_PASS;
+	assert_int_equal(passed, 3);
+	/* Another host has its own bucket. */
+	assert_int_equal(syn(f, "203.0.113.6", T0), MXG_VERDICT_PASS);
+	/* One token every 3 s. */
+	assert_int_equal(syn(f, "203.0.113.5", T0 + 2 * SEC), MXG_VERDICT_DROP);
+	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC + 1000),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC + 2000),
+			 MXG_VERDICT_DROP);
+	check_invariants(f);
+}
+
+static void per_prefix_and_ipv6_host_keys(void **state)
+{
+	struct fixture *f = *state;
+	char a[64];
+	int i, passed = 0;
+
+	ib_limit(&f->b, "per-net", 1, 3600, 4, MXG_KEY_PREFIX, MXG_OVER_DROP)
+		->family = MXG_FAMILY_IPV4;
+	ib_limit(&f->b, "per-host6", 1, 3600, 2, MXG_KEY_HOST, MXG_OVER_DROP)
+		->family = MXG_FAMILY_IPV6;
+	build(f);
+	/* A /24 shares one bucket of 4. */
+	for (i = 1; i <= 10; i++) {
+		snprintf(a, sizeof(a), "203.0.113.%d", i);
+		passed += syn(f, a, T0) == MXG_VERDICT_PASS;
+	}
+	assert_int_equal(passed, 4);
+	assert_int_equal(syn(f, "203.0.114.1", T0), MXG_VERDICT_PASS);
+	/* IPv6 hosts are keyed on their /64. */
+	passed = 0;
+	for (i = 1; i <= 6; i++) {
+		snprintf(a, sizeof(a), "2001:db8:bad:1::%x", i * 77);
+		passed += syn6(f, a, T0) == MXG_VERDICT_PASS;
+	}
+	assert_int_equal(passed, 2);
+	assert_int_equal(syn6(f, "2001:db8:bad:2::1", T0), MXG_VERDICT_PASS);
+	check_invariants(f);
+}
+
+static void per_dst_and_global(void **state)
+{
+	struct fixture *f = *state;
+	int i, passed = 0;
+
+	ib_limit(&f->b, "per-dst", 1, 3600, 2, MXG_KEY_DST, MXG_OVER_DROP);
+	ib_limit(&f->b, "total", 1, 3600, 3, MXG_KEY_GLOBAL, MXG_OVER_DROP);
+	build(f);
+	for (i = 0; i < 4; i++)
+		passed += frame(f, i % 2 ? "192.0.2.1" : "203.0.113.1",
+				"198.51.100.25", 25, 0x02, T0,
+				NULL) == MXG_VERDICT_PASS;
+	/* Two sources, one destination bucket of 2. */
+	assert_int_equal(passed, 2);
+	assert_int_equal(f->c.rules[0].dropped, 2);
+	/* A second destination passes per-dst, then the global cap of 3
+	 * (two already taken) lets one through. */
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.26", 25, 0x02, T0,
+			       NULL),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.27", 25, 0x02, T0,
+			       NULL),
+			 MXG_VERDICT_DROP);
+	assert_int_equal(f->c.rules[1].dropped, 1);
+	check_invariants(f);
+}
+
+static void reset_and_tokens_not_refunded(void **state)
+{
+	struct fixture *f = *state;
+	int32_t rule;
+
+	ib_limit(&f->b, "per-host", 1, 3600, 5, MXG_KEY_HOST, MXG_OVER_DROP);
+	ib_limit(&f->b, "total", 1, 3600, 1, MXG_KEY_GLOBAL, MXG_OVER_RESET);
+	build(f);
+	assert_int_equal(syn(f, "203.0.113.5", T0), MXG_VERDICT_PASS);
+	/* per-host conforms (token taken), the global cap resets. */
+	assert_int_equal(frame(f, "203.0.113.5", "198.51.100.25", 25, 0x02, T0,
+			       &rule),
+			 MXG_VERDICT_RESET);
+	assert_int_equal(rule, 1);
+	assert_int_equal(syn(f, "203.0.113.5", T0), MXG_VERDICT_RESET);
+	assert_int_equal(syn(f, "203.0.113.5", T0), MXG_VERDICT_RESET);
+	assert_int_equal(syn(f, "203.0.113.5", T0), MXG_VERDICT_RESET);
+	/* per-host's 5 tokens are gone although 4 attempts were reset. */
+	assert_int_equal(frame(f, "203.0.113.5", "198.51.100.25", 25, 0x02, T0,
+			       &rule),
+			 MXG_VERDICT_DROP);
+	assert_int_equal(rule, 0);
+	assert_int_equal(f->c.totals.reset, 4);
+	assert_int_equal(f->c.totals.smtp_dropped, 5);
+	assert_int_equal(f->c.rules[0].passed, 5);
+	assert_int_equal(f->c.rules[1].matched, 5);
+	check_invariants(f);
+}
+
+static void protected_ports_family_and_dst_port(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t prot = ib_protected(&f->b);
+	struct mxg_rule *r;
+
+	ib_cidr(&f->b, prot, "198.51.100.0/24");
+	ib_cidr(&f->b, prot, "2001:db8:25::/48");
+	f->b.n_ports = 2;
+	f->b.ports[0] = 25;
+	f->b.ports[1] = 2525;
+	r = ib_deny(&f->b, "no-v6-submission");
+	r->family = MXG_FAMILY_IPV6;
+	r->n_ports = 1;
+	r->ports[0] = 2525;
+	build(f);
+	/* Outside 'protected': not an attempt at all. */
+	assert_int_equal(frame(f, "192.0.2.1", "192.0.2.25", 25, 0x02, T0,
+			       NULL),
+			 MXG_VERDICT_FORWARD);
+	/* 587 is not in this policy's smtp_ports. */
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.25", 587, 0x02, T0,
+			       NULL),
+			 MXG_VERDICT_FORWARD);
+	assert_int_equal(frame(f, "192.0.2.1", "198.51.100.25", 2525, 0x02, T0,
+			       NULL),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(frame(f, "2001:db8::1", "2001:db8:25::25", 25, 0x02,
+			       T0, NULL),
+			 MXG_VERDICT_PASS);
+	assert_int_equal(frame(f, "2001:db8::1", "2001:db8:25::25", 2525, 0x02,
+			       T0, NULL),
+			 MXG_VERDICT_DROP);
+	assert_int_equal(f->c.totals.smtp_syns, 3);
+	check_invariants(f);
+}
+
+static void unparsed_frames_are_forwarded(void **state)
+{
+	struct fixture *f = *state;
+	struct pktgen_spec s = { .family = 4,
+				 .src = "192.0.2.1",
+				 .dst = "198.51.100.25",
+				 .dport = 25,
+				 .tcp_flags = 0x02,
+				 .cut = 40 };
+	uint8_t buf[128];
+	size_t len = pktgen_build(&s, buf, sizeof(buf));
+	struct mxg_decision d;
+	struct mxg_pkt p;
+
+	ib_deny(&f->b, "deny-all");
+	build(f);
+	mxg_parse_eth(buf, buf + len, &p);
+	mxg_engine_process(f->engine, f->table, &f->c, &f->ts, &p, T0, &d);
+	assert_int_equal(d.verdict, MXG_VERDICT_FORWARD);
+	assert_int_equal(d.unparsed, 1);
+	assert_int_equal(f->c.totals.unparsed, 1);
+	assert_int_equal(f->c.totals.forwarded, 1);
+	check_invariants(f);
+}
+
+/* A reload that reorders rules keeps their buckets; a new rate does not. */
+static void reload_keeps_bucket_state(void **state)
+{
+	struct fixture *f = *state;
+	struct image_builder b2;
+	struct mxg_policy_header *img;
+	struct mxg_engine *e2;
+	int i;
+
+	ib_allow(&f->b, "partners")->family = MXG_FAMILY_IPV6;
+	ib_limit(&f->b, "per-host", 1, 3600, 2, MXG_KEY_HOST, MXG_OVER_DROP);
+	build(f);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(syn(f, "203.0.113.5", T0), MXG_VERDICT_PASS);
+
+	ib_init(&b2);
+	ib_limit(&b2, "per-host", 1, 3600, 2, MXG_KEY_HOST, MXG_OVER_DROP);
+	ib_allow(&b2, "partners")->family = MXG_FAMILY_IPV6;
+	img = ib_build(&b2);
+	assert_int_equal(mxg_engine_create(&e2, img, img->total_len,
+					   MXG_ENGINE_PORTABLE_LPM, NULL),
+			 0);
+	free(img);
+	mxg_engine_destroy(f->engine);
+	f->engine = e2;
+	assert_int_equal(syn(f, "203.0.113.5", T0 + SEC), MXG_VERDICT_DROP);
+
+	/* Same name, new rate: fresh buckets. */
+	ib_init(&b2);
+	ib_limit(&b2, "per-host", 2, 3600, 2, MXG_KEY_HOST, MXG_OVER_DROP);
+	img = ib_build(&b2);
+	assert_int_equal(mxg_engine_create(&e2, img, img->total_len,
+					   MXG_ENGINE_PORTABLE_LPM, NULL),
+			 0);
+	free(img);
+	mxg_engine_destroy(f->engine);
+	f->engine = e2;
+	assert_int_equal(syn(f, "203.0.113.5", T0 + SEC), MXG_VERDICT_PASS);
+}
+
+static void bad_images_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct mxg_policy_header *img;
+	struct mxg_engine *e = NULL;
+	const char *why = NULL;
+
+	ib_deny(&f->b, "x");
+	img = ib_build(&f->b);
+	img->n_rules = 99; /* checksum no longer matches either */
+	assert_int_equal(mxg_engine_create(&e, img, img->total_len, 0, &why),
+			 -22);
+	assert_null(e);
+	assert_non_null(why);
+	free(img);
+}
+
+/* Two threads hammer shared keys through the engine. */
+struct stress {
+	struct fixture *f;
+	struct mxg_counters c;
+	struct mxg_src_table_stats ts;
+	uint64_t passed[4];
+	uint64_t start, span;
+	unsigned int seed;
+};
+
+static void *stress_thread(void *arg)
+{
+	struct stress *s = arg;
+	static const char *const srcs[4] = { "203.0.113.1", "203.0.113.2",
+					     "2001:db8:bad:1::1",
+					     "2001:db8:bad:2::1" };
+	uint8_t frames[4][128];
+	size_t lens[4];
+	uint64_t i;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		struct pktgen_spec sp = {
+			.family = k < 2 ? 4 : 6,
+			.src = srcs[k],
+			.dst = k < 2 ? "198.51.100.25" : "2001:db8:25::25",
+			.dport = 25,
+			.tcp_flags = 0x02,
+		};
+
+		lens[k] = pktgen_build(&sp, frames[k], sizeof(frames[k]));
+	}
+	/* 200,000 attempts each, spread over 'span' of synthetic time. */
+	for (i = 0; i < 200000; i++) {
+		uint64_t t = s->start + s->span * i / 200000;
+		struct mxg_decision d;
+		struct mxg_pkt p;
+
+		k = (int)((i * 7 + s->seed) % 4);
+		mxg_parse_eth(frames[k], frames[k] + lens[k], &p);
+		mxg_engine_process(s->f->engine, s->f->table, &s->c, &s->ts, &p,
+				   t, &d);
+		s->passed[k] += d.verdict == MXG_VERDICT_PASS;
+	}
+	return NULL;
+}
+
+static void two_threads_on_shared_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct stress s[2];
+	pthread_t th[2];
+	const uint64_t span = 60 * SEC, rate = 100, burst = 20;
+	int i, k;
+
+	ib_limit(&f->b, "per-host", rate, 1, burst, MXG_KEY_HOST,
+		 MXG_OVER_DROP);
+	build(f);
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 2; i++) {
+		s[i].f = f;
+		s[i].start = T0;
+		s[i].span = span;
+		s[i].seed = (unsigned int)i;
+		assert_int_equal(
+			pthread_create(&th[i], NULL, stress_thread, &s[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	/*
+	 * Per key: never more than burst + rate * T + 1. Both threads'
+	 * clocks advance together, so a key sees its attempts (about 100,000
+	 * over 60 s, far above 100/s) within a small skew of real time: it
+	 * must also get close to that many.
+	 */
+	for (k = 0; k < 4; k++) {
+		uint64_t got = s[0].passed[k] + s[1].passed[k];
+		uint64_t max = burst + rate * span / SEC + 1;
+
+		print_message("  key %d: %lu conforming of at most %lu\n", k,
+			      (unsigned long)got, (unsigned long)max);
+		assert_true(got <= max);
+		assert_true(got >= max - 2 * burst);
+	}
+	mxg_counters_add(&s[0].c, &s[1].c);
+	assert_int_equal(s[0].c.totals.smtp_syns, 400000);
+	assert_int_equal(s[0].c.totals.smtp_syns,
+			 s[0].c.totals.smtp_passed +
+				 s[0].c.totals.smtp_dropped);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(no_rules_everything_passes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(allow_then_deny, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(monitor_mode_would_drop, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(per_host_limit_and_refill,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(per_prefix_and_ipv6_host_keys,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(per_dst_and_global, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(reset_and_tokens_not_refunded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			protected_ports_family_and_dst_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(unparsed_frames_are_forwarded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_keeps_bucket_state,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_images_are_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(two_threads_on_shared_keys,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("decision engine", tests, NULL,
+					   NULL);
+}
