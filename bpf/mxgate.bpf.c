@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-3-Clause)
+/*
+ * mxgate's XDP fallback path (DESIGN §2, §3, §5): the same compiled
+ * policy as the core engine, enforced in the kernel, with the same
+ * verdicts. This file is the pipeline only:
+ *
+ *   parse (mxgate/pkt.h) -> connection attempt? -> classify (LPM tries)
+ *   -> protected? -> rules and buckets (mxgate/decide.h, mxgate/bucket.h)
+ *   -> count (mxgate/counters.h) -> act
+ *
+ * Actions: pass is XDP_PASS in host mode, or a redirect to the peer port
+ * through mxg_ports in inline mode; drop is XDP_DROP; reset rewrites the
+ * SYN in place into the RST (mxgate/tcp_rst.h) and sends it back with
+ * XDP_TX. Frames the parser cannot read are forwarded (fail open).
+ *
+ * The maps and the policy switch are described in include/mxgate/xdp.h.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "mxgate/bucket.h"
+#include "mxgate/counters.h"
+#include "mxgate/decide.h"
+#include "mxgate/key.h"
+#include "mxgate/pkt.h"
+#include "mxgate/policy.h"
+#include "mxgate/tcp_rst.h"
+#include "mxgate/xdp.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct mxg_xdp_config);
+} MXG_XDP_MAP_CONFIG SEC(".maps");
+
+/*
+ * The two policy buffers. They are declared as anonymous structs so that
+ * clang emits the full BTF of their value type (an inner map template
+ * alone only gets a forward declaration).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_xdp_policy);
+} MXG_XDP_MAP_POL0 SEC(".maps"), MXG_XDP_MAP_POL1 SEC(".maps");
+
+/*
+ * The inner map template of the selector: the same definition, its value
+ * named through a typedef so that clang does not take the pointer type
+ * above for this one and leave the struct as a forward declaration.
+ */
+typedef struct mxg_xdp_policy mxg_xdp_policy_t;
+
+struct mxg_policy_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, mxg_xdp_policy_t);
+};
+
+/* The policy selector. The loader points it at mxg_pol0 or mxg_pol1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct mxg_policy_map);
+} MXG_XDP_MAP_ACTIVE SEC(".maps");
+
+/* Templates of the tries; the loader creates one of each per policy. */
+struct mxg_lpm4_map {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mxg_xdp_lpm4_key);
+	__type(value, struct mxg_setmask);
+};
+
+struct mxg_lpm6_map {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mxg_xdp_lpm6_key);
+	__type(value, struct mxg_setmask);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MXG_XDP_BUFFERS);
+	__type(key, __u32);
+	__array(values, struct mxg_lpm4_map);
+} MXG_XDP_MAP_V4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MXG_XDP_BUFFERS);
+	__type(key, __u32);
+	__array(values, struct mxg_lpm6_map);
+} MXG_XDP_MAP_V6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_XDP_BUCKETS_DEFAULT);
+	__type(key, struct mxg_src_key);
+	__type(value, __u64);
+} MXG_XDP_MAP_BUCKETS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MXG_XDP_BUFFERS);
+	__type(key, __u32);
+	__type(value, struct mxg_counters);
+} MXG_XDP_MAP_STATS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_xdp_diag);
+} MXG_XDP_MAP_DIAG SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, MXG_XDP_IFACES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} MXG_XDP_MAP_PORTS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct mxg_xdp_last);
+} MXG_XDP_MAP_LAST SEC(".maps");
+
+/* Set by the loader before loading (mxgate/xdp.h). */
+const volatile __u32 MXG_XDP_RODATA_INLINE = 0;
+
+/*
+ * The tries' key and value types appear in no map definition of their
+ * own (the loader creates the tries): this gives them full BTF, so that
+ * libbpf can size the inner map templates and `bpftool map dump` shows
+ * their fields. Never read.
+ */
+const struct {
+	struct mxg_xdp_lpm4_key k4;
+	struct mxg_xdp_lpm6_key k6;
+	struct mxg_setmask sets;
+} mxg_btf_anchor SEC(".rodata");
+
+#define DIAG_INC(field)                                                        \
+	do {                                                                   \
+		__u32 zero_ = 0;                                               \
+		struct mxg_xdp_diag *d_ =                                      \
+			bpf_map_lookup_elem(&MXG_XDP_MAP_DIAG, &zero_);        \
+		if (d_)                                                        \
+			d_->field++;                                           \
+	} while (0)
+
+/*
+ * One token from bp's bucket for key: find or insert the key (a new key
+ * starts full), then take a token with cmpxchg, so that CPUs racing on
+ * one bucket never lose an update. Returns 1 if the attempt conforms.
+ *
+ * A global function: the verifier checks it once, not once per rule and
+ * per path through the parser.
+ */
+__noinline int mxg_xdp_take(const struct mxg_src_key *key,
+			    const struct mxg_bucket_params *bp, __u64 now_ns)
+{
+	struct mxg_src_key k;
+	struct mxg_bucket_params b;
+	__u64 *state, old, next;
+	int conform = 0, i;
+
+	if (!key || !bp)
+		return 0;
+	k = *key; /* helpers take keys from the stack */
+	b = *bp;
+	state = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &k);
+	if (!state) {
+		conform = mxg_bucket_take(mxg_bucket_fresh(now_ns, &b), now_ns,
+					  &b, &next);
+		if (!bpf_map_update_elem(&MXG_XDP_MAP_BUCKETS, &k, &next,
+					 BPF_NOEXIST))
+			return conform;
+		/* Another CPU inserted it first: take from its bucket. */
+		state = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &k);
+		if (!state) {
+			DIAG_INC(bucket_full);
+			return conform;
+		}
+	}
+	for (i = 0; i < MXG_XDP_CAS_TRIES; i++) {
+		old = *(volatile __u64 *)state;
+		conform = mxg_bucket_take(old, now_ns, &b, &next);
+		if (next == old)
+			return conform;
+		if (__sync_val_compare_and_swap(state, old, next) == old)
+			return conform;
+	}
+	DIAG_INC(cas_exhausted);
+	return conform;
+}
+
+/* decide.h's token hook: the bucket table above. */
+MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
+			       const struct mxg_src_key *key, uint64_t now_ns)
+{
+	(void)env;
+	return mxg_xdp_take(key, &r->bucket, now_ns);
+}
+
+/*
+ * Copy into out the set mask of addr's longest matching prefix in this
+ * buffer's tries, or the empty mask when no prefix covers it. (A copy on
+ * the stack, rather than a pointer to the trie's value, keeps the paths
+ * the verifier walks through the rules to one.)
+ */
+static __always_inline void classify(__u32 buffer, const struct mxg_pkt *p,
+				     const uint8_t *addr,
+				     struct mxg_setmask *out)
+{
+	const struct mxg_setmask *m = 0;
+	void *trie;
+	__u32 i;
+
+	if (p->family == MXG_AF_INET) {
+		struct mxg_xdp_lpm4_key k4 = { .prefixlen = 32 };
+
+		for (i = 0; i < 4; i++)
+			k4.addr[i] = addr[i];
+		trie = bpf_map_lookup_elem(&MXG_XDP_MAP_V4, &buffer);
+		if (trie)
+			m = bpf_map_lookup_elem(trie, &k4);
+	} else {
+		struct mxg_xdp_lpm6_key k6 = { .prefixlen = 128 };
+
+		for (i = 0; i < 16; i++)
+			k6.addr[i] = addr[i];
+		trie = bpf_map_lookup_elem(&MXG_XDP_MAP_V6, &buffer);
+		if (trie)
+			m = bpf_map_lookup_elem(trie, &k6);
+	}
+	for (i = 0; i < MXG_SETS_MAX / 64; i++)
+		out->w[i] = m ? m->w[i] : 0;
+}
+
+/* mxg_xdp_decide()'s result: verdict, deciding rule + 1, attempt bit. */
+#define DECIDED(verdict, rule, attempt)                                        \
+	((verdict) | ((rule) + 1) << 8 | (attempt) << 16)
+#define DECIDED_VERDICT(x) ((x)&0xff)
+#define DECIDED_RULE(x)	   ((int32_t)(((x) >> 8) & 0xff) - 1)
+#define DECIDED_ATTEMPT(x) (((x) >> 16) & 1)
+
+/*
+ * A SYN to one of the policy's ports: classify its addresses, apply
+ * 'protected', then the rules (decide.h). Counts in c->rules.
+ *
+ * A global function, verified once with the packet's fields unknown,
+ * instead of once for every way the parser can reach it.
+ */
+__noinline int mxg_xdp_decide(const struct mxg_pkt *p,
+			      const struct mxg_xdp_policy *pol,
+			      struct mxg_counters *c, __u64 now_ns)
+{
+	struct mxg_setmask src = {}, dst = {};
+	__u32 buffer;
+	int32_t rule = -1;
+	int verdict;
+
+	if (!p || !pol || !c)
+		return DECIDED(MXG_VERDICT_FORWARD, -1, 0);
+	buffer = pol->buffer & 1;
+	if (pol->need & MXG_XDP_NEED_DST)
+		classify(buffer, p, p->dst, &dst);
+	if (!mxg_dst_is_protected(pol->has_protected, &dst))
+		return DECIDED(MXG_VERDICT_FORWARD, -1, 0);
+	if (pol->need & MXG_XDP_NEED_SRC)
+		classify(buffer, p, p->src, &src);
+	verdict = mxg_decide_rules(0, pol->rules, pol->n_rules, pol->mode, p,
+				   &src, &dst, now_ns, c->rules, &rule);
+	if (rule < -1 || rule >= MXG_RULES_MAX)
+		rule = -1;
+	return DECIDED(verdict, rule, 1);
+}
+
+static __always_inline __u64 clock_ns(const struct mxg_xdp_config *cfg)
+{
+	if (cfg->test_clock_ns || (cfg->flags & MXG_XDP_F_TEST_CLOCK))
+		return cfg->test_clock_ns;
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline int pass_action(struct xdp_md *ctx)
+{
+	if (MXG_XDP_RODATA_INLINE)
+		return bpf_redirect_map(&MXG_XDP_MAP_PORTS,
+					ctx->ingress_ifindex, XDP_PASS);
+	return XDP_PASS;
+}
+
+/*
+ * Rewrite the SYN parsed as p into the RST that answers it, in place:
+ * MACs swapped, tags kept, fresh IP and TCP headers, the frame cut (or,
+ * for a tiny first fragment, grown) to fit. Returns 0, or -1 when no RST
+ * can be built (no sequence number, or the frame cannot be resized).
+ */
+static __always_inline int rst_rewrite(struct xdp_md *ctx,
+				       const struct mxg_pkt *p)
+{
+	uint8_t *data = (uint8_t *)(long)ctx->data;
+	uint8_t *end = (uint8_t *)(long)ctx->data_end;
+	uint8_t hdr[MXG_RST_HDR_MAX], mac[12], doff_byte = 0, *at;
+	__u32 len = (__u32)(end - data), l2 = p->l3_off, off, hlen, i;
+
+	if (p->flags & MXG_PKT_F_TCP_FLAGS) {
+		off = p->l4_off & 0x3fff;
+		MXG_BARRIER_VAR(off);
+		at = data + off;
+		if (at + 13 > end)
+			return -1;
+		doff_byte = at[12];
+	}
+	hlen = mxg_rst_headers(p, mxg_rst_syn_payload(p, len, doff_byte), hdr);
+	/* Ethernet and at most two tags (pkt.h). */
+	if (!hlen || l2 < MXG_ETH_HLEN || l2 > MXG_ETH_HLEN + 4 * MXG_VLAN_MAX)
+		return -1;
+	if (data + 12 > end)
+		return -1;
+	for (i = 0; i < 12; i++)
+		mac[i] = data[i];
+	if (l2 + hlen != len &&
+	    bpf_xdp_adjust_tail(ctx, (int)(l2 + hlen) - (int)len))
+		return -1;
+
+	data = (uint8_t *)(long)ctx->data;
+	end = (uint8_t *)(long)ctx->data_end;
+	if (data + 12 > end)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		data[i] = mac[6 + i];
+		data[6 + i] = mac[i];
+	}
+	l2 &= 0x1f;
+	MXG_BARRIER_VAR(l2);
+	at = data + l2;
+	if (hlen == 40) {
+		if (at + 40 > end)
+			return -1;
+		for (i = 0; i < 40; i++)
+			at[i] = hdr[i];
+	} else {
+		if (at + MXG_RST_HDR_MAX > end)
+			return -1;
+		for (i = 0; i < MXG_RST_HDR_MAX; i++)
+			at[i] = hdr[i];
+	}
+	return 0;
+}
+
+static __always_inline void record(const struct mxg_xdp_policy *pol,
+				   int verdict, int unparsed, int attempt,
+				   int32_t rule)
+{
+	__u32 zero = 0;
+	struct mxg_xdp_last *last =
+		bpf_map_lookup_elem(&MXG_XDP_MAP_LAST, &zero);
+
+	if (!last)
+		return;
+	last->verdict = (uint8_t)verdict;
+	last->unparsed = (uint8_t)unparsed;
+	last->attempt = (uint8_t)attempt;
+	last->buffer = (uint8_t)pol->buffer;
+	last->rule = rule;
+	last->seq++;
+}
+
+SEC("xdp")
+int MXG_XDP_PROG(struct xdp_md *ctx)
+{
+	const uint8_t *data = (const uint8_t *)(long)ctx->data;
+	const uint8_t *end = (const uint8_t *)(long)ctx->data_end;
+	struct mxg_xdp_config *cfg;
+	struct mxg_xdp_policy *pol;
+	struct mxg_counters *c;
+	struct mxg_pkt p;
+	int verdict = MXG_VERDICT_FORWARD, attempt = 0, unparsed = 0, d;
+	int32_t rule = -1;
+	__u32 zero = 0, buffer;
+	void *sel;
+
+	cfg = bpf_map_lookup_elem(&MXG_XDP_MAP_CONFIG, &zero);
+	if (!cfg)
+		return XDP_PASS;
+	/* The one read of the policy selector for this frame. */
+	sel = bpf_map_lookup_elem(&MXG_XDP_MAP_ACTIVE, &zero);
+	pol = sel ? bpf_map_lookup_elem(sel, &zero) : 0;
+	if (!pol) {
+		DIAG_INC(no_policy);
+		return pass_action(ctx);
+	}
+	buffer = pol->buffer & 1;
+	c = bpf_map_lookup_elem(&MXG_XDP_MAP_STATS, &buffer);
+	if (!c)
+		return pass_action(ctx);
+
+	mxg_parse_eth(data, end, &p);
+	if (mxg_pkt_is_smtp_syn(&p, pol->smtp_ports, pol->n_smtp_ports,
+				MXG_PORTS_MAX)) {
+		d = mxg_xdp_decide(&p, pol, c, clock_ns(cfg));
+		verdict = DECIDED_VERDICT(d);
+		rule = DECIDED_RULE(d);
+		attempt = DECIDED_ATTEMPT(d);
+	}
+	if (!attempt)
+		unparsed = mxg_pkt_is_unparsed(&p);
+	mxg_totals_account(&c->totals, unparsed, verdict);
+	if (cfg->flags & MXG_XDP_F_RECORD)
+		record(pol, verdict, unparsed, attempt, rule);
+
+	if (verdict == MXG_VERDICT_DROP)
+		return XDP_DROP;
+	if (verdict == MXG_VERDICT_RESET) {
+		if (rst_rewrite(ctx, &p) == 0)
+			return XDP_TX;
+		DIAG_INC(rst_unbuilt);
+		return XDP_DROP;
+	}
+	return pass_action(ctx);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
