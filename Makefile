@@ -23,7 +23,7 @@ CLANG_FORMAT ?= clang-format
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libclang-rt-14-dev libdpdk-dev dpdk-dev libbpf-dev bpftool \
 	libpcap-dev libcjson-dev libcmocka-dev libmicrohttpd-dev libxdp1 \
-	iproute2
+	iproute2 util-linux
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
@@ -55,8 +55,9 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
+XDP_SRCS := $(wildcard control/xdp_*.c)
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
-	tests/unit/pkt_rows.c
+	tests/unit/pkt_rows.c tests/lib/traffic.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -65,6 +66,8 @@ CORE_LIB := $(BUILD)/lib/libmxgate_core.a
 CORE_SAN_LIB := $(BUILD)/lib/libmxgate_core_san.a
 POLICY_LIB := $(BUILD)/lib/libmxgate_policy.a
 POLICY_SAN_LIB := $(BUILD)/lib/libmxgate_policy_san.a
+XDP_LIB := $(BUILD)/lib/libmxgate_xdp.a
+XDP_SAN_LIB := $(BUILD)/lib/libmxgate_xdp_san.a
 TEST_SAN_LIB := $(BUILD)/lib/libmxgate_testlib_san.a
 
 # BPF programs; each gets a libbpf skeleton from bpftool.
@@ -78,6 +81,8 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # Extra pkg-config packages per unit test (default: cmocka, libcjson).
 test_bpf_shared_PKGS := libbpf
+test_xdp_prog_PKGS := libbpf libpcap
+test_xdp_loader_PKGS := libbpf
 
 # Binaries in build/bin/.
 BINARIES :=
@@ -91,7 +96,7 @@ all: bpf libs unit-tests binaries
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
-libs: $(CORE_LIB) $(POLICY_LIB)
+libs: $(CORE_LIB) $(POLICY_LIB) $(XDP_LIB)
 
 unit-tests: $(UNIT_BINS)
 
@@ -147,11 +152,17 @@ $(BUILD)/san/%.o: %.c
 $(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
 $(BUILD)/san/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,cmocka libcjson)
+# The XDP loader embeds the program through its libbpf skeleton.
+$(call obj,$(XDP_SRCS)) $(call san,$(XDP_SRCS)): $(BUILD)/gen/mxgate.skel.h
+$(BUILD)/obj/control/xdp_%.o $(BUILD)/san/control/xdp_%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libbpf)
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 $(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
 $(POLICY_LIB): $(call obj,$(POLICY_SRCS))
 $(POLICY_SAN_LIB): $(call san,$(POLICY_SRCS))
+$(XDP_LIB): $(call obj,$(XDP_SRCS))
+$(XDP_SAN_LIB): $(call san,$(XDP_SRCS))
 $(TEST_SAN_LIB): $(call san,$(TEST_LIB_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
@@ -160,6 +171,9 @@ $(BUILD)/lib/%.a:
 
 # ---------------------------------------------------------------------
 # BPF
+
+# mxgate.bpf.c updates buckets with BPF atomics (cmpxchg): ISA v3.
+$(BUILD)/bpf/mxgate.bpf.o: BPF_CFLAGS += -mcpu=v3
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(@D)
@@ -180,6 +194,17 @@ $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 	@mkdir -p $(@D)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
 		$(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+# XDP tests also link the loader and the XDP replay path.
+XDP_TEST_OBJS := $(call san,dataplane/replay_xdp.c)
+$(BUILD)/san/dataplane/replay_xdp.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
+$(BUILD)/test/test_xdp_%: $(BUILD)/san/tests/unit/test_xdp_%.o \
+		$(XDP_TEST_OBJS) $(TEST_SAN_LIB) $(XDP_SAN_LIB) \
+		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
+		$(call pc_libs,cmocka libcjson $(test_xdp_$*_PKGS)) \
+		-lm -lpthread
 
 # ---------------------------------------------------------------------
 # Binaries
@@ -204,9 +229,18 @@ $(BUILD)/obj/dataplane/replay%.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
 
 $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(XDP_LIB) $(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson libbpf) -lm -lpthread
+
+# mxgate-xdp: attach, reload, detach and stats of the XDP fallback path.
+BINARIES += $(BIN)/mxgate-xdp
+$(BIN)/mxgate-xdp: $(BUILD)/obj/control/mxgate_xdp.o $(XDP_LIB) \
 		$(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm -lpthread
+	$(CC) -o $@ $^ $(call pc_libs,libbpf libcjson) -lm -lpthread
+$(BUILD)/obj/control/mxgate_xdp.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libbpf libcjson)
 
 .PHONY: binaries
 binaries: $(BINARIES)

@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "policy_compile.h"
 #include "replay.h"
+#include "replay_xdp.h"
 #include "rst.h"
 #include "summary.h"
 #include "top_sources.h"
@@ -53,6 +54,7 @@ struct replay_opts {
 struct replay {
 	struct replay_opts opt;
 	struct mxg_engine *engine;
+	struct replay_xdp *xdp; /* --engine xdp */
 	struct mxg_src_table *table;
 	struct mxg_top_sources *top;
 	struct mxg_counters counters;
@@ -377,6 +379,8 @@ static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 			 (uint64_t)h->ts.tv_usec; /* nanosecond precision */
 	struct mxg_decision d;
 	struct mxg_pkt p;
+	uint8_t xdp_rst[MXG_RST_MAX];
+	size_t xdp_rst_len = 0;
 	int dropped;
 
 	if (n == 1 || ts_ns < r->first_ns)
@@ -384,8 +388,18 @@ static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 	if (ts_ns > r->last_ns)
 		r->last_ns = ts_ns;
 	parse_frame(r->linktype, data, h->caplen, &p);
-	mxg_engine_process(r->engine, r->table, &r->counters, &r->table_stats,
-			   &p, ts_ns, &d);
+	if (r->xdp) {
+		int err = replay_xdp_run(r->xdp, r->linktype, data, h->caplen,
+					 ts_ns, &d, xdp_rst, &xdp_rst_len);
+
+		if (err)
+			fail("--engine xdp: BPF_PROG_TEST_RUN failed on packet "
+			     "%" PRIu64 ": %s",
+			     n, strerror(-err));
+	} else {
+		mxg_engine_process(r->engine, r->table, &r->counters,
+				   &r->table_stats, &p, ts_ns, &d);
+	}
 	dropped = d.verdict == MXG_VERDICT_DROP ||
 		  d.verdict == MXG_VERDICT_RESET;
 	if (d.attempt) {
@@ -404,8 +418,15 @@ static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 		int eth = r->linktype == DLT_EN10MB;
 		size_t len;
 
-		/* Non-Ethernet captures get the RST as raw IP. */
-		len = mxg_rst_build(data, h->caplen, &p, eth, rst, sizeof(rst));
+		/* Non-Ethernet captures get the RST as raw IP. The XDP
+		 * engine's is the frame the program sent. */
+		if (r->xdp) {
+			len = xdp_rst_len;
+			memcpy(rst, xdp_rst, len);
+		} else {
+			len = mxg_rst_build(data, h->caplen, &p, eth, rst,
+					    sizeof(rst));
+		}
 		if (len) {
 			rh.caplen = rh.len = (uint32_t)len;
 			pcap_dump((u_char *)r->reset_out, &rh, rst);
@@ -461,9 +482,17 @@ int main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	parse_args(argc, argv, &r.opt);
-	if (strcmp(r.opt.engine, "xdp") == 0)
-		fail("--engine xdp: the XDP engine is not part of this build");
 	load_policy(&r);
+	if (strcmp(r.opt.engine, "xdp") == 0) {
+		struct replay_xdp_opts xo = { .buckets = r.opt.table_entries };
+		int err = replay_xdp_open(&r.xdp, r.engine->image,
+					  r.engine->image_len, &xo);
+
+		if (err)
+			fail("--engine xdp: %s", replay_xdp_error() ?
+							 replay_xdp_error() :
+							 strerror(-err));
+	}
 	if (mxg_src_table_create(&r.table, r.opt.table_entries))
 		fail("cannot allocate a source table of %" PRIu64 " entries",
 		     r.opt.table_entries);
@@ -473,6 +502,8 @@ int main(int argc, char **argv)
 
 	while ((rc = pcap_next_ex(r.in, &h, &data)) == 1)
 		handle(&r, ++n, h, data);
+	if (r.xdp && replay_xdp_counters(r.xdp, &r.counters))
+		fail("--engine xdp: cannot read the program's counters");
 	if (rc == PCAP_ERROR) {
 		/* A damaged capture: report what was read, then fail. */
 		fprintf(stderr,
@@ -523,6 +554,7 @@ int main(int argc, char **argv)
 	free(r.attempts);
 	mxg_top_destroy(r.top);
 	mxg_src_table_destroy(r.table);
+	replay_xdp_close(r.xdp);
 	mxg_engine_destroy(r.engine);
 	return status;
 }
