@@ -116,6 +116,11 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
+# Integration scripts find the binaries through these variables.
+export MXG_BIN := $(abspath $(BIN))
+export MXG_SAN_BIN := $(abspath $(BUILD)/san-bin)
+export MXG_BUILD := $(abspath $(BUILD))
+
 check: all
 	@tests/run-tests.sh $(UNIT_BINS) $(INTEGRATION_TESTS)
 
@@ -200,7 +205,8 @@ $(BUILD)/obj/dataplane/replay_default_policy.o: \
 	$(CC) -c -DMXG_DEFAULT_POLICY_BIN='"$(BUILD)/gen/default_policy.bin"' \
 		$< -o $@
 
-$(BUILD)/obj/dataplane/replay%.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
+$(BUILD)/obj/dataplane/replay%.o $(BUILD)/san/dataplane/replay%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libpcap)
 
 $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 		$(BUILD)/obj/dataplane/replay_default_policy.o \
@@ -208,7 +214,43 @@ $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm -lpthread
 
+# Sanitized builds of the tools, for tests that feed them hostile input.
+SAN_BIN := $(BUILD)/san-bin
+SAN_BINARIES := $(SAN_BIN)/mxgate-replay
+
+$(SAN_BIN)/mxgate-replay: $(call san,$(REPLAY_SRCS)) \
+		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm \
+		-lpthread
+
 .PHONY: binaries
-binaries: $(BINARIES)
+binaries: $(BINARIES) $(SAN_BINARIES)
+
+# ---------------------------------------------------------------------
+# Demo: generate the demo capture, replay it through the built-in
+# default policy, explain what was dropped and why, write the report.
+
+DEMO := $(BUILD)/demo
+
+.PHONY: demo demo-run
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BIN)/mxgate-replay $(BIN)/mxgate-scenario
+	@mkdir -p $(DEMO)
+	@$(BIN)/mxgate-scenario --manifest $(DEMO)/manifest.json demo \
+		$(DEMO)/demo.pcap
+	@echo
+	@$(BIN)/mxgate-replay --explain --top 10 --report $(DEMO)/report.html \
+		--verdicts $(DEMO)/verdicts.jsonl --drop $(DEMO)/dropped.pcap \
+		--reset $(DEMO)/resets.pcap $(DEMO)/demo.pcap \
+		> $(DEMO)/summary.json
+	@echo
+	@echo "summary JSON:      $(DEMO)/summary.json"
+	@echo "per-attempt log:   $(DEMO)/verdicts.jsonl"
+	@echo "dropped frames:    $(DEMO)/dropped.pcap (RSTs sent: $(DEMO)/resets.pcap)"
+	@echo "evidence report:   $(DEMO)/report.html"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
