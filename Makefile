@@ -55,7 +55,11 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
-TEST_LIB_SRCS := tests/lib/pktgen.c tests/unit/pkt_rows.c
+# The test tools (tests/tools/) are also in the test library, so unit
+# tests run them in-process under the sanitizers.
+TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
+	tests/tools/badpcap.c
+TEST_LIB_SRCS := tests/lib/pktgen.c tests/unit/pkt_rows.c $(TOOL_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -79,7 +83,7 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 test_bpf_shared_PKGS := libbpf
 
 # Binaries in build/bin/.
-BINARIES :=
+BINARIES := $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
 
 # ---------------------------------------------------------------------
 # Top-level targets
@@ -145,7 +149,9 @@ $(BUILD)/san/%.o: %.c
 # Library headers: only the control plane and tests see cJSON and cmocka.
 $(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
-$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,cmocka libcjson)
+$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = \
+	$(call pc_cflags,cmocka libcjson libpcap)
+$(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,libcjson libpcap)
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 $(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
@@ -185,5 +191,17 @@ $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 
 .PHONY: binaries
 binaries: $(BINARIES)
+
+# Test tools: capture generators (tests/tools/README.md).
+$(BIN)/mxgate-scenario: $(call obj,tests/tools/mxgate-scenario.c \
+		tests/tools/scenario.c tests/tools/capture_writer.c \
+		tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm
+
+$(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
+		tests/tools/badpcap.c tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
