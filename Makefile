@@ -23,7 +23,7 @@ CLANG_FORMAT ?= clang-format
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libclang-rt-14-dev libdpdk-dev dpdk-dev libbpf-dev bpftool \
 	libpcap-dev libcjson-dev libcmocka-dev libmicrohttpd-dev libxdp1 \
-	iproute2
+	iproute2 tshark
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
@@ -55,8 +55,12 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
+# The test tools (tests/tools/) are also in the test library, so unit
+# tests run them in-process under the sanitizers.
+TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
+	tests/tools/badpcap.c
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
-	tests/unit/pkt_rows.c
+	tests/unit/pkt_rows.c $(TOOL_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -78,9 +82,10 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # Extra pkg-config packages per unit test (default: cmocka, libcjson).
 test_bpf_shared_PKGS := libbpf
+test_scenario_PKGS := libpcap
 
 # Binaries in build/bin/.
-BINARIES :=
+BINARIES := $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
 
 # ---------------------------------------------------------------------
 # Top-level targets
@@ -151,7 +156,9 @@ $(BUILD)/san/%.o: %.c
 # Library headers: only the control plane and tests see cJSON and cmocka.
 $(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
-$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,cmocka libcjson)
+$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = \
+	$(call pc_cflags,cmocka libcjson libpcap)
+$(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,libcjson libpcap)
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 $(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
@@ -252,5 +259,17 @@ demo-run: $(BIN)/mxgate-replay $(BIN)/mxgate-scenario
 	@echo "per-attempt log:   $(DEMO)/verdicts.jsonl"
 	@echo "dropped frames:    $(DEMO)/dropped.pcap (RSTs sent: $(DEMO)/resets.pcap)"
 	@echo "evidence report:   $(DEMO)/report.html"
+
+# Test tools: capture generators (tests/tools/README.md).
+$(BIN)/mxgate-scenario: $(call obj,tests/tools/mxgate-scenario.c \
+		tests/tools/scenario.c tests/tools/capture_writer.c \
+		tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm
+
+$(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
+		tests/tools/badpcap.c tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
