@@ -23,7 +23,7 @@ CLANG_FORMAT ?= clang-format
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libclang-rt-14-dev libdpdk-dev dpdk-dev libbpf-dev bpftool \
 	libpcap-dev libcjson-dev libcmocka-dev libmicrohttpd-dev libxdp1 \
-	iproute2 tshark
+	iproute2 tshark jq
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
