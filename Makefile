@@ -23,7 +23,7 @@ CLANG_FORMAT ?= clang-format
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libclang-rt-14-dev libdpdk-dev dpdk-dev libbpf-dev bpftool \
 	libpcap-dev libcjson-dev libcmocka-dev libmicrohttpd-dev libxdp1 \
-	iproute2 util-linux
+	iproute2 tshark jq util-linux
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
@@ -56,8 +56,12 @@ CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
 XDP_SRCS := $(wildcard control/xdp_*.c)
+# The test tools (tests/tools/) are also in the test library, so unit
+# tests run them in-process under the sanitizers.
+TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
+	tests/tools/badpcap.c
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
-	tests/unit/pkt_rows.c tests/lib/traffic.c
+	tests/unit/pkt_rows.c tests/lib/traffic.c $(TOOL_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -81,11 +85,12 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # Extra pkg-config packages per unit test (default: cmocka, libcjson).
 test_bpf_shared_PKGS := libbpf
+test_scenario_PKGS := libpcap
 test_xdp_prog_PKGS := libbpf libpcap
-test_xdp_loader_PKGS := libbpf
+test_xdp_loader_PKGS := libbpf libpcap
 
 # Binaries in build/bin/.
-BINARIES :=
+BINARIES := $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
 
 # ---------------------------------------------------------------------
 # Top-level targets
@@ -121,6 +126,11 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
+# Integration scripts find the binaries through these variables.
+export MXG_BIN := $(abspath $(BIN))
+export MXG_SAN_BIN := $(abspath $(BUILD)/san-bin)
+export MXG_BUILD := $(abspath $(BUILD))
+
 check: all
 	@tests/run-tests.sh $(UNIT_BINS) $(INTEGRATION_TESTS)
 
@@ -151,7 +161,9 @@ $(BUILD)/san/%.o: %.c
 # Library headers: only the control plane and tests see cJSON and cmocka.
 $(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
-$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,cmocka libcjson)
+$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = \
+	$(call pc_cflags,cmocka libcjson libpcap)
+$(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,libcjson libpcap)
 # The XDP loader embeds the program through its libbpf skeleton.
 $(call obj,$(XDP_SRCS)) $(call san,$(XDP_SRCS)): $(BUILD)/gen/mxgate.skel.h
 $(BUILD)/obj/control/xdp_%.o $(BUILD)/san/control/xdp_%.o: \
@@ -197,7 +209,6 @@ $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 
 # XDP tests also link the loader and the XDP replay path.
 XDP_TEST_OBJS := $(call san,dataplane/replay_xdp.c)
-$(BUILD)/san/dataplane/replay_xdp.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
 $(BUILD)/test/test_xdp_%: $(BUILD)/san/tests/unit/test_xdp_%.o \
 		$(XDP_TEST_OBJS) $(TEST_SAN_LIB) $(XDP_SAN_LIB) \
 		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
@@ -225,7 +236,8 @@ $(BUILD)/obj/dataplane/replay_default_policy.o: \
 	$(CC) -c -DMXG_DEFAULT_POLICY_BIN='"$(BUILD)/gen/default_policy.bin"' \
 		$< -o $@
 
-$(BUILD)/obj/dataplane/replay%.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
+$(BUILD)/obj/dataplane/replay%.o $(BUILD)/san/dataplane/replay%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libpcap)
 
 $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 		$(BUILD)/obj/dataplane/replay_default_policy.o \
@@ -242,7 +254,55 @@ $(BIN)/mxgate-xdp: $(BUILD)/obj/control/mxgate_xdp.o $(XDP_LIB) \
 $(BUILD)/obj/control/mxgate_xdp.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libbpf libcjson)
 
+# Sanitized builds of the tools, for tests that feed them hostile input.
+SAN_BIN := $(BUILD)/san-bin
+SAN_BINARIES := $(SAN_BIN)/mxgate-replay
+
+$(SAN_BIN)/mxgate-replay: $(call san,$(REPLAY_SRCS)) \
+		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(XDP_SAN_LIB) $(POLICY_SAN_LIB) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
+		$(call pc_libs,libpcap libcjson libbpf) -lm -lpthread
+
 .PHONY: binaries
-binaries: $(BINARIES)
+binaries: $(BINARIES) $(SAN_BINARIES)
+
+# ---------------------------------------------------------------------
+# Demo: generate the demo capture, replay it through the built-in
+# default policy, explain what was dropped and why, write the report.
+
+DEMO := $(BUILD)/demo
+
+.PHONY: demo demo-run
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BIN)/mxgate-replay $(BIN)/mxgate-scenario
+	@mkdir -p $(DEMO)
+	@$(BIN)/mxgate-scenario --manifest $(DEMO)/manifest.json demo \
+		$(DEMO)/demo.pcap
+	@echo
+	@$(BIN)/mxgate-replay --explain --top 10 --report $(DEMO)/report.html \
+		--verdicts $(DEMO)/verdicts.jsonl --drop $(DEMO)/dropped.pcap \
+		--reset $(DEMO)/resets.pcap $(DEMO)/demo.pcap \
+		> $(DEMO)/summary.json
+	@echo
+	@echo "summary JSON:      $(DEMO)/summary.json"
+	@echo "per-attempt log:   $(DEMO)/verdicts.jsonl"
+	@echo "dropped frames:    $(DEMO)/dropped.pcap (RSTs sent: $(DEMO)/resets.pcap)"
+	@echo "evidence report:   $(DEMO)/report.html"
+
+# Test tools: capture generators (tests/tools/README.md).
+$(BIN)/mxgate-scenario: $(call obj,tests/tools/mxgate-scenario.c \
+		tests/tools/scenario.c tests/tools/capture_writer.c \
+		tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm
+
+$(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
+		tests/tools/badpcap.c tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

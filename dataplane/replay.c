@@ -300,7 +300,7 @@ static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
 			p->status = MXG_PKT_ERR_ETH;
 			return;
 		}
-		mxg_parse_l3(data, end, 16, mxg_load_be16(data + 14), p);
+		mxg_parse_ethertype(data, end, 16, mxg_load_be16(data + 14), p);
 		return;
 	case DLT_LINUX_SLL2:
 		mxg_pkt_reset(p);
@@ -308,7 +308,7 @@ static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
 			p->status = MXG_PKT_ERR_ETH;
 			return;
 		}
-		mxg_parse_l3(data, end, 20, mxg_load_be16(data), p);
+		mxg_parse_ethertype(data, end, 20, mxg_load_be16(data), p);
 		return;
 	case DLT_IPV4:
 		mxg_pkt_reset(p);

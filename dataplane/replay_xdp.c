@@ -25,9 +25,6 @@
 #define DLT_IPV6 229
 #endif
 
-/* An ethertype that is neither IP nor a VLAN tag: "not IP" to the parser. */
-#define ETHERTYPE_NOT_IP 0xffff
-
 /* The loader's last error, for mxgate-replay's one-line message. */
 static char last_error[512];
 
@@ -116,19 +113,19 @@ static void account_here(struct replay_xdp *rx, struct mxg_decision *d)
 
 /*
  * The Ethernet frame to run for a record: the record itself (Ethernet),
- * or the L3 payload behind a made-up Ethernet header. Returns the frame
- * length in rx->in, its L2 length in *l2, or 0 when the record is too
- * short for its link header.
+ * or what follows the link header behind a made-up Ethernet header.
+ * Returns the frame length in rx->in, or 0 when the record is too short
+ * for its link header. *made_up says whether the Ethernet header is ours.
  */
 static size_t make_frame(struct replay_xdp *rx, int dlt, const uint8_t *data,
-			 uint32_t caplen, uint32_t *l2)
+			 uint32_t caplen, int *made_up)
 {
 	uint32_t skip, n;
 	uint16_t type;
 
 	switch (dlt) {
 	case DLT_EN10MB:
-		*l2 = 0;
+		*made_up = 0;
 		if (caplen < MXG_ETH_HLEN)
 			return 0;
 		n = caplen < REPLAY_XDP_FRAME_MAX ? caplen :
@@ -160,10 +157,8 @@ static size_t make_frame(struct replay_xdp *rx, int dlt, const uint8_t *data,
 		type = 0;
 		break;
 	}
-	/* The core engine reads a cooked capture's protocol as the L3
-	 * type directly: a VLAN type there is "not IP", not a tag. */
-	if (type == MXG_ETH_P_8021Q || type == MXG_ETH_P_8021AD)
-		type = ETHERTYPE_NOT_IP;
+	/* The core engine parses a cooked capture from its protocol field
+	 * on (tags included), as it parses Ethernet from the ethertype. */
 	memset(rx->in, 0, MXG_ETH_HLEN);
 	rx->in[12] = (uint8_t)(type >> 8);
 	rx->in[13] = (uint8_t)type;
@@ -171,8 +166,23 @@ static size_t make_frame(struct replay_xdp *rx, int dlt, const uint8_t *data,
 	if (n > REPLAY_XDP_FRAME_MAX - MXG_ETH_HLEN)
 		n = REPLAY_XDP_FRAME_MAX - MXG_ETH_HLEN;
 	memcpy(rx->in + MXG_ETH_HLEN, data + skip, n);
-	*l2 = MXG_ETH_HLEN;
+	*made_up = 1;
 	return MXG_ETH_HLEN + n;
+}
+
+/* Length of the Ethernet header and tags of a frame the program sent. */
+static uint32_t l2_len(const uint8_t *f, uint32_t len)
+{
+	uint32_t off = MXG_ETH_HLEN, i;
+	uint16_t type;
+
+	for (i = 0; i < MXG_VLAN_MAX && off + 4 <= len; i++) {
+		type = mxg_load_be16(f + off - 2);
+		if (type != MXG_ETH_P_8021Q && type != MXG_ETH_P_8021AD)
+			break;
+		off += 4;
+	}
+	return off;
 }
 
 int replay_xdp_run(struct replay_xdp *rx, int dlt, const uint8_t *data,
@@ -181,11 +191,11 @@ int replay_xdp_run(struct replay_xdp *rx, int dlt, const uint8_t *data,
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 	uint32_t l2 = 0;
+	int made_up = 0, err;
 	size_t len;
-	int err;
 
 	*rst_len = 0;
-	len = make_frame(rx, dlt, data, caplen, &l2);
+	len = make_frame(rx, dlt, data, caplen, &made_up);
 	if (!len) {
 		account_here(rx, d);
 		return 0;
@@ -205,8 +215,13 @@ int replay_xdp_run(struct replay_xdp *rx, int dlt, const uint8_t *data,
 	d->unparsed = rx->last->unparsed;
 	d->attempt = rx->last->attempt;
 	d->rule = rx->last->rule;
-	if (d->verdict == MXG_VERDICT_RESET && opts.retval == XDP_TX &&
-	    opts.data_size_out > l2 && opts.data_size_out - l2 <= MXG_RST_MAX) {
+	if (d->verdict != MXG_VERDICT_RESET || opts.retval != XDP_TX)
+		return 0;
+	/* Non-Ethernet captures get the RST as an IP packet, as from the
+	 * core engine. */
+	if (made_up)
+		l2 = l2_len(rx->out, opts.data_size_out);
+	if (opts.data_size_out > l2 && opts.data_size_out - l2 <= MXG_RST_MAX) {
 		*rst_len = opts.data_size_out - l2;
 		memcpy(rst, rx->out + l2, *rst_len);
 	}
