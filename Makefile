@@ -305,4 +305,22 @@ $(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^
 
+# Helpers of the XDP integration tests, in build/tools/ (tests/tools/).
+XDP_TOOLS := $(BUILD)/tools/mxg-tcpprobe $(BUILD)/tools/mxg-xdp-pass \
+	$(BUILD)/tools/mxg-xdp-testdata
+binaries: $(XDP_TOOLS)
+
+$(BUILD)/tools/mxg-tcpprobe: $(call obj,tests/tools/tcp_probe.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^
+
+$(BUILD)/tools/mxg-xdp-pass: $(call obj,tests/tools/xdp_pass.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libbpf)
+
+$(BUILD)/tools/mxg-xdp-testdata: $(call obj,tests/tools/xdp_testdata.c \
+		tests/lib/image_builder.c tests/lib/pktgen.c tests/lib/traffic.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

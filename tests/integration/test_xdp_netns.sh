@@ -1,0 +1,248 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The XDP program attached with mxgate-xdp on veths in network namespaces
+# this test creates, in host mode (one interface, pass = the local stack)
+# and inline-bridge mode (two interfaces, pass = redirect to the other),
+# in native and generic XDP. Real TCP connection attempts to port 25 from
+# another namespace (tests/tools/tcp_probe.c) are limited as the policy
+# says, per source host, over IPv4 and IPv6; other ports and established
+# connections pass; under a reset rule the client's connect() is refused
+# in milliseconds instead of timing out; reload, stats, status and detach
+# work and detach leaves nothing behind.
+#
+# Needs root, network namespaces and BPF: exits 77 (skipped) without them.
+# Everything it creates (namespaces, veths, pins, processes) is removed on
+# exit, whatever the outcome.
+set -u
+BIN=${MXG_BIN:?run through make check}
+TOOLS=${MXG_BUILD:?}/tools
+XDP=$BIN/mxgate-xdp
+PROBE=$TOOLS/mxg-tcpprobe
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+for t in ip nsenter; do
+	command -v $t >/dev/null || skip "$t missing"
+done
+for f in "$XDP" "$PROBE" "$TOOLS/mxg-xdp-pass" "$TOOLS/mxg-xdp-testdata"; do
+	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
+done
+
+tag=mxgx$$
+T=$(mktemp -d)
+PIN=/sys/fs/bpf/mxgate-test-$$
+pids=()
+cleanup() {
+	local p n
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$PIN"
+	for n in c s b; do ip netns del "$tag$n" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fails=0
+checks=0
+ok() { checks=$((checks + 1)); echo "ok   $*"; }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+
+ip netns add "${tag}c" 2>/dev/null || skip "cannot create network namespaces"
+ip netns add "${tag}s" || exit 1
+ip netns add "${tag}b" || exit 1
+in_ns() { local ns=$1; shift; ip netns exec "$tag$ns" "$@"; }
+# The loader runs in the namespace's network but keeps the host's /sys/fs/bpf.
+xdp() { local ns=$1; shift; nsenter --net=/run/netns/"$tag$ns" "$XDP" --pin-dir "$PIN" "$@"; }
+
+"$TOOLS/mxg-xdp-testdata" image limit-drop "$T/drop.img" || exit 1
+"$TOOLS/mxg-xdp-testdata" image limit-reset "$T/reset.img" || exit 1
+
+# connect NS FROM DST PORT [TIMEOUT_MS] -> "result ms"
+connect() {
+	in_ns "$1" "$PROBE" connect --from "$2" --timeout "${5:-800}" "$3" "$4"
+}
+expect() { # what want NS FROM DST PORT
+	local what=$1 want=$2 got
+	shift 2
+	got=$(connect "$@" 2>&1)
+	case "$got" in
+	"$want "*) ok "$what: $got" ;;
+	*) bad "$what: got \"$got\", want $want" ;;
+	esac
+}
+# A reset must make connect() fail fast: refused within 200 ms.
+expect_fast_refusal() { # what NS FROM DST PORT
+	local what=$1 got ms
+	shift
+	got=$(connect "$@" 2000 2>&1)
+	ms=${got#refused }
+	if [ "${got%% *}" = refused ] && [ "${ms%%.*}" -lt 200 ]; then
+		ok "$what: $got ms"
+	else
+		bad "$what: got \"$got\", want refused within 200 ms"
+	fi
+}
+serve() { # NS
+	in_ns "$1" "$PROBE" listen 25 2525 > "$T/serve-$1" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 50); do
+		grep -q listening "$T/serve-$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "FAIL: the test server did not start"; exit 1
+}
+attach() { # NS ARGS... ; skips when BPF itself is unavailable
+	local ns=$1 out rc
+	shift
+	out=$(xdp "$ns" attach "$@" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/     /'
+	if [ $rc -ne 0 ] && echo "$out" | grep -qE "needs Linux|not permitted|BPF filesystem"; then
+		skip "BPF unavailable: $out"
+	fi
+	[ $rc -eq 0 ] && ok "attach $*" || bad "attach $* (exit $rc)"
+	ATTACHED=$out
+}
+stat_field() { # JSON KEY: first number after "KEY":
+	echo "$1" | grep -o "\"$2\": [0-9]*" | head -1 | grep -o '[0-9]*$'
+}
+detach_check() { # NS IFACES...
+	local ns=$1 i
+	shift
+	xdp "$ns" detach >/dev/null 2>&1 && ok "detach" || bad "detach"
+	[ ! -e "$PIN" ] && ok "detach removed $PIN" || bad "$PIN left behind"
+	for i in "$@"; do
+		if ip -n "$tag$ns" link show "$i" | grep -q "prog/xdp"; then
+			bad "an XDP program is still attached to $i"
+		else
+			ok "nothing attached to $i any more"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------
+# Host mode: client c0 (10.250.0.1, .3; fd00:250::1) -> MX s0 (.2; ::2).
+ip link add "${tag}c0" type veth peer name "${tag}s0" || exit 1
+ip link set "${tag}c0" netns "${tag}c"
+ip link set "${tag}s0" netns "${tag}s"
+for a in 10.250.0.1/24 10.250.0.3/24; do
+	ip -n "${tag}c" addr add $a dev "${tag}c0"
+done
+ip -n "${tag}c" addr add fd00:250::1/64 dev "${tag}c0" nodad
+ip -n "${tag}s" addr add 10.250.0.2/24 dev "${tag}s0"
+ip -n "${tag}s" addr add fd00:250::2/64 dev "${tag}s0" nodad
+for n in c s; do
+	ip -n "$tag$n" link set lo up
+	ip -n "$tag$n" link set "$tag${n}0" up
+done
+# RSTs sent back with XDP_TX reach c0 only if c0 runs XDP too.
+in_ns c "$TOOLS/mxg-xdp-pass" "${tag}c0" || exit 1
+serve s
+expect "before attach, SMTP connects" connected c 10.250.0.1 10.250.0.2 25
+
+echo "--- host mode, native XDP, limit 3/h burst 3 per host, drop"
+attach s --image "$T/drop.img" "${tag}s0"
+echo "$ATTACHED" | grep -q "in native mode" && ok "native mode on a veth" ||
+	bad "not in native mode"
+for i in 1 2 3; do
+	expect "attempt $i from 10.250.0.1 within the burst" connected \
+		c 10.250.0.1 10.250.0.2 25
+done
+expect "attempt 4 from 10.250.0.1 is dropped" timeout c 10.250.0.1 10.250.0.2 25
+expect "another host has its own bucket" connected c 10.250.0.3 10.250.0.2 25
+for i in 1 2 3 4 5; do
+	expect "port 2525 passes ($i)" connected c 10.250.0.1 10.250.0.2 2525
+done
+for i in 1 2 3; do
+	expect "IPv6 attempt $i within the burst" connected \
+		c fd00:250::1 fd00:250::2 25
+done
+expect "IPv6 attempt 4 is dropped" timeout c fd00:250::1 fd00:250::2 25
+S=$(xdp s stats)
+[ "$(stat_field "$S" smtp_dropped)" = 2 ] && ok "stats: 2 attempts dropped" ||
+	bad "stats: $S"
+[ "$(stat_field "$S" smtp_passed)" = 7 ] && ok "stats: 7 attempts passed" ||
+	bad "stats: $S"
+echo "$S" | grep -q '"name": "per-host", "matched": 9, "passed": 7, "dropped": 2' &&
+	ok "stats: the rule's counters" || bad "stats rules: $S"
+
+echo "--- reload: a reset rule"
+xdp s reload --image "$T/reset.img" >/dev/null && ok "reload" || bad "reload"
+expect "first attempt after reload (a new rule, a new bucket)" connected \
+	c 10.250.0.1 10.250.0.2 25
+expect_fast_refusal "the next is reset: connect() refused" c 10.250.0.1 10.250.0.2 25
+expect "IPv6: first attempt" connected c fd00:250::1 fd00:250::2 25
+expect_fast_refusal "IPv6: the next is reset" c fd00:250::1 fd00:250::2 25
+expect "port 2525 still passes" connected c 10.250.0.1 10.250.0.2 2525
+st=$(xdp s status 2>&1)
+echo "$st" | grep -q "generation 2" && ok "status: generation 2" || bad "status: $st"
+S=$(xdp s stats)
+[ "$(stat_field "$S" reset)" = 2 ] && ok "stats: 2 resets" || bad "stats: $S"
+
+out=$(xdp s attach --image "$T/drop.img" "${tag}s0" 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "already attached" &&
+	ok "a second attach is refused: $out" || bad "second attach: $out"
+detach_check s "${tag}s0"
+for i in 1 2 3 4; do
+	expect "after detach, attempt $i passes" connected c 10.250.0.1 10.250.0.2 25
+done
+
+echo "--- host mode, generic XDP"
+attach s --xdp-mode generic --image "$T/reset.img" "${tag}s0"
+echo "$ATTACHED" | grep -q "in generic mode" && ok "generic mode" ||
+	bad "not in generic mode"
+expect "first attempt" connected c 10.250.0.3 10.250.0.2 25
+expect_fast_refusal "the next is reset" c 10.250.0.3 10.250.0.2 25
+expect "port 2525 passes" connected c 10.250.0.3 10.250.0.2 2525
+detach_check s "${tag}s0"
+
+# ---------------------------------------------------------------------
+# Inline mode: client c1 -- b0 [XDP bridge] b1 -- s1 MX, one subnet.
+ip link add "${tag}c1" type veth peer name "${tag}b0" || exit 1
+ip link add "${tag}s1" type veth peer name "${tag}b1" || exit 1
+ip link set "${tag}c1" netns "${tag}c"
+ip link set "${tag}s1" netns "${tag}s"
+ip link set "${tag}b0" netns "${tag}b"
+ip link set "${tag}b1" netns "${tag}b"
+ip -n "${tag}c" addr add 10.251.0.1/24 dev "${tag}c1"
+ip -n "${tag}c" addr add 10.251.0.3/24 dev "${tag}c1"
+ip -n "${tag}s" addr add 10.251.0.2/24 dev "${tag}s1"
+ip -n "${tag}c" link set "${tag}c1" up
+ip -n "${tag}s" link set "${tag}s1" up
+ip -n "${tag}b" link set "${tag}b0" up
+ip -n "${tag}b" link set "${tag}b1" up
+in_ns c "$TOOLS/mxg-xdp-pass" "${tag}c1" || exit 1
+in_ns s "$TOOLS/mxg-xdp-pass" "${tag}s1" || exit 1
+
+echo "--- inline mode, native XDP"
+attach b --mode inline --image "$T/drop.img" "${tag}b0" "${tag}b1"
+echo "$ATTACHED" | grep -c "in native mode" | grep -q 2 &&
+	ok "both ports in native mode" || bad "not both native"
+for i in 1 2 3; do
+	expect "through the bridge: attempt $i within the burst" connected \
+		c 10.251.0.1 10.251.0.2 25
+done
+expect "attempt 4 is dropped in the bridge" timeout c 10.251.0.1 10.251.0.2 25
+expect "another host passes" connected c 10.251.0.3 10.251.0.2 25
+for i in 1 2 3 4; do
+	expect "port 2525 is bridged ($i)" connected c 10.251.0.1 10.251.0.2 2525
+done
+xdp b reload --image "$T/reset.img" >/dev/null && ok "reload" || bad "reload"
+expect "first attempt after reload" connected c 10.251.0.3 10.251.0.2 25
+expect_fast_refusal "the next is reset by the bridge" c 10.251.0.3 10.251.0.2 25
+S=$(xdp b stats)
+[ "$(stat_field "$S" reset)" = 1 ] && ok "stats: 1 reset" || bad "stats: $S"
+detach_check b "${tag}b0" "${tag}b1"
+
+echo "--- inline mode, generic XDP"
+attach b --mode inline --xdp-mode generic --image "$T/reset.img" \
+	"${tag}b0" "${tag}b1"
+expect "first attempt" connected c 10.251.0.1 10.251.0.2 25
+expect_fast_refusal "the next is reset" c 10.251.0.1 10.251.0.2 25
+expect "port 2525 is bridged" connected c 10.251.0.1 10.251.0.2 2525
+detach_check b "${tag}b0" "${tag}b1"
+
+echo
+echo "$checks checks, $fails failed"
+[ $fails -eq 0 ]
