@@ -89,15 +89,15 @@ static void dst_addr(struct traffic *t, int family, char *buf, size_t len)
 
 static uint64_t next_gap(struct traffic *t)
 {
-	uint32_t k = pick(t, 1000);
+	uint32_t k = pick(t, 10000);
 
-	if (k < 2)
+	if (k < 20)
 		return 0; /* same nanosecond */
-	if (k < 600)
+	if (k < 7000)
 		return 1000 + pick(t, 200000); /* 1 us .. 0.2 ms */
-	if (k < 950)
-		return 200000 + pick(t, 50000000); /* .. 50 ms */
-	if (k < 995)
+	if (k < 9900)
+		return 200000 + pick(t, 20000000); /* .. 20 ms */
+	if (k < 9998)
 		return 1000000000ULL + pick(t, 30) * 1000000000ULL;
 	return 600ULL * 1000000000ULL; /* idle: buckets refill */
 }
