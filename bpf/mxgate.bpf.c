@@ -20,12 +20,32 @@
 
 #include "mxgate/bucket.h"
 #include "mxgate/counters.h"
-#include "mxgate/decide.h"
 #include "mxgate/key.h"
 #include "mxgate/pkt.h"
 #include "mxgate/policy.h"
 #include "mxgate/tcp_rst.h"
 #include "mxgate/xdp.h"
+
+/*
+ * What every rule needs to know about one attempt besides the packet
+ * (a BPF subprogram takes five arguments at most): decide.h's 'env'.
+ */
+struct mxg_xdp_attempt {
+	struct mxg_setmask src; /* sets of the source address */
+	struct mxg_setmask dst; /* sets of the destination address */
+	__u64 now_ns;
+	__u8 mode; /* enum mxg_mode */
+	__u8 pad[7];
+};
+
+/* decide.h evaluates each rule through mxg_xdp_rule(), below: a
+ * subprogram the verifier checks once rather than once per rule. */
+int mxg_xdp_rule(const struct mxg_rule *r, const struct mxg_pkt *p,
+		 const struct mxg_xdp_attempt *a, struct mxg_rule_counters *rc);
+#define MXG_DECIDE_RULE(env, r, mode, p, src, dst, now_ns, rc)                 \
+	mxg_xdp_rule(r, p, (const struct mxg_xdp_attempt *)(env), rc)
+
+#include "mxgate/decide.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -214,6 +234,17 @@ MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 	return mxg_xdp_take(key, &r->bucket, now_ns);
 }
 
+/* One rule (decide.h's mxg_decide_rule), verified once for all rules. */
+__noinline int mxg_xdp_rule(const struct mxg_rule *r, const struct mxg_pkt *p,
+			    const struct mxg_xdp_attempt *a,
+			    struct mxg_rule_counters *rc)
+{
+	if (!r || !p || !a || !rc)
+		return MXG_DECIDE_NEXT;
+	return mxg_decide_rule(0, r, a->mode, p, &a->src, &a->dst, a->now_ns,
+			       rc);
+}
+
 /*
  * Copy into out the set mask of addr's longest matching prefix in this
  * buffer's tries, or the empty mask when no prefix covers it. (A copy on
@@ -267,7 +298,7 @@ __noinline int mxg_xdp_decide(const struct mxg_pkt *p,
 			      const struct mxg_xdp_policy *pol,
 			      struct mxg_counters *c, __u64 now_ns)
 {
-	struct mxg_setmask src = {}, dst = {};
+	struct mxg_xdp_attempt a = {};
 	__u32 buffer;
 	int32_t rule = -1;
 	int verdict;
@@ -276,13 +307,15 @@ __noinline int mxg_xdp_decide(const struct mxg_pkt *p,
 		return DECIDED(MXG_VERDICT_FORWARD, -1, 0);
 	buffer = pol->buffer & 1;
 	if (pol->need & MXG_XDP_NEED_DST)
-		classify(buffer, p, p->dst, &dst);
-	if (!mxg_dst_is_protected(pol->has_protected, &dst))
+		classify(buffer, p, p->dst, &a.dst);
+	if (!mxg_dst_is_protected(pol->has_protected, &a.dst))
 		return DECIDED(MXG_VERDICT_FORWARD, -1, 0);
 	if (pol->need & MXG_XDP_NEED_SRC)
-		classify(buffer, p, p->src, &src);
-	verdict = mxg_decide_rules(0, pol->rules, pol->n_rules, pol->mode, p,
-				   &src, &dst, now_ns, c->rules, &rule);
+		classify(buffer, p, p->src, &a.src);
+	a.now_ns = now_ns;
+	a.mode = pol->mode;
+	verdict = mxg_decide_rules(&a, pol->rules, pol->n_rules, pol->mode, p,
+				   &a.src, &a.dst, now_ns, c->rules, &rule);
 	if (rule < -1 || rule >= MXG_RULES_MAX)
 		rule = -1;
 	return DECIDED(verdict, rule, 1);

@@ -54,6 +54,58 @@ MXG_INLINE int mxg_dst_is_protected(uint8_t has_protected,
 MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 			       const struct mxg_src_key *key, uint64_t now_ns);
 
+/* mxg_decide_rule(): the attempt goes on to the next rule. */
+#define MXG_DECIDE_NEXT (-1)
+
+/*
+ * One rule for one connection attempt: MXG_DECIDE_NEXT when the rule does
+ * not match or its bucket lets the attempt through, otherwise the
+ * verdict it decides (PASS, DROP, RESET or WOULD_DROP). Counts in *rc.
+ */
+MXG_INLINE int mxg_decide_rule(void *env, const struct mxg_rule *r,
+			       uint8_t mode, const struct mxg_pkt *p,
+			       const struct mxg_setmask *src,
+			       const struct mxg_setmask *dst, uint64_t now_ns,
+			       struct mxg_rule_counters *rc)
+{
+	struct mxg_src_key key;
+	int verdict;
+
+	if (!mxg_rule_matches(r, p, src, dst))
+		return MXG_DECIDE_NEXT;
+	rc->matched++;
+	if (r->action == MXG_ACTION_ALLOW) {
+		rc->passed++;
+		return MXG_VERDICT_PASS;
+	}
+	if (r->action == MXG_ACTION_LIMIT) {
+		mxg_rule_key(r, p, &key);
+		if (mxg_decide_take(env, r, &key, now_ns)) {
+			rc->passed++;
+			return MXG_DECIDE_NEXT;
+		}
+		verdict = r->over == MXG_OVER_RESET ? MXG_VERDICT_RESET :
+						      MXG_VERDICT_DROP;
+	} else {
+		verdict = MXG_VERDICT_DROP;
+	}
+	if (mode == MXG_MODE_MONITOR) {
+		rc->would_drop++;
+		return MXG_VERDICT_WOULD_DROP;
+	}
+	rc->dropped++;
+	return verdict;
+}
+
+/*
+ * The includer may evaluate each rule through a function of its own with
+ * mxg_decide_rule's arguments (the XDP program makes it a BPF subprogram
+ * that the verifier checks once rather than once per rule).
+ */
+#ifndef MXG_DECIDE_RULE
+#define MXG_DECIDE_RULE mxg_decide_rule
+#endif
+
 /*
  * Evaluate the rules for one connection attempt. Returns the verdict
  * (PASS, DROP, RESET or WOULD_DROP) and the deciding rule's index in
@@ -67,44 +119,19 @@ MXG_INLINE int mxg_decide_rules(void *env, const struct mxg_rule *rules,
 				const struct mxg_setmask *dst, uint64_t now_ns,
 				struct mxg_rule_counters *rc, int32_t *rule_idx)
 {
-	struct mxg_src_key key;
 	uint32_t i;
 	int verdict;
 
 	*rule_idx = -1;
 	for (i = 0; i < MXG_RULES_MAX; i++) {
-		const struct mxg_rule *r;
-
 		if (i >= n_rules)
 			break;
-		r = &rules[i];
-		if (!mxg_rule_matches(r, p, src, dst))
-			continue;
-		rc[i].matched++;
-		if (r->action == MXG_ACTION_ALLOW) {
-			rc[i].passed++;
+		verdict = MXG_DECIDE_RULE(env, &rules[i], mode, p, src, dst,
+					  now_ns, &rc[i]);
+		if (verdict != MXG_DECIDE_NEXT) {
 			*rule_idx = (int32_t)i;
-			return MXG_VERDICT_PASS;
+			return verdict;
 		}
-		if (r->action == MXG_ACTION_LIMIT) {
-			mxg_rule_key(r, p, &key);
-			if (mxg_decide_take(env, r, &key, now_ns)) {
-				rc[i].passed++;
-				continue;
-			}
-			verdict = r->over == MXG_OVER_RESET ?
-					  MXG_VERDICT_RESET :
-					  MXG_VERDICT_DROP;
-		} else {
-			verdict = MXG_VERDICT_DROP;
-		}
-		*rule_idx = (int32_t)i;
-		if (mode == MXG_MODE_MONITOR) {
-			rc[i].would_drop++;
-			return MXG_VERDICT_WOULD_DROP;
-		}
-		rc[i].dropped++;
-		return verdict;
 	}
 	return MXG_VERDICT_PASS;
 }

@@ -8,6 +8,9 @@
  *         limit-drop   "per-host": 3 per hour, burst 3, per host, drop
  *         limit-reset  "per-host-reset": 1 per hour, burst 1, reset
  *         allow-all    no rules
+ *         design       DESIGN §3's example: protected, partners allowed,
+ *                      a drop list, per-host, per-net and a global cap
+ *                      with reset
  *
  *   mxg-xdp-testdata traffic SEED FRAMES OUT.pcap
  *       Mixed traffic from tests/lib/traffic.c as a nanosecond pcap.
@@ -49,6 +52,25 @@ static int cmd_image(const char *name, const char *out)
 			 MXG_OVER_DROP);
 	} else if (strcmp(name, "limit-reset") == 0) {
 		ib_limit(b, "per-host-reset", 1, 3600, 1, MXG_KEY_HOST,
+			 MXG_OVER_RESET);
+	} else if (strcmp(name, "design") == 0) {
+		uint32_t prot = ib_protected(b), partners, drop;
+
+		ib_cidr(b, prot, "198.51.100.0/24");
+		ib_cidr(b, prot, "2001:db8:25::/48");
+		partners = ib_set(b, "@partners");
+		ib_cidr(b, partners, "192.0.2.0/24");
+		ib_cidr(b, partners, "2001:db8:1::/48");
+		drop = ib_set(b, "@drop");
+		ib_cidr(b, drop, "198.18.0.0/15");
+		ib_cidr(b, drop, "2001:db8:dead::/48");
+		ib_allow(b, "partners")->src_set = (uint16_t)partners;
+		ib_deny(b, "drop-list")->src_set = (uint16_t)drop;
+		ib_limit(b, "per-host", 20, 60, 10, MXG_KEY_HOST,
+			 MXG_OVER_DROP);
+		ib_limit(b, "per-net", 200, 60, 50, MXG_KEY_PREFIX,
+			 MXG_OVER_DROP);
+		ib_limit(b, "mx-total", 2000, 1, 4000, MXG_KEY_GLOBAL,
 			 MXG_OVER_RESET);
 	} else if (strcmp(name, "allow-all") != 0) {
 		fprintf(stderr, "mxg-xdp-testdata: unknown image \"%s\"\n",
