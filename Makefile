@@ -305,6 +305,25 @@ $(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^
 
+# ---------------------------------------------------------------------
+# Benchmarks (`make bench`): not tests; each prints its figures. Run as
+# root, on a quiet machine; the figures to compare are the ratios.
+
+.PHONY: bench bench-xdp
+bench: bench-xdp
+
+# The XDP program against XDP_PASS and xdp-filter (tests/bench/xdp_bench.c).
+bench-xdp: $(BUILD)/bench/xdp_bench
+	$(BUILD)/bench/xdp_bench
+
+$(BUILD)/obj/tests/bench/xdp_bench.o: $(BUILD)/gen/bench_xdp.skel.h
+$(BUILD)/obj/tests/bench/xdp_bench.o: EXTRA_CFLAGS = $(call pc_cflags,libbpf)
+$(BUILD)/bench/xdp_bench: $(call obj,tests/bench/xdp_bench.c \
+		tests/lib/image_builder.c tests/lib/pktgen.c) $(XDP_LIB) \
+		$(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libbpf) -lm
+
 # Helpers of the XDP integration tests, in build/tools/ (tests/tools/).
 XDP_TOOLS := $(BUILD)/tools/mxg-tcpprobe $(BUILD)/tools/mxg-xdp-pass \
 	$(BUILD)/tools/mxg-xdp-testdata

@@ -105,28 +105,48 @@ static void keep_line(const char *p)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	char line[1024];
+	static const char begin[] = "-- BEGIN PROG LOAD LOG --";
+	static const char end[] = "-- END PROG LOAD LOG --";
+	char *text, *p, *nl, *stop;
+	va_list copy;
+	int n;
 
 	if (libbpf_verbose && level != LIBBPF_DEBUG)
 		return vfprintf(stderr, fmt, ap);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	if (strstr(line, "-- BEGIN PROG LOAD LOG --")) {
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return 0;
+	text = malloc((size_t)n + 1);
+	if (!text)
+		return 0;
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	/* The verifier's log comes as one message between the markers, or
+	 * (longer logs) as the markers and the log in several. */
+	p = strstr(text, begin);
+	if (p) {
 		in_prog_log = 1;
 		verifier_last[0] = 0;
-	} else if (strstr(line, "-- END PROG LOAD LOG --")) {
-		in_prog_log = 0;
+		p += sizeof(begin) - 1;
 	} else if (in_prog_log) {
-		/* The log arrives as one block: keep its last non-empty line
-		 * that is not the statistics. */
-		char *p = line, *nl;
-
-		while ((nl = strchr(p, '\n'))) {
-			*nl = 0;
-			keep_line(p);
-			p = nl + 1;
-		}
-		keep_line(p);
+		p = text;
+	} else {
+		free(text);
+		return 0;
 	}
+	stop = strstr(p, end);
+	if (stop) {
+		*stop = 0;
+		in_prog_log = 0;
+	}
+	while ((nl = strchr(p, '\n'))) {
+		*nl = 0;
+		keep_line(p);
+		p = nl + 1;
+	}
+	keep_line(p);
+	free(text);
 	return 0;
 }
 
@@ -347,7 +367,7 @@ static int probe_cmpxchg(void)
 		close(fd);
 		return 0;
 	}
-	if (errno == EPERM || errno == EACCES) {
+	if (errno == EPERM) {
 		XDP_ERR("not permitted to load BPF programs: run as root (or "
 			"with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)");
 		return -EPERM;
@@ -430,7 +450,9 @@ int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o)
 	verifier_last[0] = 0;
 	err = mxgate_bpf__load(x->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
+		/* The verifier says EACCES (or EINVAL, E2BIG) for a program
+		 * it rejects; EPERM is a missing privilege. */
+		if (err == -EPERM)
 			XDP_ERR("not permitted to load BPF programs: run as "
 				"root (or with CAP_BPF, CAP_NET_ADMIN and "
 				"CAP_PERFMON)");
