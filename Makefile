@@ -228,7 +228,7 @@ DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
 BINARIES += $(DP_TEST_TOOLS)
 
 $(BUILD)/obj/tests/integration/dp/dp_pcap.o: \
-	EXTRA_CFLAGS = $(call pc_cflags,libpcap)
+	EXTRA_CFLAGS = $(call pc_cflags,libpcap) -Itests/lib
 
 $(BUILD)/test/dpctl: $(BUILD)/obj/tests/integration/dp/dpctl.o $(CTL_LIB) \
 		$(POLICY_LIB) $(CORE_LIB)
