@@ -55,7 +55,6 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
-CTL_SRCS := control/ctl_client.c
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
 	tests/unit/pkt_rows.c
 
@@ -67,8 +66,6 @@ CORE_SAN_LIB := $(BUILD)/lib/libmxgate_core_san.a
 POLICY_LIB := $(BUILD)/lib/libmxgate_policy.a
 POLICY_SAN_LIB := $(BUILD)/lib/libmxgate_policy_san.a
 TEST_SAN_LIB := $(BUILD)/lib/libmxgate_testlib_san.a
-CTL_LIB := $(BUILD)/lib/libmxgate_ctl.a
-CTL_SAN_LIB := $(BUILD)/lib/libmxgate_ctl_san.a
 
 # BPF programs; each gets a libbpf skeleton from bpftool.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -94,7 +91,7 @@ all: bpf libs unit-tests binaries
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
-libs: $(CORE_LIB) $(POLICY_LIB) $(CTL_LIB)
+libs: $(CORE_LIB) $(POLICY_LIB)
 
 unit-tests: $(UNIT_BINS)
 
@@ -156,8 +153,6 @@ $(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
 $(POLICY_LIB): $(call obj,$(POLICY_SRCS))
 $(POLICY_SAN_LIB): $(call san,$(POLICY_SRCS))
 $(TEST_SAN_LIB): $(call san,$(TEST_LIB_SRCS))
-$(CTL_LIB): $(call obj,$(CTL_SRCS))
-$(CTL_SAN_LIB): $(call san,$(CTL_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	rm -f $@
@@ -181,7 +176,7 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
 $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
-		$(CTL_SAN_LIB) $(POLICY_SAN_LIB) $(CORE_SAN_LIB)
+		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
 		$(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
@@ -213,19 +208,22 @@ $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm -lpthread
 
-# mxgate-dp, the DPDK data plane (dataplane/dp_*.c).
+# mxgate-dp, the DPDK data plane (dataplane/dp_*.c), the control-socket
+# client library (control/ctl_client.c) and the mxgate-dp test helpers
+# (tests/integration/dp/).
 DP_SRCS := $(wildcard dataplane/dp_*.c)
-BINARIES += $(BIN)/mxgate-dp
+CTL_SRCS := control/ctl_client.c
+CTL_LIB := $(BUILD)/lib/libmxgate_ctl.a
+DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
+BINARIES += $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
+
+$(CTL_LIB): $(call obj,$(CTL_SRCS))
 
 $(BUILD)/obj/dataplane/dp_%.o: EXTRA_CFLAGS = $(call pc_cflags,libdpdk)
 
 $(BIN)/mxgate-dp: $(call obj,$(DP_SRCS)) $(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libdpdk libcjson) -lm -lpthread
-
-# Test helpers for the mxgate-dp integration tests (tests/integration/dp/).
-DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
-BINARIES += $(DP_TEST_TOOLS)
 
 $(BUILD)/obj/tests/integration/dp/dp_pcap.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libpcap) -Itests/lib
@@ -240,7 +238,7 @@ $(BUILD)/test/dp_pcap: $(BUILD)/obj/tests/integration/dp/dp_pcap.o \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap) -lm
 
-# `make bench`: benchmarks report numbers; they are not tests.
+# `make bench-dp` (part of `make bench`): mxgate-dp against dpdk-testpmd.
 .PHONY: bench bench-dp
 bench: bench-dp
 bench-dp: $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
