@@ -90,6 +90,13 @@ static int plan_queues(struct dp_port *p, const struct rte_eth_dev_info *info)
 	p->n_rxq = RTE_MIN(want_rx, max_rx);
 	p->n_txq = RTE_MIN(dp.n_workers, max_tx);
 	p->tx_shared = p->n_txq < dp.n_workers;
+	if (info->nb_rx_queues > p->n_rxq)
+		DP_LOG(WARNING, "port",
+		       "port %u (%s): the PMD set up %u rx queues (one per "
+		       "rx_pcap file, say) and only %u are polled: give "
+		       "--rx-queues %u",
+		       p->id, p->driver, info->nb_rx_queues, p->n_rxq,
+		       info->nb_rx_queues);
 	if (p->n_rxq < want_rx)
 		DP_LOG(NOTICE, "port",
 		       "port %u (%s): %u rx queue(s) wanted, the PMD offers %u",
