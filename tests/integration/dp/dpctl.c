@@ -4,8 +4,8 @@
  * library (control/ctl_client.h).
  *
  *   dpctl compile POLICY.json OUT.img [GENERATION]
- *   dpctl load SOCK POLICY.json|IMAGE [GENERATION]
- *   dpctl reload-loop SOCK COUNT A.img B.img   alternate A and B
+ *   dpctl load SOCK POLICY.json|IMAGE [GENERATION [EXPECT]]
+ *   dpctl reload-loop SOCK COUNT A B [MS]     alternate A and B
  *   dpctl stats SOCK [TOP]                     summary JSON
  *   dpctl dpstats SOCK                         data plane counters JSON
  *   dpctl bad SOCK KIND IMAGE                  a malformed request
@@ -34,8 +34,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: dpctl compile POLICY.json OUT.img [GENERATION]\n"
-		"       dpctl load SOCK POLICY.json|IMAGE [GENERATION]\n"
-		"       dpctl reload-loop SOCK COUNT A.img B.img\n"
+		"       dpctl load SOCK POLICY.json|IMAGE [GENERATION [EXPECT]]\n"
+		"       dpctl reload-loop SOCK COUNT A B [INTERVAL_MS]\n"
 		"       dpctl stats SOCK [TOP]\n"
 		"       dpctl dpstats SOCK\n"
 		"       dpctl bad SOCK KIND IMAGE\n"
@@ -168,7 +168,11 @@ static int cmd_load(int argc, char **argv)
 			strerror(-rc));
 		return 1;
 	}
-	rc = show("load", mxg_ctl_load_image(fd, img, len, 0, &r), &r);
+	rc = show("load",
+		  mxg_ctl_load_image(fd, img, len,
+				     argc > 5 ? strtoull(argv[5], NULL, 10) : 0,
+				     &r),
+		  &r);
 	mxg_ctl_result_free(&r);
 	close(fd);
 	free(img);
@@ -179,12 +183,13 @@ static int cmd_reload_loop(int argc, char **argv)
 {
 	uint8_t *img[2];
 	size_t len[2];
-	unsigned long count, i;
+	unsigned long count, i, interval_ms;
 	int fd, rc, k;
 
 	if (argc < 6)
 		return usage();
 	count = strtoul(argv[3], NULL, 10);
+	interval_ms = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
 	for (k = 0; k < 2; k++) {
 		rc = load_policy(argv[4 + k], 0, &img[k], &len[k]);
 		if (rc) {
@@ -210,6 +215,8 @@ static int cmd_reload_loop(int argc, char **argv)
 			return 1;
 		}
 		mxg_ctl_result_free(&r);
+		if (interval_ms)
+			usleep((useconds_t)(interval_ms * 1000));
 	}
 	printf("%lu reloads\n", count);
 	close(fd);

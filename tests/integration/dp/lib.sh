@@ -47,6 +47,11 @@ check() {
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
+# fails COMMAND...: the command exits non-zero.
+fails() {
+	! "$@"
+}
+
 finish() {
 	echo "$((checks - fails)) passed, $fails failed"
 	[ "$fails" -eq 0 ]
