@@ -216,6 +216,9 @@ CTL_SRCS := control/ctl_client.c
 CTL_LIB := $(BUILD)/lib/libmxgate_ctl.a
 DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
 BINARIES += $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
+# test_dp_af_packet.sh: ping, nc, and ethtool to turn veth tx checksum
+# offload off (frames crossing an AF_PACKET socket need full checksums).
+DEB_PACKAGES += ethtool iputils-ping netcat-openbsd
 
 $(CTL_LIB): $(call obj,$(CTL_SRCS))
 

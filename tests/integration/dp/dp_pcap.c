@@ -7,6 +7,7 @@
  *   dp_pcap count FILE         number of frames
  *   dp_pcap split IN A B       by source /24 (IPv4) or /48 (IPv6)
  *   dp_pcap normalize IN OUT   Ethernet, microsecond timestamps
+ *   dp_pcap inject IFACE COUNT SRC DST DPORT   send TCP SYNs (libpcap)
  *
  * 'normalize' gives what a net_pcap port can replay: the pcap PMD reads
  * captures with microsecond timestamps and treats every frame as
@@ -54,7 +55,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: dp_pcap gen OUT.pcap mix|benign|synflood COUNT [SEED]\n"
 		"       dp_pcap hash FILE | count FILE\n"
-		"       dp_pcap split IN A B | normalize IN OUT\n");
+		"       dp_pcap split IN A B | normalize IN OUT\n"
+		"       dp_pcap inject IFACE COUNT SRC DST DPORT\n");
 	return 2;
 }
 
@@ -398,6 +400,47 @@ static int cmd_normalize(int argc, char **argv)
 	return rc == PCAP_ERROR ? 1 : 0;
 }
 
+/* COUNT TCP SYNs from SRC to DST:DPORT, broadcast MAC, out of IFACE. */
+static int cmd_inject(int argc, char **argv)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	uint8_t buf[256];
+	struct pktgen_spec s;
+	unsigned long i, count;
+	pcap_t *p;
+	size_t len;
+
+	if (argc < 7)
+		return usage();
+	count = strtoul(argv[3], NULL, 10);
+	p = pcap_open_live(argv[2], 256, 0, 100, err);
+	if (!p) {
+		fprintf(stderr, "dp_pcap: %s: %s\n", argv[2], err);
+		return 1;
+	}
+	for (i = 0; i < count; i++) {
+		memset(&s, 0, sizeof(s));
+		memset(s.dst_mac, 0xff, 6);
+		memcpy(s.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
+		s.family = strchr(argv[4], ':') ? 6 : 4;
+		s.src = argv[4];
+		s.dst = argv[5];
+		s.sport = (uint16_t)(20000 + i);
+		s.dport = (uint16_t)strtoul(argv[6], NULL, 10);
+		s.tcp_flags = 0x02;
+		s.seq = (uint32_t)rnd();
+		len = pktgen_build(&s, buf, sizeof(buf));
+		if (!len || pcap_inject(p, buf, len) != (int)len) {
+			fprintf(stderr, "dp_pcap: inject: %s\n",
+				pcap_geterr(p));
+			pcap_close(p);
+			return 1;
+		}
+	}
+	pcap_close(p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -412,5 +455,7 @@ int main(int argc, char **argv)
 		return cmd_split(argc, argv);
 	if (strcmp(argv[1], "normalize") == 0)
 		return cmd_normalize(argc, argv);
+	if (strcmp(argv[1], "inject") == 0)
+		return cmd_inject(argc, argv);
 	return usage();
 }
