@@ -97,7 +97,12 @@ attempt_time(struct dp_lcore *lc, const struct rte_mbuf *m, uint64_t tsc_now_ns)
 		lc->last_ts_ns = ts * dp.ports[m->port].rx_ts_unit_ns;
 		return lc->last_ts_ns;
 	}
-	lc->st.no_rx_timestamp++;
+	if (lc->st.no_rx_timestamp++ == 0)
+		DP_LOG_RL(WARNING, "worker",
+			  "lcore %u: --clock rx-timestamp, but port %u gives "
+			  "frames without an RX timestamp (infinite_rx?): "
+			  "their clock stands at the last timestamp seen",
+			  lc->lcore_id, m->port);
 	return lc->last_ts_ns;
 }
 

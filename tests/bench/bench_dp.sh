@@ -5,7 +5,7 @@
 # one run, reported as a ratio (absolute rates on a shared machine are
 # noise). Also mxgate-dp with 1 and 2 workers.
 #
-#   make bench-dp            or   tests/bench/bench_dp.sh [SECONDS]
+#   make bench-dp       or   tests/bench/bench_dp.sh [SECONDS [ROUNDS]]
 #
 # Scenarios, each with two ports forwarding to each other:
 #   null       net_null ports: 64-byte zero frames (not IP), both ports
@@ -14,9 +14,11 @@
 #   synflood   net_pcap infinite_rx: random-source SYNs to port 25, every
 #              frame classified, limited, counted (and reset) by policy
 #
-# Rates are frames received per second over the steady part of the run:
-# testpmd's port counters (--stats-period 1), mxgate-dp's own counters
-# over its control socket.
+# Rates are frames received per second over SECONDS (default 4) after a
+# 2 s warm-up: testpmd's port counters ("show port stats all"), mxgate-dp's
+# own counters over its control socket. The contenders run in turn, ROUNDS
+# times (default 3), and the best run of each counts: on a shared machine
+# other load only ever slows a run down.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -24,7 +26,8 @@ DP=$BUILD/bin/mxgate-dp
 DPCTL=$BUILD/test/dpctl
 DPPCAP=$BUILD/test/dp_pcap
 TESTPMD=${TESTPMD:-$(command -v dpdk-testpmd)}
-SECS=${1:-6}
+MEASURE=${1:-4} # seconds measured per run
+ROUNDS=${2:-3}  # runs per contender; the best one counts
 WARM=2
 tmp=$(mktemp -d)
 prefix=mxgbench-$$
@@ -55,27 +58,38 @@ vdevs() { # SCENARIO QUEUES
 	esac
 }
 
-# testpmd io forwarding on lcores 0-1 (1 forwarding core): frames/s.
+# testpmd io forwarding on lcores 0-1 (1 forwarding core): frames/s,
+# from its port counters ("show port stats all") taken $MEASURE s apart.
 run_testpmd() { # SCENARIO
 	local out=$tmp/tp.out
-	# shellcheck disable=SC2046
-	timeout -s INT -k 5 $((SECS + 4)) "$TESTPMD" -l 0-1 $EAL \
-		--file-prefix "$prefix-tp" $(vdevs "$1" 1) -- \
-		--forward-mode=io --auto-start --stats-period 1 \
-		--total-num-mbufs 32768 >"$out" 2>&1 </dev/null
-	# cumulative RX-packets of both ports, one line per period
-	awk '/NIC statistics for port/ { port = $6 }
-	     /RX-packets:/ { sum[n] += $2; if (port == 1) n++ }
-	     END { w = '"$WARM"'; e = n - 2; if (e - w < 1) { print 0; exit }
-		   printf "%.0f\n", (sum[e] - sum[w]) / (e - w) }' "$out"
+	{
+		sleep "$WARM"
+		echo "show port stats all"
+		sleep "$MEASURE"
+		echo "show port stats all"
+		sleep 0.5
+		echo quit
+	} | {
+		# shellcheck disable=SC2046
+		timeout -s INT -k 5 $((WARM + MEASURE + 20)) "$TESTPMD" -l 0-1 \
+			$EAL --file-prefix "$prefix-tp" $(vdevs "$1" 1) -- -i \
+			--forward-mode=io --auto-start --total-num-mbufs 32768 \
+			>"$out" 2>&1
+	}
+	cp "$out" "$tmp/tp-$1.out"
+	# Rx-pps of both ports in the second show: testpmd's own rate since
+	# the first show, timed by itself (its start-up delays the first)
+	awk '/Rx-pps:/ { v[k++] = $2 }
+	     END { if (k < 4) { print 0; exit } printf "%.0f\n", v[2] + v[3] }' "$out"
 }
 
-# mxgate-dp on LCORES (main + workers): frames/s from its counters.
+# mxgate-dp on LCORES (main + workers): frames/s from its own counters
+# over the control socket, taken $MEASURE s apart.
 run_dp() { # SCENARIO LCORES QUEUES
 	local sock=$tmp/ctl.sock r0 r1 t0 t1 pid
 	rm -f "$sock"
 	# shellcheck disable=SC2046
-	timeout -s INT -k 5 $((SECS + 10)) "$DP" --lcores "$2" $EAL \
+	timeout -s INT -k 5 $((WARM + MEASURE + 20)) "$DP" --lcores "$2" $EAL \
 		--file-prefix "$prefix-dp" $(vdevs "$1" "$3") -- \
 		--policy "$POLICY" --control "$sock" --rx-queues "$3" \
 		>"$tmp/dp.json" 2>"$tmp/dp.err" &
@@ -86,29 +100,39 @@ run_dp() { # SCENARIO LCORES QUEUES
 	done
 	sleep "$WARM"
 	t0=$(date +%s.%N)
-	r0=$("$DPCTL" dpstats "$sock" | grep -o '"rx": [0-9]*' | grep -o '[0-9]*')
-	sleep $((SECS - WARM - 1))
+	r0=$("$DPCTL" dpstats "$sock" | grep -o '"rx": [0-9]*' | grep -o '[0-9]*$')
+	sleep "$MEASURE"
 	t1=$(date +%s.%N)
-	r1=$("$DPCTL" dpstats "$sock" | grep -o '"rx": [0-9]*' | grep -o '[0-9]*')
+	r1=$("$DPCTL" dpstats "$sock" | grep -o '"rx": [0-9]*' | grep -o '[0-9]*$')
 	kill -INT "$pid"
 	wait "$pid"
 	awk -v a="$r0" -v b="$r1" -v s="$t0" -v e="$t1" \
 		'BEGIN { printf "%.0f\n", (b - a) / (e - s) }'
 }
 
+# best of ROUNDS runs, interleaved with the other contenders
+best() { printf "%s\n" "$@" | sort -n | tail -1; }
+
 mpps() { awk -v v="$1" 'BEGIN { printf "%.2f", v / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-echo "bench-dp: $(nproc) cores, ${SECS}s per run (first ${WARM}s discarded);"
+echo "bench-dp: $(nproc) cores; per run ${MEASURE}s measured after ${WARM}s;" \
+	"best of $ROUNDS interleaved runs"
 echo "bench-dp: testpmd io and mxgate-dp (1 worker) on lcores 0-1;"
 echo "bench-dp: 2 workers = --lcores 0@0,1@1,2@0 (the second worker shares"
 echo "bench-dp: core 0 with the mostly idle control thread)"
 printf "%-10s %14s %16s %8s %16s %8s\n" scenario "testpmd Mpps" \
 	"mxgate-dp 1w" ratio "mxgate-dp 2w" "2w/1w"
 for sc in null benign synflood; do
-	tp=$(run_testpmd "$sc")
-	d1=$(run_dp "$sc" 0@0,1@1 1)
-	d2=$(run_dp "$sc" 0@0,1@1,2@0 2)
+	tps=() d1s=() d2s=()
+	for _ in $(seq "$ROUNDS"); do
+		tps+=("$(run_testpmd "$sc")")
+		d1s+=("$(run_dp "$sc" 0@0,1@1 1)")
+		d2s+=("$(run_dp "$sc" 0@0,1@1,2@0 2)")
+	done
+	tp=$(best "${tps[@]}")
+	d1=$(best "${d1s[@]}")
+	d2=$(best "${d2s[@]}")
 	printf "%-10s %14s %16s %8s %16s %8s\n" "$sc" "$(mpps "$tp")" \
 		"$(mpps "$d1")" "$(ratio "$d1" "$tp")" "$(mpps "$d2")" \
 		"$(ratio "$d2" "$d1")"
