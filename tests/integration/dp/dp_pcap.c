@@ -7,7 +7,7 @@
  *   dp_pcap count FILE         number of frames
  *   dp_pcap split IN A B       by source /24 (IPv4) or /48 (IPv6)
  *   dp_pcap normalize IN OUT   Ethernet, microsecond timestamps
- *   dp_pcap inject IFACE COUNT SRC DST DPORT   send TCP SYNs (libpcap)
+ *   dp_pcap inject IFACE COUNT SRC DST DPORT [DSTMAC]   send TCP SYNs
  *
  * 'normalize' gives what a net_pcap port can replay: the pcap PMD reads
  * captures with microsecond timestamps and treats every frame as
@@ -56,7 +56,7 @@ static int usage(void)
 		"usage: dp_pcap gen OUT.pcap mix|benign|synflood COUNT [SEED]\n"
 		"       dp_pcap hash FILE | count FILE\n"
 		"       dp_pcap split IN A B | normalize IN OUT\n"
-		"       dp_pcap inject IFACE COUNT SRC DST DPORT\n");
+		"       dp_pcap inject IFACE COUNT SRC DST DPORT [DSTMAC]\n");
 	return 2;
 }
 
@@ -400,11 +400,12 @@ static int cmd_normalize(int argc, char **argv)
 	return rc == PCAP_ERROR ? 1 : 0;
 }
 
-/* COUNT TCP SYNs from SRC to DST:DPORT, broadcast MAC, out of IFACE. */
+/* COUNT TCP SYNs from SRC to DST:DPORT out of IFACE, to DSTMAC or
+ * broadcast. */
 static int cmd_inject(int argc, char **argv)
 {
 	char err[PCAP_ERRBUF_SIZE];
-	uint8_t buf[256];
+	uint8_t buf[256], mac[6];
 	struct pktgen_spec s;
 	unsigned long i, count;
 	pcap_t *p;
@@ -413,6 +414,11 @@ static int cmd_inject(int argc, char **argv)
 	if (argc < 7)
 		return usage();
 	count = strtoul(argv[3], NULL, 10);
+	memset(mac, 0xff, sizeof(mac));
+	if (argc > 7 &&
+	    sscanf(argv[7], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
+		return usage();
 	p = pcap_open_live(argv[2], 256, 0, 100, err);
 	if (!p) {
 		fprintf(stderr, "dp_pcap: %s: %s\n", argv[2], err);
@@ -420,7 +426,7 @@ static int cmd_inject(int argc, char **argv)
 	}
 	for (i = 0; i < count; i++) {
 		memset(&s, 0, sizeof(s));
-		memset(s.dst_mac, 0xff, 6);
+		memcpy(s.dst_mac, mac, 6);
 		memcpy(s.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
 		s.family = strchr(argv[4], ':') ? 6 : 4;
 		s.src = argv[4];
