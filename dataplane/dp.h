@@ -25,7 +25,7 @@
 #include "top_sources.h"
 
 #define DP_BURST	   32 /* packets per rx burst */
-#define DP_PREFETCH_OFFSET 4  /* prefetch this many packets ahead */
+#define DP_PREFETCH_OFFSET 16 /* prefetch this many packets ahead */
 #define DP_TX_BUF	   64 /* per (lcore, port) transmit buffer */
 #define DP_MAX_PORTS	   RTE_MAX_ETHPORTS
 #define DP_MAX_QUEUES	   64 /* rx or tx queues per port */

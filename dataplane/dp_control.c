@@ -175,10 +175,11 @@ int dp_collect(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 				mxg_top_destroy(lc->top_fresh);
 				lc->top_fresh = NULL;
 			}
-			mxg_top_merge(dp.top_total, lc->top);
-			mxg_top_destroy(lc->top);
-			if (mxg_top_create(&lc->top, dp.cfg.top_capacity))
+			if (lc->top) { /* merged once; later calls add none */
+				mxg_top_merge(dp.top_total, lc->top);
+				mxg_top_destroy(lc->top);
 				lc->top = NULL;
+			}
 			add_worker(c, ts, st, &lc->counters, &lc->table_stats,
 				   &lc->st, (uintptr_t)lc->pol);
 		}

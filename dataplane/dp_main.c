@@ -568,6 +568,12 @@ int main(int argc, char **argv)
 	uint16_t w;
 	int rc, status = 0;
 
+	for (rc = 1; rc < argc; rc++)
+		if (strcmp(argv[rc], "--help") == 0 ||
+		    strcmp(argv[rc], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
 	/* stdout carries the summary only: everything else goes to stderr. */
 	summary_fd = dup(STDOUT_FILENO);
 	if (summary_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
@@ -579,12 +585,6 @@ int main(int argc, char **argv)
 	if (dp_logtype < 0)
 		dp_logtype = RTE_LOGTYPE_USER1;
 
-	for (rc = 1; rc < argc; rc++)
-		if (strcmp(argv[rc], "--help") == 0 ||
-		    strcmp(argv[rc], "-h") == 0) {
-			usage(stderr);
-			return 0;
-		}
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0)
 		fail(DP_EXIT_START, "EAL initialisation failed: %s",
