@@ -208,6 +208,12 @@ $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm -lpthread
 
+.PHONY: binaries
+binaries: $(BINARIES)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------------
 # mxgate-dp, the DPDK data plane (dataplane/dp_*.c), the control-socket
 # client library (control/ctl_client.c) and the mxgate-dp test helpers
 # (tests/integration/dp/).
@@ -216,6 +222,7 @@ CTL_SRCS := control/ctl_client.c
 CTL_LIB := $(BUILD)/lib/libmxgate_ctl.a
 DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
 BINARIES += $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
+binaries: $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 # test_dp_af_packet.sh: ping, nc, and ethtool to turn veth tx checksum
 # offload off (frames crossing an AF_PACKET socket need full checksums).
 DEB_PACKAGES += ethtool iputils-ping netcat-openbsd
@@ -246,8 +253,3 @@ $(BUILD)/test/dp_pcap: $(BUILD)/obj/tests/integration/dp/dp_pcap.o \
 bench: bench-dp
 bench-dp: $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 	tests/bench/bench_dp.sh
-
-.PHONY: binaries
-binaries: $(BINARIES)
-
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

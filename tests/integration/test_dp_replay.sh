@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # mxgate-dp against mxgate-replay (DESIGN §5: one semantics): every
-# capture of the test corpus (tests/captures/*.pcap*, the scenario
-# generator's outputs when present) and generated mixes go through
+# capture of the test corpus (tests/captures/*.pcap*, mxgate-scenario's
+# presets in every format and link type) and generated mixes go through
 # net_pcap ports with --clock rx-timestamp. For each capture and policy:
 #  - the summary JSON is byte-identical to mxgate-replay's;
 #  - the frames forwarded out of port 1 are exactly replay's --pass
@@ -22,11 +22,19 @@ captures=()
 for f in "$ROOT"/tests/captures/*.pcap*; do
 	[ -f "$f" ] && captures+=("$f")
 done
-for d in "$BUILD"/scenarios "$BUILD"/captures; do
-	for f in "$d"/*.pcap*; do
-		[ -f "$f" ] && captures+=("$f")
+SCEN=$BUILD/bin/mxgate-scenario
+if [ -x "$SCEN" ]; then
+	"$SCEN" demo "$tmp/scen-demo.pcap" &&
+		captures+=("$tmp/scen-demo.pcap")
+	for v in "pcapng sll2" "pcap-ns raw" "pcap sll" "pcapng eth"; do
+		set -- $v
+		out=$tmp/scen-demo-small-$1-$2.cap
+		"$SCEN" --format "$1" --linktype "$2" demo-small "$out" &&
+			captures+=("$out")
 	done
-done
+else
+	echo "note: $SCEN not built: scenario captures not covered"
+fi
 "$DPPCAP" gen "$tmp/gen-mix1.pcap" mix 6000 1
 "$DPPCAP" gen "$tmp/gen-mix2.pcap" mix 3000 7
 "$DPPCAP" gen "$tmp/gen-benign.pcap" benign 2000 3
