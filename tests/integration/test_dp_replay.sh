@@ -42,8 +42,9 @@ fi
 captures+=("$tmp"/gen-*.pcap)
 
 policies=("$POLICIES/policy-mix.json" "$POLICIES/policy-monitor.json")
-[ -f "$ROOT/control/examples/default.json" ] &&
-	policies+=("$ROOT/control/examples/default.json")
+for f in "$ROOT"/control/examples/*.json; do
+	[ -f "$f" ] && policies+=("$f")
+done
 
 n=0
 for cap in "${captures[@]}"; do
