@@ -79,7 +79,7 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 test_bpf_shared_PKGS := libbpf
 
 # Binaries in build/bin/.
-BINARIES :=
+BINARIES := $(BIN)/mxgatectl
 
 # ---------------------------------------------------------------------
 # Top-level targets
@@ -185,5 +185,9 @@ $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 
 .PHONY: binaries
 binaries: $(BINARIES)
+
+$(BIN)/mxgatectl: $(BUILD)/obj/control/mxgatectl.o $(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libcjson)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
