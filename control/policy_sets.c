@@ -50,11 +50,54 @@ void pol_prefix_list_free(struct pol_prefix_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/*
+ * IPv6 text as RFC 5952 has it, but always in hex groups: inet_ntop
+ * writes addresses with 96 leading zero bits (host parts, in messages)
+ * in the old IPv4-compatible form "::0.1.0.0".
+ */
+static void format6(const uint8_t a[16], char *buf, size_t len)
+{
+	unsigned int g[8], i, best = 8, best_n = 0, used = 0;
+
+	for (i = 0; i < 8; i++)
+		g[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i < 8;) {
+		unsigned int j = i;
+
+		while (j < 8 && !g[j])
+			j++;
+		if (j - i > best_n && j - i >= 2) {
+			best = i;
+			best_n = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < 8 && used < len; i++) {
+		if (i == best) {
+			used += (size_t)snprintf(buf + used, len - used, "::");
+			i += best_n - 1;
+			continue;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s%x",
+					 i && i != best + best_n ? ":" : "",
+					 g[i]);
+	}
+}
+
+static void format_addr(int af, const uint8_t *a, char *buf, size_t len)
+{
+	if (af == AF_INET)
+		inet_ntop(AF_INET, a, buf, (socklen_t)len);
+	else
+		format6(a, buf, len);
+}
+
 void pol_prefix_format(const struct pol_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a));
+	format_addr(p->family == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a));
 	snprintf(buf, len, "%s/%u", a, p->len);
 }
 
@@ -170,7 +213,7 @@ int pol_cidr_parse(const char *s, size_t len, struct pol_prefix *out, char *why,
 
 		for (i = 0; i < bytes; i++)
 			fixed.addr[i] &= (uint8_t)~host[i];
-		inet_ntop(af, host, h, sizeof(h));
+		format_addr(af, host, h, sizeof(h));
 		pol_prefix_format(&fixed, net, sizeof(net));
 		snprintf(why, why_len,
 			 "host bits set: %s is past the /%u; did you mean %s?",

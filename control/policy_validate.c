@@ -201,6 +201,15 @@ static void check_action(struct pol_ctx *c, struct pol_rule *r, unsigned int i)
 		if (!r->ipv6_prefix_f.present)
 			r->ipv6_prefix = d6;
 	}
+	if (r->rate_f.ok && r->rate_count > UINT32_MAX) {
+		/* The image holds the count as written in 32 bits. */
+		rule_path(path, sizeof(path), i, "limit.rate");
+		pol_error(
+			c, r->rate_f.off, path,
+			"rate count %llu is too large; write the rate with a shorter unit",
+			(unsigned long long)r->rate_count);
+		r->rate_f.ok = 0;
+	}
 	if (r->rate_f.ok && r->burst_f.ok &&
 	    mxg_bucket_params_init(&bp, r->rate_count, r->rate_period_s,
 				   r->burst)) {
