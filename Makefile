@@ -55,7 +55,7 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
-TEST_LIB_SRCS := tests/lib/pktgen.c tests/unit/pkt_rows.c
+TEST_LIB_SRCS := tests/lib/pktgen.c tests/unit/pkt_rows.c tests/lib/prefixgen.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))

@@ -85,9 +85,12 @@ static int build4(struct mxg_lpm *l, const struct mxg_prefix4 *v, uint32_t n)
 	RANGE_EMIT(l->start4, l->class4, k, 0u, 0u);
 	for (i = 0; i < n; i++) {
 		const struct mxg_prefix4 *p = &v[i];
-		uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
+		uint32_t mask;
 
-		if (p->len > 32 || (p->addr & ~mask))
+		if (p->len > 32)
+			return -EINVAL;
+		mask = p->len ? ~0u << (32 - p->len) : 0;
+		if (p->addr & ~mask)
 			return -EINVAL;
 		if (i && (v[i - 1].addr > p->addr ||
 			  (v[i - 1].addr == p->addr && v[i - 1].len >= p->len)))
