@@ -45,8 +45,8 @@ static int cmp6(const void *a, const void *b)
 static unsigned int rand_len(struct prefixgen *g, unsigned int min_len,
 			     unsigned int max_len)
 {
-	return min_len + (unsigned int)(prefixgen_next(g) %
-					(max_len - min_len + 1));
+	return min_len +
+	       (unsigned int)(prefixgen_next(g) % (max_len - min_len + 1));
 }
 
 uint32_t prefixgen_v4(struct prefixgen *g, struct mxg_prefix4 *v, uint32_t n,
@@ -57,9 +57,9 @@ uint32_t prefixgen_v4(struct prefixgen *g, struct mxg_prefix4 *v, uint32_t n,
 
 	for (i = 0; i < n; i++) {
 		uint64_t r = prefixgen_next(g);
-		uint32_t base = clusters ? (uint32_t)((r % clusters) *
-						      0x9e3779b9u) :
-					   (uint32_t)r;
+		uint32_t base =
+			clusters ? (uint32_t)((r % clusters) * 0x9e3779b9u) :
+				   (uint32_t)r;
 		unsigned int len = rand_len(g, min_len, 32);
 		uint32_t addr = base ^ ((uint32_t)(r >> 32) >> (len / 2));
 
@@ -99,8 +99,9 @@ uint32_t prefixgen_v6(struct prefixgen *g, struct mxg_prefix6 *v, uint32_t n,
 
 		memset(&v[i], 0, sizeof(v[i]));
 		for (j = 0; j < 16; j++) {
-			uint8_t base = (uint8_t)((c + 1) * 0x9e3779b97f4a7c15ULL >>
-						 (8 * (j % 8)));
+			uint8_t base =
+				(uint8_t)((c + 1) * 0x9e3779b97f4a7c15ULL >>
+					  (8 * (j % 8)));
 			uint8_t rnd = (uint8_t)prefixgen_next(g);
 
 			/* Keep the cluster's bits for the first len/2 bits. */
@@ -163,7 +164,8 @@ void prefixgen_addr6(struct prefixgen *g, const struct mxg_prefix6 *v,
 	case 2:
 		for (i = 0; i < 16; i++) {
 			unsigned int bits = p->len > 8 * i ? p->len - 8 * i : 0;
-			uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+			uint8_t m = bits >= 8 ? 0xff :
+						(uint8_t)(0xff00u >> bits);
 
 			out[i] = (uint8_t)(p->addr[i] | (uint8_t)~m);
 		}
@@ -174,7 +176,8 @@ void prefixgen_addr6(struct prefixgen *g, const struct mxg_prefix6 *v,
 	default: /* inside */
 		for (i = 0; i < 16; i++) {
 			unsigned int bits = p->len > 8 * i ? p->len - 8 * i : 0;
-			uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+			uint8_t m = bits >= 8 ? 0xff :
+						(uint8_t)(0xff00u >> bits);
 
 			out[i] = (uint8_t)((p->addr[i] & m) | (out[i] & ~m));
 		}

@@ -120,9 +120,9 @@ static void rejects_bad_lists(void **state)
 }
 
 /* Compiled sets vs brute-force membership, through one lookup each. */
-#define E2E_SETS	 6
-#define E2E_PER_SET	 40
-#define E2E_ADDRS	 20000
+#define E2E_SETS    6
+#define E2E_PER_SET 40
+#define E2E_ADDRS   20000
 
 static void compiled_classes(void **state)
 {
@@ -164,8 +164,9 @@ static void compiled_classes(void **state)
 		}
 		len += (size_t)snprintf(text + len, cap - len, "]");
 	}
-	len += (size_t)snprintf(text + len, cap - len,
-				"},\"rules\":[{\"name\":\"r\",\"src\":\"@s0\",\"action\":\"deny\"}]}");
+	len += (size_t)snprintf(
+		text + len, cap - len,
+		"},\"rules\":[{\"name\":\"r\",\"src\":\"@s0\",\"action\":\"deny\"}]}");
 	mxg_diag_init(&diag);
 	assert_int_equal(mxg_policy_compile_buffer("e2e.json", text, len, NULL,
 						   &h, &diag),
@@ -177,19 +178,20 @@ static void compiled_classes(void **state)
 			 0);
 	for (k = 0; k < E2E_ADDRS; k++) {
 		const struct mxg_setmask *m;
-		uint32_t addr = prefixgen_addr4(&g, p4[k % E2E_SETS],
-						n4[k % E2E_SETS]);
+		uint32_t addr =
+			prefixgen_addr4(&g, p4[k % E2E_SETS], n4[k % E2E_SETS]);
 
 		m = &mxg_policy_classes(h)[mxg_lpm_lookup4(lpm, addr)];
 		for (s = 0; s < E2E_SETS; s++)
 			assert_int_equal(mxg_setmask_test(m, s),
-					 prefixgen_lookup4(p4[s], n4[s], addr) !=
-						 0);
+					 prefixgen_lookup4(p4[s], n4[s],
+							   addr) != 0);
 		prefixgen_addr6(&g, p6[k % E2E_SETS], n6[k % E2E_SETS], b);
 		m = &mxg_policy_classes(h)[mxg_lpm_lookup6(lpm, b)];
 		for (s = 0; s < E2E_SETS; s++)
 			assert_int_equal(mxg_setmask_test(m, s),
-					 prefixgen_lookup6(p6[s], n6[s], b) != 0);
+					 prefixgen_lookup6(p6[s], n6[s], b) !=
+						 0);
 	}
 	mxg_lpm_free(lpm);
 	free(h);
