@@ -154,7 +154,7 @@ fuzz-run: $(FUZZ_BINS)
 			-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 			-artifact_prefix=$(BUILD)/fuzz/ $$dict \
 			$$work tests/fuzz/corpus/$$name 2>&1 | \
-			grep -v '^#[0-9]' ; \
+			grep -v -e '^#[0-9]' -e '^"' -e '^###' ; \
 		[ $${PIPESTATUS[0]} -eq 0 ] || { echo "FAILED: $$f"; exit 1; }; \
 		echo "=== $$f: no crash"; \
 	done
@@ -251,7 +251,8 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
 # ---------------------------------------------------------------------
 # Benchmarks: optimised, unsanitized
 
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(POLICY_LIB) $(CORE_LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIB) $(POLICY_LIB) \
+		$(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libcjson $($*_PKGS)) -lm -lpthread
 
