@@ -170,7 +170,10 @@ static void unknown_key(struct pol_ctx *c, const struct member *m,
 
 	list[0] = '\0';
 	for (i = 0; known[i]; i++) {
-		d = pol_edit_distance(key, known[i]);
+		/* Past the error cap, spare the hints: a hostile file may
+		 * hold a hundred thousand unknown keys. */
+		d = c->count < MXG_DIAG_MAX ? pol_edit_distance(key, known[i]) :
+					      99;
 		if (d < best_d || (d == best_d && best && d <= 2)) {
 			if (d < best_d)
 				best = known[i];

@@ -500,6 +500,13 @@ static int index_lines(struct pol_json_scan *s)
 	for (i = 0; i < s->len; i++)
 		if (s->text[i] == '\n')
 			s->line_starts[s->n_lines++] = (uint32_t)(i + 1);
+	s->chars = malloc((s->len + 1) * sizeof(*s->chars));
+	if (!s->chars)
+		return -ENOMEM;
+	s->chars[0] = 0;
+	for (i = 0; i < s->len; i++)
+		s->chars[i + 1] = s->chars[i] +
+				  (((unsigned char)s->text[i] & 0xc0) != 0x80);
 	return 0;
 }
 
@@ -545,8 +552,10 @@ void pol_json_scan_free(struct pol_json_scan *s)
 {
 	free(s->nodes);
 	free(s->line_starts);
+	free(s->chars);
 	s->nodes = NULL;
 	s->line_starts = NULL;
+	s->chars = NULL;
 	s->n_nodes = s->cap_nodes = s->n_lines = 0;
 }
 
@@ -554,12 +563,10 @@ void pol_json_linecol(const struct pol_json_scan *s, size_t off,
 		      unsigned int *line, unsigned int *col)
 {
 	uint32_t lo = 0, hi, start;
-	size_t i;
-	unsigned int c = 1;
 
 	if (off > s->len)
 		off = s->len;
-	if (!s->line_starts || !s->n_lines) {
+	if (!s->line_starts || !s->n_lines || !s->chars) {
 		*line = 1;
 		*col = (unsigned int)off + 1;
 		return;
@@ -577,9 +584,6 @@ void pol_json_linecol(const struct pol_json_scan *s, size_t off,
 	if (lo == 0 && s->bom && off >= s->bom)
 		start = s->bom;
 	/* Columns count characters: UTF-8 continuation bytes are skipped. */
-	for (i = start; i < off; i++)
-		if (((unsigned char)s->text[i] & 0xc0) != 0x80)
-			c++;
 	*line = lo + 1;
-	*col = c;
+	*col = off >= start ? s->chars[off] - s->chars[start] + 1 : 1;
 }

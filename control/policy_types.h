@@ -61,6 +61,9 @@ struct pol_json_scan {
 	uint32_t n_nodes, cap_nodes;
 	uint32_t *line_starts; /* offsets where lines begin; [0] = 0 */
 	uint32_t n_lines;
+	/* chars[i]: characters (UTF-8 lead bytes) in text[0..i), so that a
+	 * column costs O(1) however long the line and however many errors */
+	uint32_t *chars;
 	uint32_t bom; /* 3 if the text starts with a UTF-8 BOM */
 	/* A syntax error: where, in which container, and what. */
 	size_t err_off;

@@ -660,6 +660,45 @@ static void error_cap(void **state)
 }
 
 /*
+ * 140,000 errors on one 1 MB line (the same key again and again): each
+ * column costs O(1) and hints stop past the cap, so this takes well under
+ * a second; it took minutes when columns were counted per error.
+ */
+static void many_errors_one_line(void **state)
+{
+	const unsigned int n = 140000;
+	struct mxg_policy_header *image;
+	struct mxg_diag diag;
+	size_t cap = 64 + 8 * (size_t)n + 128, len = 0;
+	char *text = malloc(cap);
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "{\"version\":1,");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "\"kk\":0,");
+	len += (size_t)snprintf(
+		text + len, cap - len,
+		"\"rules\":[{\"name\":\"r\",\"action\":\"deny\",\"dst_port\":[25]}]}");
+	assert_true(len < MXG_POLICY_FILE_MAX);
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_buffer("policy.json", text, len,
+						   NULL, &image, &diag),
+			 -EINVAL);
+	/* One unknown key, then n - 1 duplicates of it. */
+	assert_int_equal(diag.count, n);
+	assert_string_equal(
+		diag.lines[0],
+		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, smtp_ports, protected, sets, rules)");
+	assert_string_equal(
+		diag.lines[1],
+		"policy.json:1:21: kk: duplicate key \"kk\" (first at 1:14)");
+	mxg_diag_free(&diag);
+	free(text);
+}
+
+/*
  * Two rule names with the same key id (FNV-1a 32 collides, rarely): the
  * compiler refuses rather than letting them share buckets. The pair is
  * found by brute force over "r<N>" names with the same limit.
@@ -800,7 +839,7 @@ static int dump_rows(const char *dir)
 int main(int argc, char **argv)
 {
 	struct CMUnitTest *tests;
-	size_t i, n = N_ROWS + 5;
+	size_t i, n = N_ROWS + 6;
 	int rc;
 
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
@@ -817,6 +856,8 @@ int main(int argc, char **argv)
 	tests[i++].test_func = oversize_policy;
 	tests[i].name = "errors over MXG_DIAG_MAX are counted";
 	tests[i++].test_func = error_cap;
+	tests[i].name = "140,000 errors on one line";
+	tests[i++].test_func = many_errors_one_line;
 	tests[i].name = "rule key id collision";
 	tests[i++].test_func = key_id_collision;
 	tests[i].name = "unreadable policy files";
