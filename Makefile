@@ -78,10 +78,10 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # Extra pkg-config packages per unit test (default: cmocka, libcjson).
 # test_NAME_NOSAN := 1 builds that test without sanitizers, against the
-# unsanitized libraries (for libraries that do not run under ASan: DPDK).
+# unsanitized libraries, for a library that cannot run under ASan. (DPDK's
+# EAL with --no-huge can: test_lpm_dpdk is sanitized like the others.)
 test_bpf_shared_PKGS := libbpf
 test_lpm_dpdk_PKGS := libdpdk
-test_lpm_dpdk_NOSAN := 1
 
 NOSAN_TESTS := $(foreach t,$(UNIT_TESTS),$(if $($(t)_NOSAN),$(t)))
 SAN_TESTS := $(filter-out $(NOSAN_TESTS),$(UNIT_TESTS))

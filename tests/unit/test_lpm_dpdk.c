@@ -2,9 +2,8 @@
 /*
  * The portable LPM against DPDK's rte_lpm / rte_lpm6: the same prefix
  * lists must give the same class for random addresses (and for every
- * prefix's first and last address). Built without sanitizers (DPDK's
- * memory setup does not run under ASan; see test_lpm_dpdk_NOSAN in the
- * Makefile); EAL runs in memory, without hugepages or PCI.
+ * prefix's first and last address). EAL runs without hugepages, PCI or
+ * shared config, on one lcore, so the test runs anywhere, under ASan too.
  */
 #include <errno.h>
 #include <setjmp.h>
