@@ -384,6 +384,44 @@ static int parse_uint(struct pol_ctx *c, const struct jv *v, uint64_t min,
 	return 0;
 }
 
+/* The member 'key' of an object as a string enum, if present. */
+static void enum_field(struct pol_ctx *c, const struct obj *o, const char *key,
+		       const struct pol_enum *tab, struct pol_field *f,
+		       uint8_t *out)
+{
+	const struct member *m = obj_get(o, key);
+	size_t saved;
+	int val;
+
+	if (!m)
+		return;
+	saved = pol_path_key(&c->path, key);
+	field_mark(f, c, m);
+	val = parse_enum(c, &m->v, tab);
+	if (val >= 0) {
+		*out = (uint8_t)val;
+		f->ok = 1;
+	}
+	pol_path_pop(&c->path, saved);
+}
+
+/* The member 'key' of an object as an integer in [min, max], if present. */
+static void uint_field(struct pol_ctx *c, const struct obj *o, const char *key,
+		       uint64_t min, uint64_t max, struct pol_field *f,
+		       uint64_t *out)
+{
+	const struct member *m = obj_get(o, key);
+	size_t saved;
+
+	if (!m)
+		return;
+	saved = pol_path_key(&c->path, key);
+	field_mark(f, c, m);
+	if (!parse_uint(c, &m->v, min, max, key, out))
+		f->ok = 1;
+	pol_path_pop(&c->path, saved);
+}
+
 /* A port list: 1..MXG_PORTS_MAX ports of 1..65535, each once. */
 static int parse_ports(struct pol_ctx *c, const struct jv *v, uint16_t *ports,
 		       uint16_t *n_ports)
@@ -654,22 +692,11 @@ static int parse_set(struct pol_ctx *c, const struct member *m,
 		}
 		pol_path_pop(&c->path, saved);
 	}
-	f = obj_get(&o, "format");
-	if (!f) {
+	enum_field(c, &o, "format", format_names, &set->format_f, &set->format);
+	if (!set->format_f.present) {
 		missing(c, set->off, "format",
 			"the set file's format, \"spamhaus-drop\" or \"plain\"");
 		bad = 1;
-	} else {
-		size_t saved = pol_path_key(&c->path, "format");
-		int val;
-
-		field_mark(&set->format_f, c, f);
-		val = parse_enum(c, &f->v, format_names);
-		if (val > 0) {
-			set->format = (uint8_t)val;
-			set->format_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
 	}
 	obj_close(&o);
 	set->ok = !bad && set->file_f.ok && set->format_f.ok;
@@ -766,9 +793,9 @@ static int parse_limit(struct pol_ctx *c, const struct member *m,
 {
 	const struct member *f;
 	struct obj o;
-	uint64_t val;
+	uint64_t val = 0;
 	size_t saved;
-	int rc, e;
+	int rc;
 
 	field_mark(&r->limit_f, c, m);
 	if (expect_kind(c, &m->v, POL_JSON_OBJECT,
@@ -788,51 +815,19 @@ static int parse_limit(struct pol_ctx *c, const struct member *m,
 		missing(c, r->limit_f.off, "rate",
 			"a limit needs a rate, e.g. \"20/min\"");
 	}
-	f = obj_get(&o, "burst");
-	if (f) {
-		saved = pol_path_key(&c->path, "burst");
-		field_mark(&r->burst_f, c, f);
-		if (!parse_uint(c, &f->v, 1, MXG_BUCKET_BURST_MAX, "burst",
-				&val)) {
-			r->burst = (uint32_t)val;
-			r->burst_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	} else {
+	uint_field(c, &o, "burst", 1, MXG_BUCKET_BURST_MAX, &r->burst_f, &val);
+	if (r->burst_f.ok)
+		r->burst = (uint32_t)val;
+	else if (!r->burst_f.present)
 		missing(c, r->limit_f.off, "burst",
 			"a limit needs a burst (the bucket size), e.g. 10");
-	}
-	f = obj_get(&o, "per");
-	if (f) {
-		saved = pol_path_key(&c->path, "per");
-		field_mark(&r->per_f, c, f);
-		e = parse_enum(c, &f->v, per_names);
-		if (e > 0) {
-			r->per = (uint8_t)e;
-			r->per_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
-	f = obj_get(&o, "ipv4_prefix");
-	if (f) {
-		saved = pol_path_key(&c->path, "ipv4_prefix");
-		field_mark(&r->ipv4_prefix_f, c, f);
-		if (!parse_uint(c, &f->v, 0, 32, "ipv4_prefix", &val)) {
-			r->ipv4_prefix = (uint8_t)val;
-			r->ipv4_prefix_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
-	f = obj_get(&o, "ipv6_prefix");
-	if (f) {
-		saved = pol_path_key(&c->path, "ipv6_prefix");
-		field_mark(&r->ipv6_prefix_f, c, f);
-		if (!parse_uint(c, &f->v, 0, 128, "ipv6_prefix", &val)) {
-			r->ipv6_prefix = (uint8_t)val;
-			r->ipv6_prefix_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
+	enum_field(c, &o, "per", per_names, &r->per_f, &r->per);
+	uint_field(c, &o, "ipv4_prefix", 0, 32, &r->ipv4_prefix_f, &val);
+	if (r->ipv4_prefix_f.ok)
+		r->ipv4_prefix = (uint8_t)val;
+	uint_field(c, &o, "ipv6_prefix", 0, 128, &r->ipv6_prefix_f, &val);
+	if (r->ipv6_prefix_f.ok)
+		r->ipv6_prefix = (uint8_t)val;
 	obj_close(&o);
 	return 0;
 }
@@ -875,7 +870,7 @@ static int parse_rule(struct pol_ctx *c, const struct jv *v, struct pol_rule *r,
 	const struct member *f;
 	struct obj o;
 	size_t saved;
-	int rc, e;
+	int rc;
 
 	r->off = off_of(c, v);
 	r->src.set = r->dst.set = -1;
@@ -913,45 +908,15 @@ static int parse_rule(struct pol_ctx *c, const struct jv *v, struct pol_rule *r,
 		r->ports_f.ok = !parse_ports(c, &f->v, r->ports, &r->n_ports);
 		pol_path_pop(&c->path, saved);
 	}
-	f = obj_get(&o, "family");
-	if (f) {
-		saved = pol_path_key(&c->path, "family");
-		field_mark(&r->family_f, c, f);
-		e = parse_enum(c, &f->v, family_names);
-		if (e > 0) {
-			r->family = (uint8_t)e;
-			r->family_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
-	f = obj_get(&o, "action");
-	if (f) {
-		saved = pol_path_key(&c->path, "action");
-		field_mark(&r->action_f, c, f);
-		e = parse_enum(c, &f->v, action_names);
-		if (e > 0) {
-			r->action = (uint8_t)e;
-			r->action_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
+	enum_field(c, &o, "family", family_names, &r->family_f, &r->family);
+	enum_field(c, &o, "action", action_names, &r->action_f, &r->action);
 	f = obj_get(&o, "limit");
 	if (f && !rc) {
 		saved = pol_path_key(&c->path, "limit");
 		rc = parse_limit(c, f, r);
 		pol_path_pop(&c->path, saved);
 	}
-	f = obj_get(&o, "over");
-	if (f) {
-		saved = pol_path_key(&c->path, "over");
-		field_mark(&r->over_f, c, f);
-		e = parse_enum(c, &f->v, over_names);
-		if (e >= 0) {
-			r->over = (uint8_t)e;
-			r->over_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
+	enum_field(c, &o, "over", over_names, &r->over_f, &r->over);
 	obj_close(&o);
 	return rc;
 }
@@ -1066,17 +1031,7 @@ int pol_parse(struct pol_ctx *c, const cJSON *root, struct pol_policy *p)
 			"add \"version\": 1 (the policy format version)");
 	}
 	p->mode = MXG_MODE_ENFORCE;
-	f = obj_get(&o, "mode");
-	if (f) {
-		saved = pol_path_key(&c->path, "mode");
-		field_mark(&p->mode_f, c, f);
-		e = parse_enum(c, &f->v, mode_names);
-		if (e >= 0) {
-			p->mode = (uint8_t)e;
-			p->mode_f.ok = 1;
-		}
-		pol_path_pop(&c->path, saved);
-	}
+	enum_field(c, &o, "mode", mode_names, &p->mode_f, &p->mode);
 	f = obj_get(&o, "smtp_ports");
 	if (f) {
 		saved = pol_path_key(&c->path, "smtp_ports");
