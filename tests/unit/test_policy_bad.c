@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -810,6 +811,60 @@ static void policy_file_errors(void **state)
 	mxg_diag_free(&diag);
 }
 
+/* A file one byte over MXG_POLICY_FILE_MAX; a FIFO as the policy and as a
+ * set file (refused, never waited on). */
+static void policy_file_limits(void **state)
+{
+	char dir[] = "/tmp/mxg_policy_XXXXXX", path[128], set[128], text[256];
+	struct mxg_policy_header *image;
+	struct mxg_diag diag;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, MXG_POLICY_FILE_MAX, SEEK_SET), 0);
+	fputc(' ', f);
+	fclose(f);
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(path, &image, &diag), -EINVAL);
+	assert_int_equal(diag.count, 1);
+	assert_non_null(strstr(
+		diag.lines[0],
+		":1:1: (root): the policy is larger than 1048576 bytes"));
+	mxg_diag_free(&diag);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/fifo.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(path, &image, &diag), -EINVAL);
+	assert_non_null(strstr(diag.lines[0], "not a regular file"));
+	mxg_diag_free(&diag);
+
+	snprintf(set, sizeof(set), "%s/p.json", dir);
+	snprintf(
+		text, sizeof(text),
+		"{\"version\":1,\"sets\":{\"f\":{\"file\":\"fifo.json\",\"format\":\"plain\"}},"
+		"\"rules\":[{\"name\":\"r\",\"src\":\"@f\",\"action\":\"deny\"}]}");
+	f = fopen(set, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(set, &image, &diag), -EINVAL);
+	assert_int_equal(diag.count, 1);
+	assert_non_null(
+		strstr(diag.lines[0], ":1:34: sets.f.file: set file \""));
+	assert_non_null(strstr(diag.lines[0], "\" is not a regular file"));
+	mxg_diag_free(&diag);
+	unlink(set);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* --dump DIR: write each row as DIR/bad-NNN-<schema>.json. */
 static int dump_rows(const char *dir)
 {
@@ -839,7 +894,7 @@ static int dump_rows(const char *dir)
 int main(int argc, char **argv)
 {
 	struct CMUnitTest *tests;
-	size_t i, n = N_ROWS + 6;
+	size_t i, n = N_ROWS + 7;
 	int rc;
 
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
@@ -862,6 +917,8 @@ int main(int argc, char **argv)
 	tests[i++].test_func = key_id_collision;
 	tests[i].name = "unreadable policy files";
 	tests[i++].test_func = policy_file_errors;
+	tests[i].name = "oversize policy file, FIFOs";
+	tests[i++].test_func = policy_file_limits;
 	n = i;
 	rc = _cmocka_run_group_tests("bad policies", tests, n, NULL, NULL);
 	free(tests);
