@@ -23,7 +23,7 @@ CLANG_FORMAT ?= clang-format
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libclang-rt-14-dev libdpdk-dev dpdk-dev libbpf-dev bpftool \
 	libpcap-dev libcjson-dev libcmocka-dev libmicrohttpd-dev libxdp1 \
-	iproute2 tshark jq
+	iproute2 tshark jq python3 python3-jsonschema
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
@@ -60,7 +60,7 @@ POLICY_SRCS := $(wildcard control/policy*.c)
 TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
 	tests/tools/badpcap.c
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
-	tests/unit/pkt_rows.c $(TOOL_SRCS)
+	tests/lib/prefixgen.c tests/unit/pkt_rows.c $(TOOL_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -70,6 +70,7 @@ CORE_SAN_LIB := $(BUILD)/lib/libmxgate_core_san.a
 POLICY_LIB := $(BUILD)/lib/libmxgate_policy.a
 POLICY_SAN_LIB := $(BUILD)/lib/libmxgate_policy_san.a
 TEST_SAN_LIB := $(BUILD)/lib/libmxgate_testlib_san.a
+TEST_LIB := $(BUILD)/lib/libmxgate_testlib.a
 
 # BPF programs; each gets a libbpf skeleton from bpftool.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -81,18 +82,41 @@ UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # Extra pkg-config packages per unit test (default: cmocka, libcjson).
+# test_NAME_NOSAN := 1 builds that test without sanitizers, against the
+# unsanitized libraries, for a library that cannot run under ASan. (DPDK's
+# EAL with --no-huge can: test_lpm_dpdk is sanitized like the others.)
 test_bpf_shared_PKGS := libbpf
 test_scenario_PKGS := libpcap
+test_lpm_dpdk_PKGS := libdpdk
+
+NOSAN_TESTS := $(foreach t,$(UNIT_TESTS),$(if $($(t)_NOSAN),$(t)))
+SAN_TESTS := $(filter-out $(NOSAN_TESTS),$(UNIT_TESTS))
+
+# libFuzzer targets (clang), built into build/fuzz/ and run by `make test`
+# for FUZZ_SECONDS each, from a copy of their seed corpus.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Idataplane -Icontrol \
+	-MMD -MP -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzzobj = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(1))
+
+# Benchmarks: built and run by `make bench`, never by `make test`.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+bench_lpm_PKGS := libdpdk
 
 # Binaries in build/bin/.
-BINARIES := $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
+BINARIES := $(BIN)/mxgatectl $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
 
 # ---------------------------------------------------------------------
 # Top-level targets
 
-.PHONY: all deps test check format format-check clean bpf unit-tests libs
+.PHONY: all deps test check format format-check clean bpf unit-tests libs \
+	fuzz fuzz-run bench
 
-all: bpf libs unit-tests binaries
+all: bpf libs unit-tests binaries fuzz $(BENCH_BINS)
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -120,6 +144,29 @@ deps:
 # `make test` installs what is missing, builds, then runs every test.
 test: deps
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz: $(FUZZ_BINS)
+
+# Each target runs FUZZ_SECONDS; a crash, leak or sanitizer report fails.
+fuzz-run: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_TARGETS); do \
+		name=$${f#fuzz_}; work=$(BUILD)/fuzz/corpus-$$name; \
+		mkdir -p $$work; \
+		dict=""; [ ! -f tests/fuzz/$$name.dict ] || \
+			dict=-dict=tests/fuzz/$$name.dict; \
+		echo "=== $$f: $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/ $$dict \
+			$$work tests/fuzz/corpus/$$name 2>&1 | \
+			grep -v -e '^#[0-9]' -e '^"' -e '^###' ; \
+		[ $${PIPESTATUS[0]} -eq 0 ] || { echo "FAILED: $$f"; exit 1; }; \
+		echo "=== $$f: no crash"; \
+	done
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "=== $$b"; $$b || exit 1; done
 
 # Integration scripts find the binaries through these variables.
 export MXG_BIN := $(abspath $(BIN))
@@ -156,15 +203,15 @@ $(BUILD)/san/%.o: %.c
 # Library headers: only the control plane and tests see cJSON and cmocka.
 $(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
-$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = \
-	$(call pc_cflags,cmocka libcjson libpcap)
-$(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,libcjson libpcap)
+$(BUILD)/san/tests/%.o $(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = \
+	$(call pc_cflags,cmocka libcjson libpcap $($(notdir $(basename $@))_PKGS))
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 $(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
 $(POLICY_LIB): $(call obj,$(POLICY_SRCS))
 $(POLICY_SAN_LIB): $(call san,$(POLICY_SRCS))
 $(TEST_SAN_LIB): $(call san,$(TEST_LIB_SRCS))
+$(TEST_LIB): $(call obj,$(TEST_LIB_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	rm -f $@
@@ -187,11 +234,38 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
-$(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
+$(SAN_TESTS:%=$(BUILD)/test/%): $(BUILD)/test/%: \
+		$(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
 		$(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+$(NOSAN_TESTS:%=$(BUILD)/test/%): $(BUILD)/test/%: \
+		$(BUILD)/obj/tests/unit/%.o $(TEST_LIB) $(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+# ---------------------------------------------------------------------
+# Fuzz targets: clang, libFuzzer, ASan+UBSan, the policy and core sources
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(call pc_cflags,libcjson) -c $< -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
+		$(call fuzzobj,$(POLICY_SRCS) $(CORE_SRCS))
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+		$(call pc_libs,libcjson)
+
+# ---------------------------------------------------------------------
+# Benchmarks: optimised, unsanitized
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIB) $(POLICY_LIB) \
+		$(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libcjson $($*_PKGS)) -lm -lpthread
 
 # ---------------------------------------------------------------------
 # Binaries
@@ -271,5 +345,9 @@ $(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
 		tests/tools/badpcap.c tests/lib/pktgen.c)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^
+
+$(BIN)/mxgatectl: $(BUILD)/obj/control/mxgatectl.o $(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libcjson)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
