@@ -71,6 +71,13 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 
+# Benchmarks: tests/bench/bench_*.c, one optimized binary each (no
+# sanitizers), linked with libmxgate_core; extra pkg-config packages per
+# benchmark via bench_NAME_PKGS. `make bench` builds and runs them all.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+bench_src_table_PKGS := libdpdk
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
@@ -84,9 +91,10 @@ BINARIES :=
 # ---------------------------------------------------------------------
 # Top-level targets
 
-.PHONY: all deps test check format format-check clean bpf unit-tests libs
+.PHONY: all deps test check format format-check clean bpf unit-tests libs \
+	benches bench
 
-all: bpf libs unit-tests binaries
+all: bpf libs unit-tests binaries benches
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -179,6 +187,23 @@ $(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 	@mkdir -p $(@D)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
 		$(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+# ---------------------------------------------------------------------
+# Benchmarks: built by `all` so they keep compiling, run by `make bench`.
+
+$(BUILD)/obj/tests/bench/%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,$($(notdir $*)_PKGS))
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,$($*_PKGS)) -lm -lpthread
+
+benches: $(BENCH_BINS)
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do \
+		echo "=== $$b"; $$b || exit 1; \
+	done
 
 # ---------------------------------------------------------------------
 # Binaries

@@ -3,23 +3,27 @@
  * The source table (src_table.h): a bounded, set-associative, lock-free
  * table of per-key token buckets.
  *
- * Layout. One anonymous mapping made at create time holds, in order: the
- * table header, an array of insert locks, and the buckets. A key hashes to
+ * Layout. One anonymous mapping made at create time holds the table
+ * header and then the buckets. A key hashes to
  * exactly one bucket of MXG_SRC_WAYS (4) slots, 128 bytes, aligned on 128
  * so that its two cache lines are one adjacent-line pair:
  *
  *   slot (32 bytes, 16-aligned)
  *     state    the packed token bucket (mxgate/bucket.h)
- *     meta     [63..32] key_id  [31..2] seq  [1] VALID  [0] BUSY
+ *     meta     [63..32] key_id  [31..3] seq  [2] LOCK  [1] VALID  [0] BUSY
  *     addr[2]  the key's 16-byte masked address
  *
- * 32 bytes per entry plus 4 bytes of lock per bucket stripe and the page
- * rounding: 32.1 bytes per entry at 16M entries, all overhead included.
+ * LOCK is used in slot 0 only: it is the bucket's insert lock, so an
+ * insert touches no cache line outside the bucket. 32 bytes per entry;
+ * with the header and the rounding to 2 MiB pages, 32.1 bytes per entry
+ * at 16M entries, all overhead included.
  *
  * Concurrency. {state, meta} is one 16-byte unit updated with a 16-byte
  * compare-and-swap (cmpxchg16b on x86-64):
  *  - A reader loads meta (acquire), matches key_id, loads addr and state,
- *    and re-checks meta (seqlock); a slot that is BUSY or not VALID is
+ *    and re-checks meta (seqlock; LOCK is ignored in every comparison of
+ *    meta but the 16-byte CAS itself, which simply retries when only
+ *    LOCK changed); a slot that is BUSY or not VALID is
  *    skipped. It then applies mxg_bucket_take to the state and swaps
  *    {state, meta} -> {next, meta}. Because meta is part of the compared
  *    value, a take can never land on a slot that was re-keyed since the
@@ -29,8 +33,8 @@
  *    word, so a late reader's CAS would succeed on the wrong key.) A
  *    take that changes nothing (over the limit within one tick) writes
  *    nothing.
- *  - An insert takes the bucket's stripe lock (a spinlock shared by the
- *    buckets with the same low index bits), looks the key up again, and
+ *  - An insert takes the bucket's lock (a test-and-set of LOCK in slot
+ *    0's meta, with an atomic OR), looks the key up again, and
  *    only then picks a victim slot, so the same key is never present
  *    twice. Readers never take the lock. The victim is claimed with the
  *    same 16-byte CAS, {state, meta} -> {state, BUSY|seq+1}, which fails
@@ -38,7 +42,7 @@
  *    again, so a "lossless" eviction really evicts the full state that was
  *    judged). The new key's address and state are written, then meta is
  *    published with release semantics.
- *  - seq has 30 bits: a reader would have to be stalled across 2^30
+ *  - seq has 29 bits: a reader would have to be stalled across 2^29
  *    re-keys of one slot to be fooled.
  *
  * Eviction, when the bucket has no free slot, in order of preference:
@@ -65,15 +69,15 @@
 
 #define MXG_SRC_WAYS	     4
 #define MXG_SRC_BUCKET_ALIGN 128
-#define MXG_SRC_LOCKS_MAX    65536
 #define MXG_SRC_MAX_ENTRIES  (1ULL << 32)
 #define MXG_SRC_HUGE_PAGE    (2UL << 20)
 #define MXG_SRC_LOCK_SPINS   1024
 
 #define META_BUSY      1ULL
 #define META_VALID     2ULL
-#define META_SEQ_SHIFT 2
-#define META_SEQ_MASK  ((1ULL << 30) - 1)
+#define META_LOCK      4ULL /* slot 0 only: the bucket's insert lock */
+#define META_SEQ_SHIFT 3
+#define META_SEQ_MASK  ((1ULL << 29) - 1)
 #define META_KEY_SHIFT 32
 #define META_KEY_MASK  (~0ULL << META_KEY_SHIFT)
 
@@ -93,10 +97,8 @@ _Static_assert(sizeof(struct src_bucket) == 128, "src_bucket layout");
 struct mxg_src_table {
 	uint64_t seed[4];
 	uint64_t nbuckets;
-	uint64_t lock_mask;
 	void *map;
 	size_t map_len;
-	uint32_t *locks;
 	struct src_bucket *buckets;
 } __attribute__((aligned(MXG_SRC_BUCKET_ALIGN)));
 
@@ -148,12 +150,14 @@ static inline int slot_cas(struct src_slot *sl, uint64_t *s, uint64_t *m,
 #endif
 }
 
-static void stripe_lock(uint32_t *l)
+/* The bucket's insert lock: LOCK in slot 0's meta. Readers never wait. */
+static void bucket_lock(struct src_bucket *b)
 {
+	uint64_t *m = &b->slot[0].meta;
 	unsigned int spins = 0;
 
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(l, __ATOMIC_RELAXED)) {
+	while (__atomic_fetch_or(m, META_LOCK, __ATOMIC_ACQUIRE) & META_LOCK) {
+		while (__atomic_load_n(m, __ATOMIC_RELAXED) & META_LOCK) {
 			cpu_relax();
 			/* Only if the holder was preempted. */
 			if (++spins == MXG_SRC_LOCK_SPINS) {
@@ -164,9 +168,9 @@ static void stripe_lock(uint32_t *l)
 	}
 }
 
-static inline void stripe_unlock(uint32_t *l)
+static inline void bucket_unlock(struct src_bucket *b)
 {
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&b->slot[0].meta, ~META_LOCK, __ATOMIC_RELEASE);
 }
 
 /* ---------------------------------------------------------------- */
@@ -238,8 +242,8 @@ static size_t align_up(size_t x, size_t a)
 
 int mxg_src_table_create(struct mxg_src_table **out, uint64_t min_entries)
 {
-	uint64_t nbuckets, nlocks, phys;
-	size_t hdr_len, locks_len, len, map_len, page;
+	uint64_t nbuckets, phys;
+	size_t hdr_len, len, map_len, page;
 	long pages, psz;
 	struct mxg_src_table *t;
 	uint8_t *map, *base;
@@ -251,11 +255,8 @@ int mxg_src_table_create(struct mxg_src_table **out, uint64_t min_entries)
 		return -EINVAL;
 
 	nbuckets = (min_entries + MXG_SRC_WAYS - 1) / MXG_SRC_WAYS;
-	for (nlocks = 1; nlocks < nbuckets && nlocks < MXG_SRC_LOCKS_MAX;)
-		nlocks <<= 1;
 	hdr_len = align_up(sizeof(*t), MXG_SRC_BUCKET_ALIGN);
-	locks_len = align_up(nlocks * sizeof(uint32_t), MXG_SRC_BUCKET_ALIGN);
-	len = hdr_len + locks_len + nbuckets * sizeof(struct src_bucket);
+	len = hdr_len + nbuckets * sizeof(struct src_bucket);
 
 	/* Refuse what this machine cannot hold before mapping anything. */
 	pages = sysconf(_SC_PHYS_PAGES);
@@ -292,11 +293,9 @@ int mxg_src_table_create(struct mxg_src_table **out, uint64_t min_entries)
 	t = (struct mxg_src_table *)base;
 	seed_init(t->seed, t);
 	t->nbuckets = nbuckets;
-	t->lock_mask = nlocks - 1;
 	t->map = base;
 	t->map_len = len;
-	t->locks = (uint32_t *)(base + hdr_len);
-	t->buckets = (struct src_bucket *)(base + hdr_len + locks_len);
+	t->buckets = (struct src_bucket *)(base + hdr_len);
 	*out = t;
 	return 0;
 }
@@ -340,13 +339,11 @@ struct src_probe {
 };
 
 static inline struct src_bucket *bucket_of(const struct mxg_src_table *t,
-					   const struct mxg_src_key *key,
-					   uint64_t *bi)
+					   const struct mxg_src_key *key)
 {
 	uint64_t h = key_hash(t->seed, key);
 
-	*bi = (uint64_t)(((unsigned __int128)h * t->nbuckets) >> 64);
-	return &t->buckets[*bi];
+	return &t->buckets[((unsigned __int128)h * t->nbuckets) >> 64];
 }
 
 static inline void probe_init(struct src_probe *p, const struct mxg_src_key *k)
@@ -381,7 +378,8 @@ static inline int bucket_find(struct src_bucket *b, const struct src_probe *p,
 			continue;
 		s = __atomic_load_n(&sl->state, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&sl->meta, __ATOMIC_RELAXED) != m)
+		if ((__atomic_load_n(&sl->meta, __ATOMIC_RELAXED) ^ m) &
+		    ~META_LOCK)
 			return FIND_RETRY;
 		*meta = m;
 		*state = s;
@@ -459,7 +457,9 @@ static int claim_victim(struct src_bucket *b, const struct mxg_src_key *key,
 		}
 
 		*seq = ((ms[victim] >> META_SEQ_SHIFT) + 1) & META_SEQ_MASK;
-		busy = *seq << META_SEQ_SHIFT | META_BUSY;
+		/* Slot 0 keeps the lock bit, which we hold. */
+		busy = *seq << META_SEQ_SHIFT | META_BUSY |
+		       (ms[victim] & META_LOCK);
 		if (slot_cas(&b->slot[victim], &ss[victim], &ms[victim],
 			     ss[victim], busy)) {
 			if (kind == VICTIM_LOSSLESS)
@@ -476,22 +476,20 @@ static int claim_victim(struct src_bucket *b, const struct mxg_src_key *key,
 #define INSERT_FOUND (-1)
 
 /* Insert the key and take its first token; INSERT_FOUND if it is there. */
-static int src_insert(struct mxg_src_table *t, struct src_bucket *b,
-		      uint64_t bi, const struct mxg_src_key *key,
+static int src_insert(struct src_bucket *b, const struct mxg_src_key *key,
 		      const struct src_probe *p, uint64_t now_ns,
 		      const struct mxg_bucket_params *bp,
 		      mxg_params_lookup_fn resolve, const void *ctx,
 		      struct mxg_src_table_stats *st)
 {
-	uint32_t *lock = &t->locks[bi & t->lock_mask];
 	uint64_t m, s, seq, next;
 	struct src_slot *sl;
 	int w, conform;
 
-	stripe_lock(lock);
+	bucket_lock(b);
 	/* Keys only change under this lock: this look-up is exact. */
 	if (bucket_find(b, p, &m, &s) >= 0) {
-		stripe_unlock(lock);
+		bucket_unlock(b);
 		return INSERT_FOUND;
 	}
 	w = claim_victim(b, key, now_ns, bp, resolve, ctx, st, &seq);
@@ -503,10 +501,12 @@ static int src_insert(struct mxg_src_table *t, struct src_bucket *b,
 	conform = mxg_bucket_take(mxg_bucket_fresh(now_ns, bp), now_ns, bp,
 				  &next);
 	__atomic_store_n(&sl->state, next, __ATOMIC_RELAXED);
+	/* Publish; slot 0 keeps the lock bit until the unlock. */
 	__atomic_store_n(&sl->meta,
-			 p->meta_key | seq << META_SEQ_SHIFT | META_VALID,
+			 p->meta_key | seq << META_SEQ_SHIFT | META_VALID |
+				 (w == 0 ? META_LOCK : 0),
 			 __ATOMIC_RELEASE);
-	stripe_unlock(lock);
+	bucket_unlock(b);
 	st->inserts++;
 	return conform;
 }
@@ -519,13 +519,12 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 	struct mxg_src_table_stats scratch = { 0 };
 	struct src_probe p;
 	struct src_bucket *b;
-	uint64_t bi;
 
 	if (st == NULL)
 		st = &scratch;
 	st->takes++;
 	probe_init(&p, key);
-	b = bucket_of(t, key, &bi);
+	b = bucket_of(t, key);
 	for (;;) {
 		uint64_t m, s, next, cur_m;
 		int w, conform;
@@ -534,8 +533,8 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		if (w == FIND_RETRY)
 			continue;
 		if (w < 0) {
-			conform = src_insert(t, b, bi, key, &p, now_ns, bp,
-					     resolve, resolve_ctx, st);
+			conform = src_insert(b, key, &p, now_ns, bp, resolve,
+					     resolve_ctx, st);
 			if (conform == INSERT_FOUND)
 				continue;
 			return conform;
@@ -548,10 +547,21 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 			if (slot_cas(&b->slot[w], &s, &cur_m, next, m))
 				return conform;
 			st->cas_retries++;
-			if (cur_m != m) /* re-keyed: look again */
+			if ((cur_m ^ m) & ~META_LOCK) /* re-keyed: look again */
 				break;
+			m = cur_m; /* the same key; s is current */
 		}
 	}
+}
+
+void mxg_src_table_prefetch(const struct mxg_src_table *t,
+			    const struct mxg_src_key *key)
+{
+	const struct src_bucket *b = bucket_of(t, key);
+
+	/* Both lines of the bucket, for writing: the take CASes it. */
+	__builtin_prefetch(&b->slot[0], 1, 3);
+	__builtin_prefetch(&b->slot[2], 1, 3);
 }
 
 int mxg_src_table_peek(const struct mxg_src_table *t,
@@ -559,11 +569,11 @@ int mxg_src_table_peek(const struct mxg_src_table *t,
 {
 	struct src_probe p;
 	struct src_bucket *b;
-	uint64_t bi, m, s;
+	uint64_t m, s;
 	int w;
 
 	probe_init(&p, key);
-	b = bucket_of(t, key, &bi);
+	b = bucket_of(t, key);
 	do
 		w = bucket_find(b, &p, &m, &s);
 	while (w == FIND_RETRY);

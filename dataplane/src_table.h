@@ -64,6 +64,14 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		       mxg_params_lookup_fn resolve, const void *resolve_ctx,
 		       struct mxg_src_table_stats *st);
 
+/*
+ * Start loading the key's bucket into the cache, ahead of its take. A
+ * burst loop prefetches every key of the burst first and then takes, so
+ * that the memory latency of one key overlaps the work on the others.
+ */
+void mxg_src_table_prefetch(const struct mxg_src_table *t,
+			    const struct mxg_src_key *key);
+
 /* Read a key's state without changing it; 0 if present, -ENOENT if not. */
 int mxg_src_table_peek(const struct mxg_src_table *t,
 		       const struct mxg_src_key *key, uint64_t *state);
