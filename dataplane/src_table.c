@@ -501,12 +501,15 @@ static int src_insert(struct src_bucket *b, const struct mxg_src_key *key,
 	conform = mxg_bucket_take(mxg_bucket_fresh(now_ns, bp), now_ns, bp,
 				  &next);
 	__atomic_store_n(&sl->state, next, __ATOMIC_RELAXED);
-	/* Publish; slot 0 keeps the lock bit until the unlock. */
+	/*
+	 * Publish. In slot 0 this store also releases the lock: nobody else
+	 * writes a BUSY slot's meta, and lockers only set LOCK, which is set.
+	 */
 	__atomic_store_n(&sl->meta,
-			 p->meta_key | seq << META_SEQ_SHIFT | META_VALID |
-				 (w == 0 ? META_LOCK : 0),
+			 p->meta_key | seq << META_SEQ_SHIFT | META_VALID,
 			 __ATOMIC_RELEASE);
-	bucket_unlock(b);
+	if (w != 0)
+		bucket_unlock(b);
 	st->inserts++;
 	return conform;
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -758,6 +759,103 @@ static void insert_storm(void **state)
 	assert_true(st.evict_lossless >= 99 * (st.evict_lossy + 1));
 }
 
+/*
+ * Two threads take from one hot key while a third inserts new keys into
+ * the same (only) bucket: the hot key's slot is locked, evicted and
+ * re-keyed under the readers' feet. Every take must land on the right
+ * key: each new key, taken once, must hold exactly one token less than
+ * its cap, and the hot key can never conform more than its burst per
+ * time it was inserted (the clock barely moves, so nothing refills).
+ */
+#define CHURN_TAKES 100000
+
+struct churn_ctx {
+	struct mxg_src_table *t;
+	const struct rules *r;
+	uint64_t *clock; /* shared: 1 us per take */
+	pthread_barrier_t *barrier;
+	int id; /* 0, 1: hot key; 2: new keys */
+	uint64_t conform;
+	struct mxg_src_table_stats st;
+};
+
+static void *churn_worker(void *arg)
+{
+	struct churn_ctx *c = arg;
+	uint32_t i;
+
+	pthread_barrier_wait(c->barrier);
+	for (i = 0; i < CHURN_TAKES; i++) {
+		uint64_t now =
+			T0 + __atomic_fetch_add(c->clock, US, __ATOMIC_RELAXED);
+		struct mxg_src_key k =
+			key4(RULE_SLOW, c->id == 2 ? 0x0a000000 + i : 1);
+
+		c->conform += (uint64_t)mxg_src_table_take(
+			c->t, &k, now, &c->r->bp[0], resolve, c->r, &c->st);
+		/* Interleave even when the threads share one core. */
+		if (i % 256 == 255)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void churn_under_takes(void **state)
+{
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+	struct churn_ctx ctx[3];
+	pthread_t th[3];
+	pthread_barrier_t barrier;
+	uint64_t clock = 0, inserts = 0, evicted = 0, hot_inserts, retries = 0;
+	uint32_t ip, found = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(pthread_barrier_init(&barrier, NULL, 3), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&ctx[i], 0, sizeof(ctx[i]));
+		ctx[i].t = t;
+		ctx[i].r = &r;
+		ctx[i].clock = &clock;
+		ctx[i].barrier = &barrier;
+		ctx[i].id = i;
+		assert_int_equal(
+			pthread_create(&th[i], NULL, churn_worker, &ctx[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		inserts += ctx[i].st.inserts;
+		evicted += ctx[i].st.evict_lossless + ctx[i].st.evict_lossy;
+		retries += ctx[i].st.cas_retries;
+	}
+	pthread_barrier_destroy(&barrier);
+	assert_int_equal(mxg_src_table_count(t), 4);
+	assert_int_equal(inserts - evicted, 4);
+	/* Every new key was inserted by its only taker, and conformed. */
+	assert_int_equal(ctx[2].st.inserts, CHURN_TAKES);
+	assert_int_equal(ctx[2].conform, CHURN_TAKES);
+	hot_inserts = ctx[0].st.inserts + ctx[1].st.inserts;
+	assert_true(hot_inserts >= 1);
+	assert_true(ctx[0].conform + ctx[1].conform <= 5 * hot_inserts);
+	/* No take of the hot key ever landed on a new key's slot. */
+	for (ip = 0x0a000000; ip < 0x0a000000 + CHURN_TAKES; ip++) {
+		struct mxg_src_key k = key4(RULE_SLOW, ip);
+		uint64_t s;
+
+		if (mxg_src_table_peek(t, &k, &s) != 0)
+			continue;
+		found++;
+		assert_int_equal(mxg_bucket_credit(s),
+				 r.bp[0].cap - r.bp[0].cost);
+	}
+	assert_true(found >= 1 && found <= 4);
+	print_message("churn: hot key inserted %" PRIu64 " times, %" PRIu64
+		      " CAS retries\n",
+		      hot_inserts, retries);
+	mxg_src_table_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,6 +874,7 @@ int main(void)
 		cmocka_unit_test(no_duplicates),
 		cmocka_unit_test(stress_shared_keys),
 		cmocka_unit_test(insert_storm),
+		cmocka_unit_test(churn_under_takes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
