@@ -4,9 +4,9 @@
  * table of per-key token buckets.
  *
  * Layout. One anonymous mapping made at create time holds the table
- * header and then the buckets. A key hashes to
- * exactly one bucket of MXG_SRC_WAYS (4) slots, 128 bytes, aligned on 128
- * so that its two cache lines are one adjacent-line pair:
+ * header and then the buckets. A key hashes to exactly one bucket of
+ * MXG_SRC_WAYS (4) slots, 128 bytes, aligned on 128 so that its two cache
+ * lines are one adjacent-line pair:
  *
  *   slot (32 bytes, 16-aligned)
  *     state    the packed token bucket (mxgate/bucket.h)
@@ -23,8 +23,8 @@
  *  - A reader loads meta (acquire), matches key_id, loads addr and state,
  *    and re-checks meta (seqlock; LOCK is ignored in every comparison of
  *    meta but the 16-byte CAS itself, which simply retries when only
- *    LOCK changed); a slot that is BUSY or not VALID is
- *    skipped. It then applies mxg_bucket_take to the state and swaps
+ *    LOCK changed); a slot that is BUSY or not VALID is skipped. It
+ *    then applies mxg_bucket_take to the state and swaps
  *    {state, meta} -> {next, meta}. Because meta is part of the compared
  *    value, a take can never land on a slot that was re-keyed since the
  *    key was matched: re-keying changes seq. (A 64-bit CAS on state alone
@@ -34,9 +34,9 @@
  *    take that changes nothing (over the limit within one tick) writes
  *    nothing.
  *  - An insert takes the bucket's lock (a test-and-set of LOCK in slot
- *    0's meta, with an atomic OR), looks the key up again, and
- *    only then picks a victim slot, so the same key is never present
- *    twice. Readers never take the lock. The victim is claimed with the
+ *    0's meta, with an atomic OR), looks the key up again, and only then
+ *    picks a victim slot, so the same key is never present twice.
+ *    Readers never take the lock. The victim is claimed with the
  *    same 16-byte CAS, {state, meta} -> {state, BUSY|seq+1}, which fails
  *    if a reader updated it in the meantime (the choice is then made
  *    again, so a "lossless" eviction really evicts the full state that was
@@ -428,6 +428,8 @@ static int claim_victim(struct src_bucket *b, const struct mxg_src_key *key,
 				kind = VICTIM_EMPTY;
 				break;
 			}
+			if (lossless >= 0)
+				continue; /* only an empty slot is better */
 			kid = (uint32_t)(ms[w] >> META_KEY_SHIFT);
 			if (kid == key->key_id)
 				p = bp;
@@ -435,8 +437,6 @@ static int claim_victim(struct src_bucket *b, const struct mxg_src_key *key,
 				p = resolve(ctx, kid);
 			else
 				p = NULL; /* unknown rule: judged by age */
-			if (lossless >= 0)
-				continue; /* only an empty slot is better */
 			if ((resolve != NULL && p == NULL) ||
 			    (p != NULL &&
 			     mxg_bucket_is_full(ss[w], now_ns, p))) {
