@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <x86intrin.h>
 
@@ -637,6 +638,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv, &cfg);
+	/* --no-thp: no 2 MiB pages for this process, madvise or not. */
+	if (!cfg.thp && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+		perror("prctl(PR_SET_THP_DISABLE)");
+		return 1;
+	}
 	/* rte_hash: 56 B/entry here, plus EAL's own. */
 	snprintf(mem_arg, sizeof(mem_arg), "%" PRIu64,
 		 cfg.entries * 64 / (1 << 20) + 256);
@@ -657,9 +663,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mxg_src_table_create: %s\n", strerror(-rc));
 		return 1;
 	}
-	if (!cfg.thp)
-		madvise(g_st_table, mxg_src_table_memory(g_st_table),
-			MADV_NOHUGEPAGE);
 	rc = rh_create(&g_rh, cfg.entries, &rh_bytes);
 	if (rc) {
 		fprintf(stderr, "rte_hash_create: %s\n", strerror(-rc));
