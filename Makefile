@@ -77,6 +77,13 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 
+# Benchmarks: tests/bench/bench_*.c, one optimized binary each (no
+# sanitizers), linked with libmxgate_core; extra pkg-config packages per
+# benchmark via bench_NAME_PKGS. `make bench` builds and runs them all.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+bench_src_table_PKGS := libdpdk
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
@@ -102,9 +109,6 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Idataplane -Icontrol \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzzobj = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(1))
 
-# Benchmarks: built and run by `make bench`, never by `make test`.
-BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
-BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 bench_lpm_PKGS := libdpdk
 
 # Binaries in build/bin/.
@@ -114,9 +118,9 @@ BINARIES := $(BIN)/mxgatectl $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
 # Top-level targets
 
 .PHONY: all deps test check format format-check clean bpf unit-tests libs \
-	fuzz fuzz-run bench
+	fuzz fuzz-run benches bench
 
-all: bpf libs unit-tests binaries fuzz $(BENCH_BINS)
+all: bpf libs unit-tests binaries fuzz benches
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -266,6 +270,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIB) $(POLICY_LIB) \
 		$(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libcjson $($*_PKGS)) -lm -lpthread
+
+$(BUILD)/obj/tests/bench/%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libcjson $($(notdir $*)_PKGS))
+
+benches: $(BENCH_BINS)
 
 # ---------------------------------------------------------------------
 # Binaries
