@@ -330,8 +330,7 @@ demo: deps
 
 demo-run: $(BIN)/mxgate-replay $(BIN)/mxgate-scenario
 	@mkdir -p $(DEMO)
-	@$(BIN)/mxgate-scenario --manifest $(DEMO)/manifest.json demo \
-		$(DEMO)/demo.pcap
+	@$(BIN)/mxgate-scenario demo $(DEMO)/demo.pcap
 	@echo
 	@$(BIN)/mxgate-replay --explain --top 10 --report $(DEMO)/report.html \
 		--verdicts $(DEMO)/verdicts.jsonl --drop $(DEMO)/dropped.pcap \
