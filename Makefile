@@ -23,7 +23,7 @@ CLANG_FORMAT ?= clang-format
 DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	libclang-rt-14-dev libdpdk-dev dpdk-dev libbpf-dev bpftool \
 	libpcap-dev libcjson-dev libcmocka-dev libmicrohttpd-dev libxdp1 \
-	iproute2
+	iproute2 tshark jq python3 python3-jsonschema
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
@@ -55,8 +55,12 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
 	$(wildcard dataplane/*.c))
 POLICY_SRCS := $(wildcard control/policy*.c)
+# The test tools (tests/tools/) are also in the test library, so unit
+# tests run them in-process under the sanitizers.
+TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
+	tests/tools/badpcap.c
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
-	tests/unit/pkt_rows.c
+	tests/lib/prefixgen.c tests/unit/pkt_rows.c $(TOOL_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -66,28 +70,57 @@ CORE_SAN_LIB := $(BUILD)/lib/libmxgate_core_san.a
 POLICY_LIB := $(BUILD)/lib/libmxgate_policy.a
 POLICY_SAN_LIB := $(BUILD)/lib/libmxgate_policy_san.a
 TEST_SAN_LIB := $(BUILD)/lib/libmxgate_testlib_san.a
+TEST_LIB := $(BUILD)/lib/libmxgate_testlib.a
 
 # BPF programs; each gets a libbpf skeleton from bpftool.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/gen/%.skel.h)
 
+# Benchmarks: tests/bench/bench_*.c, one optimized binary each (no
+# sanitizers), linked with libmxgate_core; extra pkg-config packages per
+# benchmark via bench_NAME_PKGS. `make bench` builds and runs them all.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+bench_src_table_PKGS := libdpdk
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 # Extra pkg-config packages per unit test (default: cmocka, libcjson).
+# test_NAME_NOSAN := 1 builds that test without sanitizers, against the
+# unsanitized libraries, for a library that cannot run under ASan. (DPDK's
+# EAL with --no-huge can: test_lpm_dpdk is sanitized like the others.)
 test_bpf_shared_PKGS := libbpf
+test_scenario_PKGS := libpcap
+test_lpm_dpdk_PKGS := libdpdk
+
+NOSAN_TESTS := $(foreach t,$(UNIT_TESTS),$(if $($(t)_NOSAN),$(t)))
+SAN_TESTS := $(filter-out $(NOSAN_TESTS),$(UNIT_TESTS))
+
+# libFuzzer targets (clang), built into build/fuzz/ and run by `make test`
+# for FUZZ_SECONDS each, from a copy of their seed corpus.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Idataplane -Icontrol \
+	-MMD -MP -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzzobj = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(1))
+
+bench_lpm_PKGS := libdpdk
 
 # Binaries in build/bin/.
-BINARIES :=
+BINARIES := $(BIN)/mxgatectl $(BIN)/mxgate-scenario $(BIN)/mxgate-badpcap
 
 # ---------------------------------------------------------------------
 # Top-level targets
 
-.PHONY: all deps test check format format-check clean bpf unit-tests libs
+.PHONY: all deps test check format format-check clean bpf unit-tests libs \
+	fuzz fuzz-run benches bench
 
-all: bpf libs unit-tests binaries
+all: bpf libs unit-tests binaries fuzz benches
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -115,6 +148,34 @@ deps:
 # `make test` installs what is missing, builds, then runs every test.
 test: deps
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz: $(FUZZ_BINS)
+
+# Each target runs FUZZ_SECONDS; a crash, leak or sanitizer report fails.
+fuzz-run: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_TARGETS); do \
+		name=$${f#fuzz_}; work=$(BUILD)/fuzz/corpus-$$name; \
+		mkdir -p $$work; \
+		dict=""; [ ! -f tests/fuzz/$$name.dict ] || \
+			dict=-dict=tests/fuzz/$$name.dict; \
+		echo "=== $$f: $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/ $$dict \
+			$$work tests/fuzz/corpus/$$name 2>&1 | \
+			grep -v -e '^#[0-9]' -e '^"' -e '^###' ; \
+		[ $${PIPESTATUS[0]} -eq 0 ] || { echo "FAILED: $$f"; exit 1; }; \
+		echo "=== $$f: no crash"; \
+	done
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "=== $$b"; $$b || exit 1; done
+
+# Integration scripts find the binaries through these variables.
+export MXG_BIN := $(abspath $(BIN))
+export MXG_SAN_BIN := $(abspath $(BUILD)/san-bin)
+export MXG_BUILD := $(abspath $(BUILD))
 
 check: all
 	@tests/run-tests.sh $(UNIT_BINS) $(INTEGRATION_TESTS)
@@ -146,13 +207,15 @@ $(BUILD)/san/%.o: %.c
 # Library headers: only the control plane and tests see cJSON and cmocka.
 $(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
-$(BUILD)/san/tests/%.o: EXTRA_CFLAGS = $(call pc_cflags,cmocka libcjson)
+$(BUILD)/san/tests/%.o $(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = \
+	$(call pc_cflags,cmocka libcjson libpcap $($(notdir $(basename $@))_PKGS))
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 $(CORE_SAN_LIB): $(call san,$(CORE_SRCS))
 $(POLICY_LIB): $(call obj,$(POLICY_SRCS))
 $(POLICY_SAN_LIB): $(call san,$(POLICY_SRCS))
 $(TEST_SAN_LIB): $(call san,$(TEST_LIB_SRCS))
+$(TEST_LIB): $(call obj,$(TEST_LIB_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	rm -f $@
@@ -175,11 +238,43 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
-$(BUILD)/test/%: $(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
+$(SAN_TESTS:%=$(BUILD)/test/%): $(BUILD)/test/%: \
+		$(BUILD)/san/tests/unit/%.o $(TEST_SAN_LIB) \
 		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
 		$(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+$(NOSAN_TESTS:%=$(BUILD)/test/%): $(BUILD)/test/%: \
+		$(BUILD)/obj/tests/unit/%.o $(TEST_LIB) $(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,cmocka libcjson $($*_PKGS)) -lm -lpthread
+
+# ---------------------------------------------------------------------
+# Fuzz targets: clang, libFuzzer, ASan+UBSan, the policy and core sources
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(call pc_cflags,libcjson) -c $< -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
+		$(call fuzzobj,$(POLICY_SRCS) $(CORE_SRCS))
+	@mkdir -p $(@D)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+		$(call pc_libs,libcjson)
+
+# ---------------------------------------------------------------------
+# Benchmarks: optimised, unsanitized
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIB) $(POLICY_LIB) \
+		$(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libcjson $($*_PKGS)) -lm -lpthread
+
+$(BUILD)/obj/tests/bench/%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libcjson $($(notdir $*)_PKGS))
+
+benches: $(BENCH_BINS)
 
 # ---------------------------------------------------------------------
 # Binaries
@@ -200,7 +295,8 @@ $(BUILD)/obj/dataplane/replay_default_policy.o: \
 	$(CC) -c -DMXG_DEFAULT_POLICY_BIN='"$(BUILD)/gen/default_policy.bin"' \
 		$< -o $@
 
-$(BUILD)/obj/dataplane/replay%.o: EXTRA_CFLAGS = $(call pc_cflags,libpcap)
+$(BUILD)/obj/dataplane/replay%.o $(BUILD)/san/dataplane/replay%.o: \
+	EXTRA_CFLAGS = $(call pc_cflags,libpcap)
 
 $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 		$(BUILD)/obj/dataplane/replay_default_policy.o \
@@ -208,8 +304,59 @@ $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm -lpthread
 
+# Sanitized builds of the tools, for tests that feed them hostile input.
+SAN_BIN := $(BUILD)/san-bin
+SAN_BINARIES := $(SAN_BIN)/mxgate-replay
+
+$(SAN_BIN)/mxgate-replay: $(call san,$(REPLAY_SRCS)) \
+		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm \
+		-lpthread
+
 .PHONY: binaries
-binaries: $(BINARIES)
+binaries: $(BINARIES) $(SAN_BINARIES)
+
+# ---------------------------------------------------------------------
+# Demo: generate the demo capture, replay it through the built-in
+# default policy, explain what was dropped and why, write the report.
+
+DEMO := $(BUILD)/demo
+
+.PHONY: demo demo-run
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BIN)/mxgate-replay $(BIN)/mxgate-scenario
+	@mkdir -p $(DEMO)
+	@$(BIN)/mxgate-scenario demo $(DEMO)/demo.pcap
+	@echo
+	@$(BIN)/mxgate-replay --explain --top 10 --report $(DEMO)/report.html \
+		--verdicts $(DEMO)/verdicts.jsonl --drop $(DEMO)/dropped.pcap \
+		--reset $(DEMO)/resets.pcap $(DEMO)/demo.pcap \
+		> $(DEMO)/summary.json
+	@echo
+	@echo "summary JSON:      $(DEMO)/summary.json"
+	@echo "per-attempt log:   $(DEMO)/verdicts.jsonl"
+	@echo "dropped frames:    $(DEMO)/dropped.pcap (RSTs sent: $(DEMO)/resets.pcap)"
+	@echo "evidence report:   $(DEMO)/report.html"
+
+# Test tools: capture generators (tests/tools/README.md).
+$(BIN)/mxgate-scenario: $(call obj,tests/tools/mxgate-scenario.c \
+		tests/tools/scenario.c tests/tools/capture_writer.c \
+		tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson) -lm
+
+$(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
+		tests/tools/badpcap.c tests/lib/pktgen.c)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^
+
+$(BIN)/mxgatectl: $(BUILD)/obj/control/mxgatectl.o $(POLICY_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(call pc_libs,libcjson)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

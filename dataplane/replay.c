@@ -45,6 +45,7 @@ struct replay_opts {
 	const char *engine;
 	const char *pass, *drop, *reset, *verdicts, *report;
 	const char *input;
+	int explain;
 	uint32_t top_n;
 	uint64_t table_entries;
 };
@@ -73,12 +74,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--policy FILE] [--engine core|xdp] [--pass OUT.pcap]\n"
 		"       [--drop OUT.pcap] [--reset OUT.pcap] [--verdicts OUT.jsonl]\n"
-		"       [--report OUT.html] [--top N] [--table-entries N] INPUT\n"
+		"       [--report OUT.html] [--top N] [--table-entries N]\n"
+		"       [--explain] INPUT\n"
 		"\n"
 		"Replays INPUT (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2\n"
 		"or raw IP) through the decision engine, using packet timestamps\n"
 		"as the clock, and prints the summary JSON on stdout.\n"
 		"Without --policy, the built-in default policy is used.\n"
+		"--explain also prints a short human summary on stderr.\n"
 		"Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
 		prog);
 }
@@ -124,6 +127,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 		{ "report", required_argument, NULL, 'r' },
 		{ "top", required_argument, NULL, 't' },
 		{ "table-entries", required_argument, NULL, 'T' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -164,6 +168,9 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 		case 'T':
 			o->table_entries = parse_count(
 				"--table-entries", optarg, 1024, 1ULL << 30);
+			break;
+		case 'x':
+			o->explain = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -291,7 +298,7 @@ static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
 			p->status = MXG_PKT_ERR_ETH;
 			return;
 		}
-		mxg_parse_l3(data, end, 16, mxg_load_be16(data + 14), p);
+		mxg_parse_ethertype(data, end, 16, mxg_load_be16(data + 14), p);
 		return;
 	case DLT_LINUX_SLL2:
 		mxg_pkt_reset(p);
@@ -299,7 +306,7 @@ static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
 			p->status = MXG_PKT_ERR_ETH;
 			return;
 		}
-		mxg_parse_l3(data, end, 20, mxg_load_be16(data), p);
+		mxg_parse_ethertype(data, end, 20, mxg_load_be16(data), p);
 		return;
 	case DLT_IPV4:
 		mxg_pkt_reset(p);
@@ -326,7 +333,7 @@ static void write_verdict(struct replay *r, uint64_t n, uint64_t ts_ns,
 		"{\"n\": %" PRIu64 ", \"ts\": %" PRIu64 ".%09" PRIu64
 		", \"src\": \"%s\", \"dst\": \"%s\", \"dport\": %u"
 		", \"verdict\": \"%s\", \"rule\": ",
-		n, ts_ns / 1000000000ULL, ts_ns % 1000000000ULL,
+		n, ts_ns / UINT64_C(1000000000), ts_ns % UINT64_C(1000000000),
 		mxg_addr_str(p->family, p->src, src, sizeof(src)),
 		mxg_addr_str(p->family, p->dst, dst, sizeof(dst)), p->dport,
 		mxg_verdict_name(d->verdict));
@@ -408,28 +415,35 @@ static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 	}
 }
 
-static void write_report(struct replay *r)
+static void report_input(const struct replay *r, struct replay_report_input *in)
 {
-	struct replay_report_input in = {
-		.capture = r->opt.input,
-		.policy = r->opt.policy ? r->opt.policy :
-					  "built-in default (default.json)",
-		.engine = r->opt.engine,
-		.engine_state = r->engine,
-		.counters = &r->counters,
-		.top = r->top,
-		.attempts = r->attempts,
-		.n_attempts = r->n_attempts,
-		.n_attempts_all = r->n_attempts_all,
-		.first_ns = r->first_ns,
-		.last_ns = r->last_ns,
-		.top_n = r->opt.top_n > 50 ? 50 : r->opt.top_n,
-	};
+	memset(in, 0, sizeof(*in));
+	in->capture = r->opt.input;
+	in->policy = r->opt.policy ? r->opt.policy :
+				     "built-in default (default.json)";
+	in->engine = r->opt.engine;
+	in->engine_state = r->engine;
+	in->counters = &r->counters;
+	in->top = r->top;
+	in->attempts = r->attempts;
+	in->n_attempts = r->n_attempts;
+	in->n_attempts_all = r->n_attempts_all;
+	in->first_ns = r->first_ns;
+	in->last_ns = r->last_ns;
+	in->top_n = r->opt.top_n > 50 ? 50 : r->opt.top_n;
+}
+
+static void write_report(const struct replay *r)
+{
+	struct replay_report_input in;
 	FILE *f = fopen(r->opt.report, "w");
 	int err;
 
 	if (!f)
 		fail("cannot write %s: %s", r->opt.report, strerror(errno));
+	report_input(r, &in);
+	if (in.top_n < 20)
+		in.top_n = 20;
 	err = replay_report_write(f, &in);
 	if (fclose(f) || err)
 		fail("cannot write %s", r->opt.report);
@@ -486,6 +500,12 @@ int main(int argc, char **argv)
 			prog, REPLAY_TOP_CAPACITY);
 	if (r.opt.report)
 		write_report(&r);
+	if (r.opt.explain) {
+		struct replay_report_input in;
+
+		report_input(&r, &in);
+		replay_explain_write(stderr, &in);
+	}
 
 	if (r.pass_out)
 		pcap_dump_close(r.pass_out);

@@ -36,4 +36,11 @@ struct replay_report_input {
 /* Write the self-contained HTML report. Returns 0 or a negative errno. */
 int replay_report_write(FILE *f, const struct replay_report_input *in);
 
+/* A short human summary: what was dropped, by which rule, top offenders. */
+int replay_explain_write(FILE *f, const struct replay_report_input *in);
+
+/* "allow", "deny", "limit, reset"... and "20/min, burst 10, per host". */
+const char *replay_action_name(const struct mxg_rule *r);
+void replay_limit_text(const struct mxg_rule *r, char *buf, size_t len);
+
 #endif /* MXGATE_REPLAY_H */

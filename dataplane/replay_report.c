@@ -16,7 +16,7 @@
 
 #define CHART_BINS_MAX	 600
 #define TIMELINE_SOURCES 5
-#define NS_PER_S	 1000000000ULL
+#define NS_PER_S	 UINT64_C(1000000000)
 
 static void html(FILE *f, const char *s)
 {
@@ -170,7 +170,7 @@ static void bin_counts(const struct replay_report_input *in,
 	}
 }
 
-static const char *action_name(const struct mxg_rule *r)
+const char *replay_action_name(const struct mxg_rule *r)
 {
 	switch (r->action) {
 	case MXG_ACTION_ALLOW:
@@ -183,7 +183,7 @@ static const char *action_name(const struct mxg_rule *r)
 	}
 }
 
-static void limit_text(const struct mxg_rule *r, char *buf, size_t len)
+void replay_limit_text(const struct mxg_rule *r, char *buf, size_t len)
 {
 	static const char *const per[] = { "?", "host", "prefix", "dst",
 					   "global" };
@@ -319,8 +319,8 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 		fprintf(f, "<tr><td>%u</td><td class=\"l\">", i);
 		html(f, r->name);
 		fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">",
-			action_name(r));
-		limit_text(r, buf, sizeof(buf));
+			replay_action_name(r));
+		replay_limit_text(r, buf, sizeof(buf));
 		html(f, buf);
 		fprintf(f,
 			"</td><td>%" PRIu64 "</td><td>%" PRIu64
@@ -367,4 +367,62 @@ free_bins:
 	free(drop);
 	free(would);
 	return err;
+}
+
+int replay_explain_write(FILE *f, const struct replay_report_input *in)
+{
+	const struct mxg_engine *e = in->engine_state;
+	const struct mxg_totals *t = &in->counters->totals;
+	int monitor = e->image->mode == MXG_MODE_MONITOR;
+	struct mxg_top_entry top[5];
+	char a[64], first[64], last[64], lim[160];
+	uint32_t i, n_top;
+
+	fprintf(f, "replayed %s: %" PRIu64 " frames over %.1f s\n", in->capture,
+		t->packets,
+		in->last_ns > in->first_ns ?
+			(double)(in->last_ns - in->first_ns) / 1e9 :
+			0.0);
+	fprintf(f, "policy: %s (%s mode, %u rules)\n", in->policy,
+		monitor ? "monitor" : "enforce", e->n_rules);
+	fprintf(f,
+		"SMTP connection attempts: %" PRIu64 "; passed %" PRIu64
+		", %s %" PRIu64 "%s\n",
+		t->smtp_syns, t->smtp_passed,
+		monitor ? "would have dropped" : "dropped",
+		monitor ? t->would_drop : t->smtp_dropped,
+		t->reset ? " (some answered with a TCP RST)" : "");
+	fprintf(f,
+		"other frames forwarded untouched: %" PRIu64
+		" (of which %" PRIu64 " unreadable, forwarded fail-open)\n",
+		t->packets - t->smtp_syns, t->unparsed);
+	fprintf(f, "%s, by rule:\n",
+		monitor ? "would have dropped" : "dropped");
+	for (i = 0; i < e->n_rules; i++) {
+		const struct mxg_rule *r = &e->rules[i];
+		const struct mxg_rule_counters *rc = &in->counters->rules[i];
+		uint64_t n = monitor ? rc->would_drop : rc->dropped;
+
+		if (!n)
+			continue;
+		replay_limit_text(r, lim, sizeof(lim));
+		fprintf(f,
+			"  %-16s %-12s %-40s %8" PRIu64 " of %" PRIu64
+			" matched\n",
+			r->name, replay_action_name(r),
+			r->action == MXG_ACTION_LIMIT ? lim : "", n,
+			rc->matched);
+	}
+	n_top = mxg_top_sorted(in->top, top, 5);
+	if (n_top)
+		fprintf(f, "top offenders:\n");
+	for (i = 0; i < n_top; i++)
+		fprintf(f,
+			"  %-28s %6" PRIu64 " attempts, %6" PRIu64
+			" dropped, seen %s to %s\n",
+			mxg_addr_str(top[i].family, top[i].addr, a, sizeof(a)),
+			top[i].syns, top[i].dropped,
+			utc(top[i].first_ns, first, sizeof(first)),
+			utc(top[i].last_ns, last, sizeof(last)));
+	return ferror(f) ? -EIO : 0;
 }

@@ -290,21 +290,21 @@ MXG_INLINE int mxg_parse_l3(const uint8_t *data, const uint8_t *end,
 	return p->status = MXG_PKT_NOT_IP;
 }
 
-/* Parse an Ethernet frame. Returns the status, also stored in p->status. */
-MXG_INLINE int mxg_parse_eth(const uint8_t *data, const uint8_t *end,
-			     struct mxg_pkt *p)
+/*
+ * Parse from an ethertype at offset 'off' (after the MAC addresses, or a
+ * Linux cooked header): up to two VLAN tags, then the IP header.
+ */
+MXG_INLINE int mxg_parse_ethertype(const uint8_t *data, const uint8_t *end,
+				   uint32_t off, uint16_t proto,
+				   struct mxg_pkt *p)
 {
-	uint32_t off = MXG_ETH_HLEN;
-	uint16_t proto;
 	unsigned int i;
 
-	mxg_pkt_reset(p);
-	if (data + MXG_ETH_HLEN > end)
-		return p->status = MXG_PKT_ERR_ETH;
-	proto = mxg_load_be16(data + 12);
 	for (i = 0; i < MXG_VLAN_MAX; i++) {
 		if (proto != MXG_ETH_P_8021Q && proto != MXG_ETH_P_8021AD)
 			break;
+		off &= 0xff;
+		MXG_BARRIER_VAR(off);
 		if (data + off + 4 > end)
 			return p->status = MXG_PKT_ERR_VLAN;
 		proto = mxg_load_be16(data + off + 2);
@@ -314,6 +314,17 @@ MXG_INLINE int mxg_parse_eth(const uint8_t *data, const uint8_t *end,
 	if (proto == MXG_ETH_P_8021Q || proto == MXG_ETH_P_8021AD)
 		return p->status = MXG_PKT_ERR_VLAN;
 	return mxg_parse_l3(data, end, off, proto, p);
+}
+
+/* Parse an Ethernet frame. Returns the status, also stored in p->status. */
+MXG_INLINE int mxg_parse_eth(const uint8_t *data, const uint8_t *end,
+			     struct mxg_pkt *p)
+{
+	mxg_pkt_reset(p);
+	if (data + MXG_ETH_HLEN > end)
+		return p->status = MXG_PKT_ERR_ETH;
+	return mxg_parse_ethertype(data, end, MXG_ETH_HLEN,
+				   mxg_load_be16(data + 12), p);
 }
 
 /* Is 'port' one of the first n entries of 'ports'? n is clamped to max. */

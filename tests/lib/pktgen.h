@@ -45,14 +45,30 @@ struct pktgen_spec {
 	uint8_t ext[PKTGEN_EXT_MAX];
 	uint8_t ext_len8[PKTGEN_EXT_MAX]; /* hdr ext len field (AH: len) */
 	uint16_t ip6_frag;		  /* raw IPv6 fragment offset+M field */
+	uint16_t ip_id;			  /* IPv4 identification; 0: 0x1234 */
+	uint8_t ttl;			  /* TTL or hop limit; 0: 64 */
 
 	/* Layer 4 */
 	uint16_t sport, dport;
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
 	uint8_t doff_words;   /* 0: 5 */
+	uint16_t window;      /* TCP window; 0: 65535 */
 	uint16_t l4_len;      /* for non-TCP: bytes of L4 payload */
 	uint16_t payload_len; /* TCP payload bytes */
+	/*
+	 * Option bytes, (doff_words - 5) * 4 of them; NULL: zeros (EOL).
+	 */
+	const uint8_t *tcp_opts;
+	/*
+	 * Bytes to copy instead of the filler: the TCP payload (payload_len
+	 * bytes); for UDP (proto 17) the data after the UDP header
+	 * (l4_len - 8 bytes); for another protocol the whole L4 part
+	 * (l4_len bytes); with family 0, the bytes after the ethertype
+	 * (payload_len bytes, padded to the 60-byte minimum frame).
+	 * NULL: TCP payload 'a'..'z', other bytes zero.
+	 */
+	const uint8_t *payload;
 
 	/* Framing */
 	uint16_t eth_pad; /* trailing bytes after the IP packet */
@@ -62,8 +78,26 @@ struct pktgen_spec {
 /*
  * Build the frame into buf (cap bytes). Returns its length, or 0 if the
  * spec does not fit or names a bad address.
+ *
+ * Checksums: IPv4 header and TCP always. UDP (proto 17, l4_len >= 8):
+ * the header is written from sport, dport and l4_len, with its checksum.
+ * ICMP (proto 1) and ICMPv6 (proto 58) with 'payload' set: the checksum
+ * at L4 bytes 2-3 is computed over the given message.
  */
 size_t pktgen_build(const struct pktgen_spec *s, uint8_t *buf, size_t cap);
+
+/*
+ * Cut one fragment out of a whole IPv4 or IPv6 packet in an Ethernet
+ * frame (up to three VLAN tags): bytes [from, to) of the IP payload
+ * (everything after the IPv4 header, or after the fixed IPv6 header),
+ * with the more-fragments flag 'more' and identification 'id'. IPv4
+ * gets its length, flags/offset and header checksum rewritten; IPv6
+ * gets a fragment header inserted after the fixed header. 'from' must
+ * be a multiple of 8 and 'to' at most the payload length. Returns the
+ * fragment's length in out (cap bytes), or 0 if the request is invalid.
+ */
+size_t pktgen_fragment(const uint8_t *frame, size_t len, size_t from, size_t to,
+		       int more, uint32_t id, uint8_t *out, size_t cap);
 
 /* Internet checksum over a buffer, folded, not complemented. */
 uint32_t pktgen_csum_add(uint32_t sum, const void *data, size_t len);

@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# mxgate-replay on generated scenarios. The expected verdict counts are
+# derived here, independently of the program: attempts are read from the
+# capture with tshark, and the token bucket of DESIGN §3 is simulated in
+# awk over their timestamps and keys. Also: link types and formats give
+# identical verdicts, RSTs carry valid checksums, the report is
+# self-contained, hostile captures and bad arguments fail cleanly (the
+# sanitized build, so any memory error fails the test).
+set -u
+BIN=${MXG_BIN:?run through make check}
+REPLAY=${MXG_SAN_BIN:?}/mxgate-replay
+SCEN=$BIN/mxgate-scenario
+BAD=$BIN/mxgate-badpcap
+for tool in tshark jq; do
+	command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
+done
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+checks=0
+
+ok() { checks=$((checks + 1)); echo "ok   $*"; }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+expect_eq() { # what got want
+	if [ "$2" = "$3" ]; then ok "$1 = $3"; else bad "$1: got $2, want $3"; fi
+}
+
+# Attempts as "epoch_seconds src" lines, by tshark (not by our parser).
+attempts() {
+	tshark -r "$1" -o tcp.analyze_sequence_numbers:FALSE \
+		-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport in {25, 465, 587}' \
+		-T fields -e frame.time_epoch -e ip.src -e ipv6.src 2>/dev/null |
+		awk -F'\t' '{ print $1, ($2 != "" ? $2 : $3) }'
+}
+
+# Simulate one limit rule over "ts key" lines: rate per second, burst.
+# Prints how many attempts conform. Keys are computed by the caller.
+bucket_sim() { # rate burst
+	awk -v rate="$1" -v burst="$2" '
+	{
+		t = $1; k = $2
+		if (!(k in tok)) { tok[k] = burst; last[k] = t }
+		if (t > last[k]) {
+			tok[k] += (t - last[k]) * rate
+			if (tok[k] > burst) tok[k] = burst
+			last[k] = t
+		}
+		if (tok[k] >= 1) { tok[k] -= 1; pass++ }
+	}
+	END { print pass + 0 }'
+}
+
+# Key functions over "ts src" lines.
+key_host() { awk '{ print $1, $2 }'; }
+key_net24() { awk '{ split($2, o, "."); print $1, o[1] "." o[2] "." o[3] }'; }
+key_v6_64() { # first four groups of a compressed IPv6 address
+	awk '{ n = split($2, g, ":"); print $1, g[1] ":" g[2] ":" g[3] ":" g[4] }'
+}
+key_global() { awk '{ print $1, "all" }'; }
+
+policy() { # name rate burst per -> file
+	cat > "$T/$1.json" <<EOF
+{"version": 1, "rules": [{"name": "$1", "limit": {"rate": "$2", "burst": $3, "per": "$4"}}]}
+EOF
+	echo "$T/$1.json"
+}
+
+run() { # policy capture [extra args] -> summary on stdout
+	local p=$1 c=$2
+	shift 2
+	"$REPLAY" --policy "$p" "$@" "$c"
+}
+
+# 1. A single-source flood under a per-host limit.
+"$SCEN" flood flood.rate=100/s flood.duration=10 "$T/flood.pcap" || bad "scenario flood"
+P=$(policy per-host 60/min 5 host)
+S=$(run "$P" "$T/flood.pcap")
+want=$(attempts "$T/flood.pcap" | key_host | bucket_sim 1 5)
+expect_eq "flood: attempts" "$(jq .smtp_syns <<<"$S")" 1000
+expect_eq "flood: passed (model)" "$(jq .smtp_passed <<<"$S")" "$want"
+expect_eq "flood: passed (closed form 5 + floor(999/100))" "$want" 14
+expect_eq "flood: dropped" "$(jq .smtp_dropped <<<"$S")" $((1000 - want))
+expect_eq "flood: rule dropped" "$(jq '.rules[0].dropped' <<<"$S")" $((1000 - want))
+expect_eq "flood: top source" "$(jq -r '.top_sources[0].src' <<<"$S")" 203.0.113.7
+expect_eq "flood: top source drops" "$(jq '.top_sources[0].dropped' <<<"$S")" $((1000 - want))
+
+# 2. A /24 botnet: per-host never fires, per-prefix does.
+"$SCEN" botnet24 botnet24.hosts=100 botnet24.rate=6/min "$T/bot.pcap" || bad "scenario botnet24"
+P=$(policy per-host 20/min 10 host)
+S=$(run "$P" "$T/bot.pcap")
+expect_eq "botnet per-host: dropped" "$(jq .smtp_dropped <<<"$S")" 0
+expect_eq "botnet per-host: attempts" "$(jq .smtp_syns <<<"$S")" 600
+P=$(policy per-net 300/min 20 prefix)
+S=$(run "$P" "$T/bot.pcap")
+want=$(attempts "$T/bot.pcap" | key_net24 | bucket_sim 5 20)
+expect_eq "botnet per-prefix: passed (model)" "$(jq .smtp_passed <<<"$S")" "$want"
+[ "$want" -lt 600 ] && ok "botnet per-prefix limits ($want of 600)" || bad "botnet model passes everything"
+
+# 3. IPv6 rotation inside one /64 is one host.
+"$SCEN" v6rotate v6rotate.rate=50/s v6rotate.duration=20 "$T/v6.pcap" || bad "scenario v6rotate"
+P=$(policy per-host 120/min 10 host)
+S=$(run "$P" "$T/v6.pcap")
+want=$(attempts "$T/v6.pcap" | key_v6_64 | bucket_sim 2 10)
+expect_eq "v6 rotation: passed (model)" "$(jq .smtp_passed <<<"$S")" "$want"
+expect_eq "v6 rotation: passed (closed form 10 + floor(2 * 999/50))" "$want" 49
+
+# 4. A spoofed random-source flood gets past per-host, not the global cap.
+"$SCEN" spoofed spoofed.rate=1000/s spoofed.duration=5 "$T/spoof.pcap" || bad "scenario spoofed"
+P=$(policy total 200/s 50 global)
+S=$(run "$P" "$T/spoof.pcap" --verdicts "$T/spoof.jsonl" --reset "$T/none.pcap")
+want=$(attempts "$T/spoof.pcap" | key_global | bucket_sim 200 50)
+expect_eq "spoofed global: passed (model)" "$(jq .smtp_passed <<<"$S")" "$want"
+expect_eq "spoofed: verdict lines" "$(wc -l < "$T/spoof.jsonl")" "$(jq .smtp_syns <<<"$S")"
+expect_eq "spoofed: verdict drops" "$(grep -c '"verdict": "drop"' "$T/spoof.jsonl")" "$(jq .smtp_dropped <<<"$S")"
+
+# 5. The demo mix: invariants, formats and link types agree.
+"$SCEN" --format pcap-ns demo-small "$T/mix-ns.pcap" || bad "scenario demo-small"
+P=control/examples/default.json
+S=$(run "$P" "$T/mix-ns.pcap" --verdicts "$T/eth.jsonl" --pass "$T/pass.pcap" \
+	--drop "$T/drop.pcap" --reset "$T/rst.pcap" --report "$T/r.html")
+jq -e '.smtp_syns == .smtp_passed + .smtp_dropped and .reset <= .smtp_dropped
+	and .packets == .forwarded + .smtp_dropped' <<<"$S" >/dev/null &&
+	ok "demo: summary invariants" || bad "demo: summary invariants: $S"
+expect_eq "demo: passed pcap frames" "$(tshark -r "$T/pass.pcap" 2>/dev/null | wc -l)" "$(jq .forwarded <<<"$S")"
+expect_eq "demo: dropped pcap frames" "$(tshark -r "$T/drop.pcap" 2>/dev/null | wc -l)" "$(jq .smtp_dropped <<<"$S")"
+for fmt in pcap pcapng; do
+	"$SCEN" --format $fmt demo-small "$T/mix.$fmt" || bad "scenario $fmt"
+	run "$P" "$T/mix.$fmt" --verdicts "$T/$fmt.jsonl" >/dev/null
+done
+# Microsecond pcap truncates timestamps; pcapng keeps nanoseconds.
+cmp -s "$T/eth.jsonl" "$T/pcapng.jsonl" && ok "pcapng verdicts = pcap-ns verdicts" ||
+	bad "pcapng verdicts differ from pcap-ns"
+expect_eq "pcap (us) verdict count" "$(wc -l < "$T/pcap.jsonl")" "$(wc -l < "$T/eth.jsonl")"
+for lt in sll sll2 raw; do
+	"$SCEN" --format pcap-ns --linktype $lt demo-small "$T/mix.$lt" || bad "scenario $lt"
+	run "$P" "$T/mix.$lt" --verdicts "$T/$lt.jsonl" >/dev/null
+	# Frame numbers shift where raw IP leaves out non-IP frames.
+	if cmp -s <(cut -d, -f2- "$T/eth.jsonl") <(cut -d, -f2- "$T/$lt.jsonl"); then
+		ok "$lt verdicts = Ethernet verdicts"
+	else
+		bad "$lt verdicts differ from Ethernet"
+	fi
+done
+
+# 6. RSTs: valid IPv4/IPv6 and TCP checksums, RST+ACK, ack = seq + 1.
+P=$(policy reset-all 1/h 1 global)
+sed -i 's/"per": "global"}/"per": "global"}, "over": "reset"/' "$P"
+"$SCEN" --format pcap-ns flood,v6rotate flood.rate=20/s v6rotate.rate=20/s \
+	flood.duration=2 v6rotate.duration=2 "$T/rst-in.pcap" || bad "scenario rst"
+S=$(run "$P" "$T/rst-in.pcap" --reset "$T/rst.pcap")
+expect_eq "resets counted" "$(jq .reset <<<"$S")" $(($(jq .smtp_syns <<<"$S") - 1))
+expect_eq "RST frames written" "$(tshark -r "$T/rst.pcap" 2>/dev/null | wc -l)" "$(jq .reset <<<"$S")"
+badsum=$(tshark -r "$T/rst.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	-Y 'tcp.checksum.status != 1 || (ip && ip.checksum.status != 1) || tcp.flags != 0x014 || tcp.seq_raw != 0' 2>/dev/null | wc -l)
+expect_eq "RSTs with a bad checksum or flags" "$badsum" 0
+# ack = seq + 1, pairing each RST with the SYN it answers (same ports)
+tshark -r "$T/rst-in.pcap" -Y 'tcp.flags.syn==1' -T fields -e tcp.srcport -e tcp.seq_raw 2>/dev/null | sort > "$T/syn.txt"
+tshark -r "$T/rst.pcap" -T fields -e tcp.dstport -e tcp.ack_raw 2>/dev/null |
+	awk '{ printf "%s\t%.0f\n", $1, $2 - 1 }' | sort > "$T/rstack.txt"
+expect_eq "RSTs whose ack is not seq + 1" "$(comm -13 "$T/syn.txt" "$T/rstack.txt" | wc -l)" 0
+
+# 7. The report is self-contained.
+if grep -qiE '<script|<link|@import|url\(|src="http|href="http' "$T/r.html"; then
+	bad "report references external resources or scripts"
+else
+	ok "report has no scripts or external references"
+fi
+grep -q '<svg' "$T/r.html" && ok "report has inline SVG timelines" || bad "report has no SVG"
+
+# 8. Hostile captures: a clean exit 0 or 2, never a crash (ASan build).
+for kind in $("$BAD" --list | awk '{ print $1 }'); do
+	"$BAD" "$kind" "$T/bad.pcap" >/dev/null 2>&1 || { bad "badpcap $kind"; continue; }
+	"$REPLAY" --policy control/examples/default.json "$T/bad.pcap" > "$T/out" 2> "$T/err"
+	rc=$?
+	if [ $rc -eq 0 ] || { [ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -ge 1 ]; }; then
+		ok "hostile capture $kind: exit $rc"
+	else
+		bad "hostile capture $kind: exit $rc: $(head -3 "$T/err")"
+	fi
+done
+
+# 9. Bad arguments, policies and captures: exit 2 with one line.
+"$SCEN" flood "$T/f.pcap" >/dev/null
+printf '{"version": 1, "rules": [{"name": "x", "limit": {"rate": "20/mn", "burst": 1}}]}' > "$T/badpol.json"
+while IFS='|' read -r what args; do
+	# shellcheck disable=SC2086
+	"$REPLAY" $args > "$T/out" 2> "$T/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && [ ! -s "$T/out" ]; then
+		ok "$what: exit 2, one line: $(cat "$T/err")"
+	else
+		bad "$what: exit $rc, stderr: $(cat "$T/err")"
+	fi
+done <<EOF
+no input|
+two inputs|$T/f.pcap $T/f.pcap
+unknown option|--frobnicate $T/f.pcap
+bad top|--top -1 $T/f.pcap
+bad engine|--engine dpdk $T/f.pcap
+missing capture|$T/nope.pcap
+unreadable policy|--policy $T/nope.json $T/f.pcap
+invalid policy|--policy $T/badpol.json $T/f.pcap
+unwritable output|--verdicts /nonexistent/dir/v.jsonl $T/f.pcap
+EOF
+
+echo "$checks checks, $fails failed"
+[ $fails -eq 0 ]
