@@ -5,6 +5,13 @@
  * without DPDK's EAL: the replay tool and the unit tests. The DPDK
  * workers use rte_lpm / rte_lpm6 built from the same lists; tests check
  * both give the same class for random prefixes and addresses.
+ *
+ * For the DPDK side: rte_lpm/rte_lpm6 take depths 1..32/1..128, so a /0
+ * prefix of the image cannot be added; use its class as the result when
+ * the table has no match (tests/lib/lpm_dpdk.h does). Class ids are below
+ * MXG_CLASSES_MAX (2^20): they fit rte_lpm's 24-bit and rte_lpm6's 21-bit
+ * next hops. Loading many prefixes with rte_lpm_add is O(n^2) in DPDK
+ * 22.11 (see tests/bench/bench_lpm.c).
  */
 #ifndef MXGATE_LPM_H
 #define MXGATE_LPM_H

@@ -19,6 +19,14 @@
  * mxg_bucket_params_init would make them), class ids < n_classes, prefix
  * lists sorted with host bits clear. Otherwise -EINVAL and *why (if not
  * NULL) points at a static one-line reason.
+ *
+ * Also required, as the compiler writes them: the buffer 8-byte aligned;
+ * the canonical layout (rules at header_len, then sets, classes, v4 and
+ * v6, each at the next 8-byte boundary, total_len ending the v6 list);
+ * reserved bytes (pads, unused port slots) zero; allow/deny rules with
+ * the limit-only fields zero; key_id = mxg_rule_key_id() and distinct;
+ * class 0 empty and class bits < n_sets; each prefix's class holding the
+ * sets of the prefix covering it.
  */
 int mxg_policy_image_check(const void *buf, size_t len, const char **why);
 

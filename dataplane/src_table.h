@@ -58,11 +58,24 @@ uint64_t mxg_src_table_count(const struct mxg_src_table *t);
  * insert the key (a new key starts full, as mxg_bucket_fresh), then take
  * a token with compare-and-swap. Returns 1 if the attempt conforms, 0 if
  * it is over the limit. Never fails; safe to call from many threads.
+ *
+ * resolve() is called only when an insert has to evict, for slots of
+ * other key_ids, with the bucket's insert lock held: it must not block.
+ * With resolve NULL, only slots of key->key_id can be judged full (with
+ * bp); the others are judged by age. st may be NULL.
  */
 int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		       uint64_t now_ns, const struct mxg_bucket_params *bp,
 		       mxg_params_lookup_fn resolve, const void *resolve_ctx,
 		       struct mxg_src_table_stats *st);
+
+/*
+ * Start loading the key's bucket into the cache, ahead of its take. A
+ * burst loop prefetches every key of the burst first and then takes, so
+ * that the memory latency of one key overlaps the work on the others.
+ */
+void mxg_src_table_prefetch(const struct mxg_src_table *t,
+			    const struct mxg_src_key *key);
 
 /* Read a key's state without changing it; 0 if present, -ENOENT if not. */
 int mxg_src_table_peek(const struct mxg_src_table *t,

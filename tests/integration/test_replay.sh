@@ -30,7 +30,7 @@ expect_eq() { # what got want
 # Attempts as "epoch_seconds src" lines, by tshark (not by our parser).
 attempts() {
 	tshark -r "$1" -o tcp.analyze_sequence_numbers:FALSE \
-		-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport in {25 465 587}' \
+		-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport in {25, 465, 587}' \
 		-T fields -e frame.time_epoch -e ip.src -e ipv6.src 2>/dev/null |
 		awk -F'\t' '{ print $1, ($2 != "" ? $2 : $3) }'
 }
@@ -153,12 +153,12 @@ S=$(run "$P" "$T/rst-in.pcap" --reset "$T/rst.pcap")
 expect_eq "resets counted" "$(jq .reset <<<"$S")" $(($(jq .smtp_syns <<<"$S") - 1))
 expect_eq "RST frames written" "$(tshark -r "$T/rst.pcap" 2>/dev/null | wc -l)" "$(jq .reset <<<"$S")"
 badsum=$(tshark -r "$T/rst.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-	-Y 'tcp.checksum.status != 2 || (ip && ip.checksum.status != 2) || tcp.flags != 0x014 || tcp.seq_raw != 0' 2>/dev/null | wc -l)
+	-Y 'tcp.checksum.status != 1 || (ip && ip.checksum.status != 1) || tcp.flags != 0x014 || tcp.seq_raw != 0' 2>/dev/null | wc -l)
 expect_eq "RSTs with a bad checksum or flags" "$badsum" 0
 # ack = seq + 1, pairing each RST with the SYN it answers (same ports)
 tshark -r "$T/rst-in.pcap" -Y 'tcp.flags.syn==1' -T fields -e tcp.srcport -e tcp.seq_raw 2>/dev/null | sort > "$T/syn.txt"
 tshark -r "$T/rst.pcap" -T fields -e tcp.dstport -e tcp.ack_raw 2>/dev/null |
-	awk '{ print $1, $2 - 1 }' OFS='\t' | sort > "$T/rstack.txt"
+	awk '{ printf "%s\t%.0f\n", $1, $2 - 1 }' | sort > "$T/rstack.txt"
 expect_eq "RSTs whose ack is not seq + 1" "$(comm -13 "$T/syn.txt" "$T/rstack.txt" | wc -l)" 0
 
 # 7. The report is self-contained.

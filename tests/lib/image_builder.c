@@ -59,8 +59,6 @@ static struct mxg_rule *add_rule(struct image_builder *b, const char *name,
 	r->action = action;
 	r->src_set = MXG_SET_NONE;
 	r->dst_set = MXG_SET_NONE;
-	r->ipv4_prefix = 32;
-	r->ipv6_prefix = 128;
 	return r;
 }
 
@@ -185,7 +183,8 @@ struct mxg_policy_header *ib_build(struct image_builder *b)
 			classes[n_classes++] = d[j].mask;
 	}
 	off_v4 = off_classes + n_classes * sizeof(struct mxg_setmask);
-	off_v6 = off_v4 + n4 * sizeof(struct mxg_prefix4);
+	/* The canonical layout aligns every region to 8 bytes. */
+	off_v6 = (off_v4 + n4 * sizeof(struct mxg_prefix4) + 7) & ~(size_t)7;
 	total = off_v6 + n6 * sizeof(struct mxg_prefix6);
 	img = calloc(1, total);
 	if (!img)
@@ -198,7 +197,7 @@ struct mxg_policy_header *ib_build(struct image_builder *b)
 	h->mode = b->mode;
 	h->has_protected = (uint8_t)b->has_protected;
 	h->n_smtp_ports = b->n_ports;
-	memcpy(h->smtp_ports, b->ports, sizeof(b->ports));
+	memcpy(h->smtp_ports, b->ports, b->n_ports * sizeof(b->ports[0]));
 	h->n_rules = b->n_rules;
 	h->n_sets = b->n_sets;
 	h->n_classes = n_classes;

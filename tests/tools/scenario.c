@@ -1891,10 +1891,11 @@ struct preset {
 static const char *const demo_params[] = {
 	"legit.senders=40",	 "legit.rate=2/min",
 	"flood.offset=15",	 "flood.duration=20",
+	"flood.src=198.18.99.7", "v6rotate.net=2001:db8:beef:64::/64",
 	"flood.rate=200/s",	 "botnet24.rate=6/min",
 	"v6rotate.offset=10",	 "v6rotate.duration=30",
 	"v6rotate.rate=20/s",	 "spoofed.offset=40",
-	"spoofed.duration=10",	 "spoofed.rate=100/s",
+	"spoofed.duration=4",	 "spoofed.rate=4000/s",
 	"noise.rate=20/s",	 "vlan.duration=60",
 	"fragments.duration=60", "truncated.duration=60",
 	"truncated.rate=2/s",	 NULL,
@@ -1919,9 +1920,9 @@ static const char *const demo_small_params[] = {
 
 static const struct preset presets[] = {
 	{ "demo",
-	  "every scenario over 60 s (flood 15-35 s, v6rotate 10-40 s, "
-	  "spoofed 40-50 s), about 12,000 frames and 2 MB: the make demo "
-	  "capture",
+	  "every scenario over 60 s (flood 15-35 s, v6rotate 10-40 s, a "
+	  "4000/s spoofed flood 40-44 s), about 28,000 frames and 4 MB: the "
+	  "make demo capture",
 	  DEMO_LIST, demo_params },
 	{ "demo-small",
 	  "every scenario over 10 s, under 200 KB: "

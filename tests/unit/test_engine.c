@@ -58,9 +58,9 @@ static void build(struct fixture *f)
 
 	mxg_engine_destroy(f->engine);
 	f->engine = NULL;
-	assert_int_equal(mxg_engine_create(&f->engine, img, img->total_len,
-					   MXG_ENGINE_PORTABLE_LPM, &why),
-			 0);
+	if (mxg_engine_create(&f->engine, img, img->total_len,
+			      MXG_ENGINE_PORTABLE_LPM, &why))
+		fail_msg("image rejected: %s", why);
 	free(img);
 }
 

@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Source table tests: the take semantics, sizes and bad arguments; the
+ * eviction order (full or orphaned buckets first, then the oldest, wrap
+ * aware) with exact counters; and concurrency: no duplicate keys when
+ * threads insert the same new keys, the per-key conformance bound under
+ * two threads hammering shared keys, and a random-source insert storm at
+ * full occupancy.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "src_table.h"
+
+#define US   1000ULL
+#define MS   (1000 * US)
+#define SEC  (1000 * MS)
+#define HOUR (3600 * SEC)
+#define T0   (1700000000ULL * SEC)
+
+#define RULE_SLOW   1u /* 1/h, burst 5: never refills within a test */
+#define RULE_FAST   2u /* 1000/s, burst 2: a token back every 1 ms */
+#define RULE_ORPHAN 99u
+
+struct rules {
+	uint32_t n;
+	uint32_t id[4];
+	struct mxg_bucket_params bp[4];
+};
+
+static const struct mxg_bucket_params *resolve(const void *ctx, uint32_t id)
+{
+	const struct rules *r = ctx;
+	uint32_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->id[i] == id)
+			return &r->bp[i];
+	return NULL;
+}
+
+static struct mxg_bucket_params params(uint64_t count, uint64_t period_s,
+				       uint64_t burst)
+{
+	struct mxg_bucket_params bp;
+
+	assert_int_equal(mxg_bucket_params_init(&bp, count, period_s, burst),
+			 0);
+	return bp;
+}
+
+static struct rules default_rules(void)
+{
+	struct rules r = { 0 };
+
+	r.id[0] = RULE_SLOW;
+	r.bp[0] = params(1, 3600, 5);
+	r.id[1] = RULE_FAST;
+	r.bp[1] = params(1000, 1, 2);
+	r.n = 2;
+	return r;
+}
+
+static struct mxg_src_key key4(uint32_t key_id, uint32_t ip)
+{
+	struct mxg_src_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.key_id = key_id;
+	k.addr[10] = 0xff;
+	k.addr[11] = 0xff;
+	k.addr[12] = (uint8_t)(ip >> 24);
+	k.addr[13] = (uint8_t)(ip >> 16);
+	k.addr[14] = (uint8_t)(ip >> 8);
+	k.addr[15] = (uint8_t)ip;
+	return k;
+}
+
+static struct mxg_src_table *table(uint64_t n)
+{
+	struct mxg_src_table *t = NULL;
+
+	assert_int_equal(mxg_src_table_create(&t, n), 0);
+	assert_non_null(t);
+	return t;
+}
+
+/* A take under the rule 'id' of 'r'. */
+static int take(struct mxg_src_table *t, const struct rules *r, uint32_t id,
+		uint32_t ip, uint64_t now, struct mxg_src_table_stats *st)
+{
+	struct mxg_src_key k = key4(id, ip);
+	const struct mxg_bucket_params *bp = resolve(r, id);
+
+	assert_non_null(bp);
+	return mxg_src_table_take(t, &k, now, bp, resolve, r, st);
+}
+
+static int present(struct mxg_src_table *t, uint32_t id, uint32_t ip)
+{
+	struct mxg_src_key k = key4(id, ip);
+
+	return mxg_src_table_peek(t, &k, NULL) == 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Basics */
+
+static void burst_then_refuse(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = { 0 };
+	struct mxg_src_table *t = table(1024);
+	int i;
+
+	(void)state;
+	r.id[0] = 7;
+	r.bp[0] = params(20, 60, 10); /* 20/min: one token per 3 s */
+	r.n = 1;
+	for (i = 0; i < 10; i++)
+		assert_int_equal(take(t, &r, 7, 0x0a000001, T0, &st), 1);
+	assert_int_equal(take(t, &r, 7, 0x0a000001, T0, &st), 0);
+	assert_int_equal(take(t, &r, 7, 0x0a000001, T0 + 2 * SEC, &st), 0);
+	/* 3 s refill one token (up to tick and rate rounding). */
+	assert_int_equal(take(t, &r, 7, 0x0a000001, T0 + 3001 * MS, &st), 1);
+	assert_int_equal(take(t, &r, 7, 0x0a000001, T0 + 3001 * MS, &st), 0);
+	assert_int_equal(st.takes, 14);
+	assert_int_equal(st.inserts, 1);
+	assert_int_equal(st.evict_lossless + st.evict_lossy, 0);
+	assert_int_equal(st.cas_retries, 0);
+	mxg_src_table_destroy(t);
+}
+
+static void keys_independent(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(1024);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(take(t, &r, RULE_SLOW, 1, T0, &st), 1);
+	assert_int_equal(take(t, &r, RULE_SLOW, 1, T0, &st), 0);
+	/* Another address, and the same address under another rule. */
+	assert_int_equal(take(t, &r, RULE_SLOW, 2, T0, &st), 1);
+	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 1);
+	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 1);
+	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 0);
+	assert_int_equal(take(t, &r, RULE_SLOW, 1, T0 + SEC, &st), 0);
+	assert_int_equal(st.inserts, 3);
+	assert_int_equal(mxg_src_table_count(t), 3);
+	mxg_src_table_destroy(t);
+}
+
+static void peek_state(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(64);
+	struct mxg_src_key k = key4(RULE_FAST, 0xc0000201);
+	uint64_t s = 0, want;
+
+	(void)state;
+	assert_int_equal(mxg_src_table_peek(t, &k, &s), -ENOENT);
+	assert_int_equal(
+		mxg_src_table_take(t, &k, T0, &r.bp[1], resolve, &r, &st), 1);
+	assert_int_equal(mxg_bucket_take(mxg_bucket_fresh(T0, &r.bp[1]), T0,
+					 &r.bp[1], &want),
+			 1);
+	assert_int_equal(mxg_src_table_peek(t, &k, &s), 0);
+	assert_int_equal(s, want);
+	assert_int_equal(mxg_src_table_peek(t, &k, NULL), 0);
+	/* Peeking changes nothing. */
+	assert_int_equal(mxg_src_table_peek(t, &k, &s), 0);
+	assert_int_equal(s, want);
+	k.addr[15] ^= 1;
+	assert_int_equal(mxg_src_table_peek(t, &k, &s), -ENOENT);
+	mxg_src_table_destroy(t);
+}
+
+static void count_keys(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4096);
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(mxg_src_table_count(t), 0);
+	for (i = 0; i < 100; i++)
+		take(t, &r, RULE_SLOW, 0x0a000000 + i, T0 + i, &st);
+	for (i = 0; i < 100; i++)
+		take(t, &r, RULE_SLOW, 0x0a000000 + i, T0 + SEC, &st);
+	/* 100 keys in 1024 buckets of 4: no bucket overflows (p < 1e-4). */
+	assert_int_equal(st.evict_lossless + st.evict_lossy, 0);
+	assert_int_equal(st.inserts, 100);
+	assert_int_equal(mxg_src_table_count(t), 100);
+	for (i = 0; i < 100; i++)
+		assert_true(present(t, RULE_SLOW, 0x0a000000 + i));
+	mxg_src_table_destroy(t);
+}
+
+static void capacity_and_memory(void **state)
+{
+	static const struct {
+		uint64_t ask, want;
+	} rows[] = {
+		{ 1, 4 }, { 4, 4 }, { 5, 8 }, { 1000, 1000 }, { 1001, 1004 },
+	};
+	struct mxg_src_table *t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t = table(rows[i].ask);
+		assert_int_equal(mxg_src_table_capacity(t), rows[i].want);
+		assert_true(mxg_src_table_memory(t) >= rows[i].want * 32);
+		mxg_src_table_destroy(t);
+	}
+	/* The goal: 16M entries at <= 64 bytes each, all overhead included. */
+	t = table(16ULL << 20);
+	assert_true(mxg_src_table_capacity(t) >= 16ULL << 20);
+	assert_true(mxg_src_table_memory(t) <= 64 * mxg_src_table_capacity(t));
+	print_message("16M entries: %zu bytes, %.2f bytes per entry\n",
+		      mxg_src_table_memory(t),
+		      (double)mxg_src_table_memory(t) /
+			      (double)mxg_src_table_capacity(t));
+	mxg_src_table_destroy(t);
+}
+
+static void bad_arguments(void **state)
+{
+	struct mxg_src_table *t = (struct mxg_src_table *)&t;
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	(void)state;
+	assert_int_equal(mxg_src_table_create(NULL, 16), -EINVAL);
+	assert_int_equal(mxg_src_table_create(&t, 0), -EINVAL);
+	assert_null(t);
+	assert_int_equal(mxg_src_table_create(&t, UINT64_MAX), -EINVAL);
+	assert_int_equal(mxg_src_table_create(&t, (1ULL << 32) + 1), -EINVAL);
+	assert_int_equal(mxg_src_table_create(&t, 1ULL << 62), -EINVAL);
+	assert_null(t);
+	/* 2^32 entries need 128 GiB: more than this machine has. */
+	if ((uint64_t)pages * (uint64_t)psz < (128ULL << 30)) {
+		assert_int_equal(mxg_src_table_create(&t, 1ULL << 32), -ENOMEM);
+		assert_null(t);
+	}
+	mxg_src_table_destroy(NULL);
+}
+
+/* ---------------------------------------------------------------- */
+/* Eviction, in a table of one bucket: every key collides. */
+
+static void evict_oldest(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+	uint32_t ip;
+
+	(void)state;
+	assert_int_equal(mxg_src_table_capacity(t), 4);
+	for (ip = 1; ip <= 4; ip++)
+		assert_int_equal(take(t, &r, RULE_SLOW, ip, T0 + ip * MS, &st),
+				 1);
+	assert_int_equal(st.evict_lossless + st.evict_lossy, 0);
+	assert_int_equal(mxg_src_table_count(t), 4);
+
+	/* Nothing is full: the oldest (1) goes. */
+	assert_int_equal(take(t, &r, RULE_SLOW, 5, T0 + 10 * MS, &st), 1);
+	assert_false(present(t, RULE_SLOW, 1));
+	for (ip = 2; ip <= 5; ip++)
+		assert_true(present(t, RULE_SLOW, ip));
+
+	/* Using 2 makes 3 the oldest. */
+	assert_int_equal(take(t, &r, RULE_SLOW, 2, T0 + 11 * MS, &st), 1);
+	assert_int_equal(take(t, &r, RULE_SLOW, 6, T0 + 12 * MS, &st), 1);
+	assert_false(present(t, RULE_SLOW, 3));
+	assert_true(present(t, RULE_SLOW, 2));
+	assert_true(present(t, RULE_SLOW, 4));
+
+	/* An evicted key comes back fresh: a full burst. */
+	assert_int_equal(take(t, &r, RULE_SLOW, 1, T0 + 13 * MS, &st), 1);
+	assert_false(present(t, RULE_SLOW, 4));
+
+	assert_int_equal(st.takes, 8);
+	assert_int_equal(st.inserts, 7);
+	assert_int_equal(st.evict_lossy, 3);
+	assert_int_equal(st.evict_lossless, 0);
+	assert_int_equal(mxg_src_table_count(t), 4);
+	mxg_src_table_destroy(t);
+}
+
+static void evict_full_first(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+
+	(void)state;
+	take(t, &r, RULE_SLOW, 1, T0, &st);
+	take(t, &r, RULE_FAST, 2, T0 + 1 * MS, &st); /* 1 of 2 tokens left */
+	take(t, &r, RULE_SLOW, 3, T0 + 2 * MS, &st);
+	take(t, &r, RULE_SLOW, 4, T0 + 3 * MS, &st);
+
+	/* At +1.5 ms the fast bucket is not full yet: the oldest goes. */
+	take(t, &r, RULE_SLOW, 5, T0 + 1 * MS + 500 * US, &st);
+	assert_false(present(t, RULE_SLOW, 1));
+	assert_true(present(t, RULE_FAST, 2));
+	assert_int_equal(st.evict_lossy, 1);
+	assert_int_equal(st.evict_lossless, 0);
+
+	/* At +100 ms it is full again: it goes, although 3 is older. */
+	take(t, &r, RULE_SLOW, 6, T0 + 100 * MS, &st);
+	assert_false(present(t, RULE_FAST, 2));
+	assert_true(present(t, RULE_SLOW, 3));
+	assert_int_equal(st.evict_lossy, 1);
+	assert_int_equal(st.evict_lossless, 1);
+
+	/* Slow buckets never refill here: the oldest (5, at +1.5 ms) goes. */
+	take(t, &r, RULE_SLOW, 7, T0 + 101 * MS, &st);
+	assert_false(present(t, RULE_SLOW, 5));
+	assert_true(present(t, RULE_SLOW, 3));
+	assert_int_equal(st.evict_lossy, 2);
+	assert_int_equal(st.inserts, 7);
+	mxg_src_table_destroy(t);
+}
+
+static void evict_orphan_first(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+
+	(void)state;
+	/* Insert key 3 under a rule that a reload then removes. */
+	r.id[2] = RULE_ORPHAN;
+	r.bp[2] = params(1, 3600, 5);
+	r.n = 3;
+	take(t, &r, RULE_SLOW, 1, T0, &st);
+	take(t, &r, RULE_SLOW, 2, T0 + 1 * MS, &st);
+	take(t, &r, RULE_ORPHAN, 3, T0 + 2 * MS, &st);
+	take(t, &r, RULE_SLOW, 4, T0 + 3 * MS, &st);
+	r.n = 2;
+	take(t, &r, RULE_SLOW, 5, T0 + 4 * MS, &st);
+	assert_false(present(t, RULE_ORPHAN, 3));
+	assert_true(present(t, RULE_SLOW, 1));
+	assert_int_equal(st.evict_lossless, 1);
+	assert_int_equal(st.evict_lossy, 0);
+	mxg_src_table_destroy(t);
+}
+
+static void evict_without_resolve(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+	struct mxg_src_key k;
+
+	(void)state;
+	take(t, &r, RULE_SLOW, 1, T0, &st);
+	take(t, &r, RULE_FAST, 2, T0 + 1 * MS, &st);
+	take(t, &r, RULE_SLOW, 3, T0 + 2 * MS, &st);
+	take(t, &r, RULE_FAST, 4, T0 + 3 * MS, &st);
+	/*
+	 * No resolve(): only slots of the inserting key's own rule can be
+	 * judged (with its bp). Inserting a slow key: the full fast
+	 * buckets are of unknown rule, so the oldest (1) goes.
+	 */
+	k = key4(RULE_SLOW, 5);
+	mxg_src_table_take(t, &k, T0 + 100 * MS, &r.bp[0], NULL, NULL, &st);
+	assert_false(present(t, RULE_SLOW, 1));
+	assert_int_equal(st.evict_lossy, 1);
+	/* Inserting a fast key: the full fast bucket 2 goes, losslessly. */
+	k = key4(RULE_FAST, 6);
+	mxg_src_table_take(t, &k, T0 + 100 * MS, &r.bp[1], NULL, NULL, &st);
+	assert_false(present(t, RULE_FAST, 2));
+	assert_true(present(t, RULE_SLOW, 3));
+	assert_int_equal(st.evict_lossless, 1);
+	assert_int_equal(st.evict_lossy, 1);
+	mxg_src_table_destroy(t);
+}
+
+static void evict_oldest_across_wrap(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+	const uint64_t wrap = 1ULL << 50; /* the 40-bit tick field wraps */
+
+	(void)state;
+	take(t, &r, RULE_SLOW, 1, wrap - 4 * MS, &st);
+	take(t, &r, RULE_SLOW, 2, wrap - 2 * MS, &st);
+	take(t, &r, RULE_SLOW, 3, wrap + 1 * MS, &st);
+	take(t, &r, RULE_SLOW, 4, wrap + 2 * MS, &st);
+	/* Key 1 has the largest 'last' field but is the oldest. */
+	take(t, &r, RULE_SLOW, 5, wrap + 3 * MS, &st);
+	assert_false(present(t, RULE_SLOW, 1));
+	take(t, &r, RULE_SLOW, 6, wrap + 4 * MS, &st);
+	assert_false(present(t, RULE_SLOW, 2));
+	assert_true(present(t, RULE_SLOW, 3));
+	assert_int_equal(st.evict_lossy, 2);
+	mxg_src_table_destroy(t);
+}
+
+static void evict_future_last_is_young(void **state)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+
+	(void)state;
+	/* A worker whose clock runs ahead inserted key 1. */
+	take(t, &r, RULE_SLOW, 1, T0 + 50 * MS, &st);
+	take(t, &r, RULE_SLOW, 2, T0 + 1 * MS, &st);
+	take(t, &r, RULE_SLOW, 3, T0 + 2 * MS, &st);
+	take(t, &r, RULE_SLOW, 4, T0 + 3 * MS, &st);
+	take(t, &r, RULE_SLOW, 5, T0 + 10 * MS, &st);
+	assert_true(present(t, RULE_SLOW, 1));
+	assert_false(present(t, RULE_SLOW, 2));
+	mxg_src_table_destroy(t);
+}
+
+/* ---------------------------------------------------------------- */
+/* Concurrency */
+
+#define DUP_THREADS 4
+#define DUP_ROUNDS  8
+#define DUP_KEYS    4096
+
+struct dup_ctx {
+	struct mxg_src_table *t;
+	const struct rules *r;
+	pthread_barrier_t *barrier;
+	int id;
+	uint64_t conform;
+	struct mxg_src_table_stats st;
+};
+
+static void *dup_worker(void *arg)
+{
+	struct dup_ctx *c = arg;
+	int round, i;
+
+	for (round = 0; round < DUP_ROUNDS; round++) {
+		pthread_barrier_wait(c->barrier);
+		for (i = 0; i < DUP_KEYS; i++) {
+			int j = c->id & 1 ? DUP_KEYS - 1 - i : i;
+			struct mxg_src_key k =
+				key4(RULE_SLOW, (uint32_t)(round << 16 | j));
+
+			c->conform += (uint64_t)mxg_src_table_take(
+				c->t, &k, T0 + (uint64_t)round * SEC,
+				&c->r->bp[0], resolve, c->r, &c->st);
+		}
+	}
+	return NULL;
+}
+
+static void no_duplicates(void **state)
+{
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(1 << 20);
+	struct dup_ctx ctx[DUP_THREADS];
+	pthread_t th[DUP_THREADS];
+	pthread_barrier_t barrier;
+	uint64_t inserts = 0, evicted = 0, conform = 0, retries = 0;
+	uint64_t want;
+	int i, round, j;
+
+	(void)state;
+	assert_int_equal(pthread_barrier_init(&barrier, NULL, DUP_THREADS), 0);
+	for (i = 0; i < DUP_THREADS; i++) {
+		memset(&ctx[i], 0, sizeof(ctx[i]));
+		ctx[i].t = t;
+		ctx[i].r = &r;
+		ctx[i].barrier = &barrier;
+		ctx[i].id = i;
+		assert_int_equal(
+			pthread_create(&th[i], NULL, dup_worker, &ctx[i]), 0);
+	}
+	for (i = 0; i < DUP_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		inserts += ctx[i].st.inserts;
+		evicted += ctx[i].st.evict_lossless + ctx[i].st.evict_lossy;
+		conform += ctx[i].conform;
+		retries += ctx[i].st.cas_retries;
+	}
+	pthread_barrier_destroy(&barrier);
+	/* 32768 keys in 262144 buckets: no bucket overflows (p < 1e-5). */
+	assert_int_equal(evicted, 0);
+	/* Each key was inserted exactly once, whoever came first... */
+	assert_int_equal(inserts, DUP_ROUNDS * DUP_KEYS);
+	assert_int_equal(mxg_src_table_count(t), DUP_ROUNDS * DUP_KEYS);
+	/* ...and no thread's token was lost: burst 5, 4 takes each. */
+	assert_int_equal(conform, DUP_THREADS * DUP_ROUNDS * DUP_KEYS);
+	for (round = 0; round < DUP_ROUNDS; round++) {
+		for (j = 0; j < DUP_KEYS; j++) {
+			struct mxg_src_key k =
+				key4(RULE_SLOW, (uint32_t)(round << 16 | j));
+			uint64_t s;
+
+			assert_int_equal(mxg_src_table_peek(t, &k, &s), 0);
+			want = r.bp[0].cap - DUP_THREADS * r.bp[0].cost;
+			assert_int_equal(mxg_bucket_credit(s), want);
+		}
+	}
+	print_message("no_duplicates: %" PRIu64 " CAS retries\n", retries);
+	mxg_src_table_destroy(t);
+}
+
+/*
+ * Two threads take from the same keys in lockstep rounds of a shared
+ * synthetic clock: in round n both use now = T0 + n * STRESS_DT, and a
+ * barrier separates rounds. Within a round all takes of a key see the
+ * same time, so however the threads interleave, the number that conform
+ * per key and round is exactly what one thread would get: any lost
+ * update or duplicate entry shows up as a difference. On top of that,
+ * over every window of rounds [a, b] the conforming attempts of a key
+ * must not exceed burst + rate * (b - a) * dt + 1, and the total must
+ * reach burst + rate * T - 1.
+ */
+#define STRESS_KEYS	 8
+#define STRESS_TAKES	 48 /* per key, round and thread */
+#define STRESS_ROUNDS	 4000
+#define STRESS_DT	 (1 * MS)
+#define STRESS_RATE	 40000 /* per second: 40 tokens per round */
+#define STRESS_BURST	 50
+#define STRESS_DEADLINE	 (3 * SEC)
+#define STRESS_MIN_ROUND 200
+
+struct stress_ctx {
+	struct mxg_src_table *t;
+	const struct mxg_bucket_params *bp;
+	pthread_barrier_t *barrier;
+	volatile int *stop_round; /* set by thread 0 */
+	int id;
+	uint8_t (*conform)[STRESS_KEYS];
+	struct mxg_src_table_stats st;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void *stress_worker(void *arg)
+{
+	struct stress_ctx *c = arg;
+	uint64_t deadline = mono_ns() + STRESS_DEADLINE;
+	int round, i, k;
+
+	for (round = 0; round < STRESS_ROUNDS; round++) {
+		if (c->id == 0 && mono_ns() > deadline)
+			*c->stop_round = round;
+		pthread_barrier_wait(c->barrier);
+		if (round >= *c->stop_round)
+			break;
+		for (i = 0; i < STRESS_TAKES; i++) {
+			for (k = 0; k < STRESS_KEYS; k++) {
+				/* The two threads walk the keys in
+				 * opposite orders. */
+				int kk = c->id ? STRESS_KEYS - 1 - k : k;
+				struct mxg_src_key key =
+					key4(RULE_FAST, 0xcb007100 + kk);
+
+				c->conform[round][kk] +=
+					(uint8_t)mxg_src_table_take(
+						c->t, &key,
+						T0 + round * STRESS_DT, c->bp,
+						NULL, NULL, &c->st);
+			}
+		}
+	}
+	return NULL;
+}
+
+static void stress_shared_keys(void **state)
+{
+	struct mxg_bucket_params bp = params(STRESS_RATE, 1, STRESS_BURST);
+	struct mxg_src_table *t = table(1024);
+	static uint8_t conform[2][STRESS_ROUNDS][STRESS_KEYS];
+	struct stress_ctx ctx[2];
+	pthread_t th[2];
+	pthread_barrier_t barrier;
+	volatile int stop_round = STRESS_ROUNDS;
+	double rate_per_round = STRESS_RATE * (double)STRESS_DT / SEC;
+	int i, k, n, rounds;
+
+	(void)state;
+	memset(conform, 0, sizeof(conform));
+	assert_int_equal(pthread_barrier_init(&barrier, NULL, 2), 0);
+	for (i = 0; i < 2; i++) {
+		memset(&ctx[i], 0, sizeof(ctx[i]));
+		ctx[i].t = t;
+		ctx[i].bp = &bp;
+		ctx[i].barrier = &barrier;
+		ctx[i].stop_round = &stop_round;
+		ctx[i].id = i;
+		ctx[i].conform = conform[i];
+		assert_int_equal(pthread_create(&th[i], NULL, stress_worker,
+						&ctx[i]),
+				 0);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&barrier);
+	rounds = stop_round;
+	assert_true(rounds >= STRESS_MIN_ROUND);
+
+	for (k = 0; k < STRESS_KEYS; k++) {
+		uint64_t model = 0, next, total = 0;
+		double best = 0, min_prefix = 0, prefix = 0;
+
+		for (n = 0; n < rounds; n++) {
+			int want = 0, got = conform[0][n][k] + conform[1][n][k];
+
+			if (n == 0)
+				model = mxg_bucket_fresh(T0, &bp);
+			for (i = 0; i < 2 * STRESS_TAKES; i++) {
+				want += mxg_bucket_take(
+					model, T0 + n * STRESS_DT, &bp, &next);
+				model = next;
+			}
+			assert_int_equal(got, want);
+			total += (uint64_t)got;
+			/*
+			 * Window [a, n]: sum - rate * (n - a) =
+			 * (P_n - rate * n) - (P_{a-1} - rate * a).
+			 */
+			if (n == 0 || prefix - rate_per_round * n < min_prefix)
+				min_prefix = prefix - rate_per_round * n;
+			prefix += got;
+			if (prefix - rate_per_round * n - min_prefix > best)
+				best = prefix - rate_per_round * n - min_prefix;
+		}
+		assert_true(best <= STRESS_BURST + 1 + 1e-9);
+		assert_true((double)total >=
+			    STRESS_BURST + rate_per_round * (rounds - 1) - 1);
+	}
+	print_message("stress: %d rounds, %" PRIu64 " + %" PRIu64
+		      " takes, %" PRIu64 " + %" PRIu64 " CAS retries\n",
+		      rounds, ctx[0].st.takes, ctx[1].st.takes,
+		      ctx[0].st.cas_retries, ctx[1].st.cas_retries);
+	assert_int_equal(ctx[0].st.inserts + ctx[1].st.inserts, STRESS_KEYS);
+	mxg_src_table_destroy(t);
+}
+
+/*
+ * A spoofed-source storm: two threads take with a new key every time
+ * into a small table, so it is at full occupancy almost at once and
+ * every later take evicts.
+ */
+#define STORM_CAPACITY 4096
+#define STORM_TAKES    100000
+
+struct storm_ctx {
+	struct mxg_src_table *t;
+	const struct rules *r;
+	uint32_t rule;
+	int id;
+	uint64_t conform;
+	struct mxg_src_table_stats st;
+};
+
+static void *storm_worker(void *arg)
+{
+	struct storm_ctx *c = arg;
+	const struct mxg_bucket_params *bp = resolve(c->r, c->rule);
+	uint64_t x = 0x243f6a8885a308d3ULL * (uint64_t)(c->id + 1);
+	uint32_t i;
+
+	for (i = 0; i < STORM_TAKES; i++) {
+		struct mxg_src_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.key_id = c->rule;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		memcpy(k.addr, &x, 8);	    /* random */
+		k.addr[8] = (uint8_t)c->id; /* unique per thread and op */
+		memcpy(k.addr + 12, &i, 4);
+		/* 10 us apart: a fast bucket is full again after 2 ms. */
+		c->conform += (uint64_t)mxg_src_table_take(
+			c->t, &k, T0 + (uint64_t)i * 10 * US, bp, resolve, c->r,
+			&c->st);
+	}
+	return NULL;
+}
+
+static void storm_run(uint32_t rule, int threads,
+		      struct mxg_src_table_stats *sum)
+{
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(STORM_CAPACITY);
+	struct storm_ctx ctx[2];
+	pthread_t th[2];
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < threads; i++) {
+		memset(&ctx[i], 0, sizeof(ctx[i]));
+		ctx[i].t = t;
+		ctx[i].r = &r;
+		ctx[i].rule = rule;
+		ctx[i].id = i;
+		assert_int_equal(
+			pthread_create(&th[i], NULL, storm_worker, &ctx[i]), 0);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(th[i], NULL);
+		/* A new key always conforms. */
+		assert_int_equal(ctx[i].conform, STORM_TAKES);
+		sum->takes += ctx[i].st.takes;
+		sum->inserts += ctx[i].st.inserts;
+		sum->evict_lossless += ctx[i].st.evict_lossless;
+		sum->evict_lossy += ctx[i].st.evict_lossy;
+		sum->cas_retries += ctx[i].st.cas_retries;
+	}
+	assert_int_equal(sum->takes, (uint64_t)threads * STORM_TAKES);
+	assert_int_equal(sum->inserts, sum->takes);
+	/* Every slot is in use, and every insert past that evicted one. */
+	assert_int_equal(mxg_src_table_count(t), STORM_CAPACITY);
+	assert_int_equal(sum->evict_lossless + sum->evict_lossy,
+			 sum->inserts - STORM_CAPACITY);
+	mxg_src_table_destroy(t);
+}
+
+static void insert_storm(void **state)
+{
+	struct mxg_src_table_stats st;
+
+	(void)state;
+	/* Slow buckets are never full again: every eviction is lossy. */
+	storm_run(RULE_SLOW, 2, &st);
+	assert_int_equal(st.evict_lossless, 0);
+	/*
+	 * Fast buckets are full 1 ms (100 takes) after their one take; a
+	 * bucket of 4 slots gets a new key every ~1024 takes, so nearly all
+	 * evictions are lossless.
+	 */
+	storm_run(RULE_FAST, 1, &st);
+	assert_true(st.evict_lossless >= 99 * (st.evict_lossy + 1));
+}
+
+/*
+ * Two threads take from one hot key while a third inserts new keys into
+ * the same (only) bucket: the hot key's slot is locked, evicted and
+ * re-keyed under the readers' feet. Every take must land on the right
+ * key: each new key, taken once, must hold exactly one token less than
+ * its cap, and the hot key can never conform more than its burst per
+ * time it was inserted (the clock barely moves, so nothing refills).
+ */
+#define CHURN_TAKES 100000
+
+struct churn_ctx {
+	struct mxg_src_table *t;
+	const struct rules *r;
+	uint64_t *clock; /* shared: 1 us per take */
+	pthread_barrier_t *barrier;
+	int id; /* 0, 1: hot key; 2: new keys */
+	uint64_t conform;
+	struct mxg_src_table_stats st;
+};
+
+static void *churn_worker(void *arg)
+{
+	struct churn_ctx *c = arg;
+	uint32_t i;
+
+	pthread_barrier_wait(c->barrier);
+	for (i = 0; i < CHURN_TAKES; i++) {
+		uint64_t now =
+			T0 + __atomic_fetch_add(c->clock, US, __ATOMIC_RELAXED);
+		struct mxg_src_key k =
+			key4(RULE_SLOW, c->id == 2 ? 0x0a000000 + i : 1);
+
+		c->conform += (uint64_t)mxg_src_table_take(
+			c->t, &k, now, &c->r->bp[0], resolve, c->r, &c->st);
+		/* Interleave even when the threads share one core. */
+		if (i % 256 == 255)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void churn_under_takes(void **state)
+{
+	struct rules r = default_rules();
+	struct mxg_src_table *t = table(4);
+	struct churn_ctx ctx[3];
+	pthread_t th[3];
+	pthread_barrier_t barrier;
+	uint64_t clock = 0, inserts = 0, evicted = 0, hot_inserts, retries = 0;
+	uint32_t ip, found = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(pthread_barrier_init(&barrier, NULL, 3), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&ctx[i], 0, sizeof(ctx[i]));
+		ctx[i].t = t;
+		ctx[i].r = &r;
+		ctx[i].clock = &clock;
+		ctx[i].barrier = &barrier;
+		ctx[i].id = i;
+		assert_int_equal(
+			pthread_create(&th[i], NULL, churn_worker, &ctx[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		inserts += ctx[i].st.inserts;
+		evicted += ctx[i].st.evict_lossless + ctx[i].st.evict_lossy;
+		retries += ctx[i].st.cas_retries;
+	}
+	pthread_barrier_destroy(&barrier);
+	assert_int_equal(mxg_src_table_count(t), 4);
+	assert_int_equal(inserts - evicted, 4);
+	/* Every new key was inserted by its only taker, and conformed. */
+	assert_int_equal(ctx[2].st.inserts, CHURN_TAKES);
+	assert_int_equal(ctx[2].conform, CHURN_TAKES);
+	hot_inserts = ctx[0].st.inserts + ctx[1].st.inserts;
+	assert_true(hot_inserts >= 1);
+	assert_true(ctx[0].conform + ctx[1].conform <= 5 * hot_inserts);
+	/* No take of the hot key ever landed on a new key's slot. */
+	for (ip = 0x0a000000; ip < 0x0a000000 + CHURN_TAKES; ip++) {
+		struct mxg_src_key k = key4(RULE_SLOW, ip);
+		uint64_t s;
+
+		if (mxg_src_table_peek(t, &k, &s) != 0)
+			continue;
+		found++;
+		assert_int_equal(mxg_bucket_credit(s),
+				 r.bp[0].cap - r.bp[0].cost);
+	}
+	assert_true(found >= 1 && found <= 4);
+	print_message("churn: hot key inserted %" PRIu64 " times, %" PRIu64
+		      " CAS retries\n",
+		      hot_inserts, retries);
+	mxg_src_table_destroy(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(burst_then_refuse),
+		cmocka_unit_test(keys_independent),
+		cmocka_unit_test(peek_state),
+		cmocka_unit_test(count_keys),
+		cmocka_unit_test(capacity_and_memory),
+		cmocka_unit_test(bad_arguments),
+		cmocka_unit_test(evict_oldest),
+		cmocka_unit_test(evict_full_first),
+		cmocka_unit_test(evict_orphan_first),
+		cmocka_unit_test(evict_without_resolve),
+		cmocka_unit_test(evict_oldest_across_wrap),
+		cmocka_unit_test(evict_future_last_is_young),
+		cmocka_unit_test(no_duplicates),
+		cmocka_unit_test(stress_shared_keys),
+		cmocka_unit_test(insert_storm),
+		cmocka_unit_test(churn_under_takes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
