@@ -411,7 +411,7 @@ XDP_LIB := $(BUILD)/lib/libmxgate_xdp.a
 XDP_SAN_LIB := $(BUILD)/lib/libmxgate_xdp_san.a
 XDP_UNIT_TESTS := $(filter test_xdp_%,$(UNIT_TESTS))
 XDP_TOOLS := $(BUILD)/tools/mxg-tcpprobe $(BUILD)/tools/mxg-xdp-pass \
-	$(BUILD)/tools/mxg-xdp-testdata
+	$(BUILD)/tools/mxg-traffic
 BINARIES += $(BIN)/mxgate-xdp
 binaries: $(BIN)/mxgate-xdp $(XDP_TOOLS)
 libs: $(XDP_LIB)
@@ -464,7 +464,7 @@ $(BUILD)/tools/mxg-xdp-pass: $(call obj,tests/tools/xdp_pass.c)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libbpf)
 
-$(BUILD)/tools/mxg-xdp-testdata: $(call obj,tests/tools/xdp_testdata.c \
-		tests/lib/image_builder.c tests/lib/pktgen.c tests/lib/traffic.c)
+$(BUILD)/tools/mxg-traffic: $(call obj,tests/tools/traffic_pcap.c \
+		tests/lib/pktgen.c tests/lib/traffic.c)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap)

@@ -25,7 +25,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 for t in ip nsenter; do
 	command -v $t >/dev/null || skip "$t missing"
 done
-for f in "$XDP" "$PROBE" "$TOOLS/mxg-xdp-pass" "$TOOLS/mxg-xdp-testdata"; do
+for f in "$XDP" "$BIN/mxgatectl" "$PROBE" "$TOOLS/mxg-xdp-pass"; do
 	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
 done
 
@@ -55,8 +55,19 @@ in_ns() { local ns=$1; shift; ip netns exec "$tag$ns" "$@"; }
 # The loader runs in the namespace's network but keeps the host's /sys/fs/bpf.
 xdp() { local ns=$1; shift; nsenter --net=/run/netns/"$tag$ns" "$XDP" --pin-dir "$PIN" "$@"; }
 
-"$TOOLS/mxg-xdp-testdata" image limit-drop "$T/drop.img" || exit 1
-"$TOOLS/mxg-xdp-testdata" image limit-reset "$T/reset.img" || exit 1
+# The policies: 3 attempts per hour and host (burst 3), dropped beyond;
+# and 1 per hour (burst 1), reset beyond, also as a compiled image.
+cat > "$T/drop.json" <<'EOF'
+{"version": 1, "smtp_ports": [25],
+ "rules": [{"name": "per-host",
+            "limit": {"rate": "3/h", "burst": 3, "per": "host"}}]}
+EOF
+cat > "$T/reset.json" <<'EOF'
+{"version": 1, "smtp_ports": [25],
+ "rules": [{"name": "per-host-reset",
+            "limit": {"rate": "1/h", "burst": 1}, "over": "reset"}]}
+EOF
+"$BIN/mxgatectl" compile "$T/reset.json" -o "$T/reset.img" >/dev/null || exit 1
 
 # connect NS FROM DST PORT [TIMEOUT_MS] -> "result ms"
 connect() {
@@ -142,7 +153,7 @@ serve s
 expect "before attach, SMTP connects" connected c 10.250.0.1 10.250.0.2 25
 
 echo "--- host mode, native XDP, limit 3/h burst 3 per host, drop"
-attach s --image "$T/drop.img" "${tag}s0"
+attach s --policy "$T/drop.json" "${tag}s0"
 echo "$ATTACHED" | grep -q "in native mode" && ok "native mode on a veth" ||
 	bad "not in native mode"
 for i in 1 2 3; do
@@ -180,7 +191,7 @@ echo "$st" | grep -q "generation 2" && ok "status: generation 2" || bad "status:
 S=$(xdp s stats)
 [ "$(stat_field "$S" reset)" = 2 ] && ok "stats: 2 resets" || bad "stats: $S"
 
-out=$(xdp s attach --image "$T/drop.img" "${tag}s0" 2>&1)
+out=$(xdp s attach --policy "$T/drop.json" "${tag}s0" 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q "already attached" &&
 	ok "a second attach is refused: $out" || bad "second attach: $out"
 detach_check s "${tag}s0"
@@ -216,7 +227,7 @@ in_ns c "$TOOLS/mxg-xdp-pass" "${tag}c1" || exit 1
 in_ns s "$TOOLS/mxg-xdp-pass" "${tag}s1" || exit 1
 
 echo "--- inline mode, native XDP"
-attach b --mode inline --image "$T/drop.img" "${tag}b0" "${tag}b1"
+attach b --mode inline --policy "$T/drop.json" "${tag}b0" "${tag}b1"
 echo "$ATTACHED" | grep -c "in native mode" | grep -q 2 &&
 	ok "both ports in native mode" || bad "not both native"
 for i in 1 2 3; do
@@ -228,7 +239,7 @@ expect "another host passes" connected c 10.251.0.3 10.251.0.2 25
 for i in 1 2 3 4; do
 	expect "port 2525 is bridged ($i)" connected c 10.251.0.1 10.251.0.2 2525
 done
-xdp b reload --image "$T/reset.img" >/dev/null && ok "reload" || bad "reload"
+xdp b reload --policy "$T/reset.json" >/dev/null && ok "reload" || bad "reload"
 expect "first attempt after reload" connected c 10.251.0.3 10.251.0.2 25
 expect_fast_refusal "the next is reset by the bridge" c 10.251.0.3 10.251.0.2 25
 S=$(xdp b stats)
@@ -236,7 +247,7 @@ S=$(xdp b stats)
 detach_check b "${tag}b0" "${tag}b1"
 
 echo "--- inline mode, generic XDP"
-attach b --mode inline --xdp-mode generic --image "$T/reset.img" \
+attach b --mode inline --xdp-mode generic --policy "$T/reset.json" \
 	"${tag}b0" "${tag}b1"
 expect "first attempt" connected c 10.251.0.1 10.251.0.2 25
 expect_fast_refusal "the next is reset" c 10.251.0.1 10.251.0.2 25

@@ -59,7 +59,7 @@ for fmt in pcap-ns pcapng; do
 		bad "scenario --format $fmt"
 	caps+=("$T/demo-$fmt.cap")
 done
-"$TOOLS/mxg-xdp-testdata" traffic 7 30000 "$T/mixed.pcap" || bad "mixed traffic"
+"$TOOLS/mxg-traffic" 7 30000 "$T/mixed.pcap" || bad "mixed traffic"
 caps+=("$T/mixed.pcap")
 # Broken captures (three SYNs each): under the default policy only.
 mkdir -p "$T/bad"
@@ -73,6 +73,19 @@ policies=(default)
 for p in "$ROOT"/control/examples/*.json; do
 	[ -f "$p" ] && policies+=("$p")
 done
+# And resets, which no example policy has: RSTs from both engines.
+cat > "$T/resets.json" <<'EOF'
+{"version": 1,
+ "rules": [
+  {"name": "v6-submission", "family": "ipv6", "dst_port": [587],
+   "limit": {"rate": "1/min", "burst": 1, "per": "prefix",
+             "ipv6_prefix": 56}, "over": "reset"},
+  {"name": "per-host", "limit": {"rate": "10/min", "burst": 3},
+   "over": "reset"},
+  {"name": "mx-total", "limit": {"rate": "100/s", "burst": 200,
+   "per": "global"}, "over": "reset"}]}
+EOF
+policies+=("$T/resets.json")
 
 # run ENGINE POLICY CAPTURE OUTDIR -> exit status in OUTDIR/rc
 run() {
