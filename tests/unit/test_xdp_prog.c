@@ -384,6 +384,11 @@ static void row_full_program(void **state)
 	}
 	len = pktgen_build(&row->spec, frame, sizeof(frame));
 	assert_true(len > 0);
+	if (len < MXG_ETH_HLEN)
+		print_message("  a %zu-byte frame: BPF_PROG_TEST_RUN takes no "
+			      "frame shorter than an Ethernet header; the XDP "
+			      "replay counts it (replay_xdp.h)\n",
+			      len);
 	rows.ts += NS / 1000;
 	d = pair_frame(&rows.p, frame, len, rows.ts, row->desc);
 	/* and both see the attempt the row expects */
