@@ -317,17 +317,37 @@ void mxg_xdp_close(struct mxg_xdp *x)
 /* ------------------------------------------------------------------ */
 /* Kernel requirements (bpf/README.md) */
 
+/* May this process use BPF at all? (libbpf's probes below cannot tell a
+ * missing privilege from a missing feature.) */
+static int probe_bpf(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "mxg_probe", 4, 4, 1, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EPERM || errno == EACCES) {
+		XDP_ERR("not permitted to use BPF: run as root (or with "
+			"CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)");
+		return -EPERM;
+	}
+	if (errno == ENOSYS) {
+		XDP_ERR("this kernel has no BPF system call "
+			"(CONFIG_BPF_SYSCALL); the XDP path needs Linux " MIN_KERNEL
+			" or later with BPF (see bpf/README.md)");
+		return -ENOSYS;
+	}
+	XDP_ERR("cannot create a BPF map: %s", strerror(errno));
+	return -errno;
+}
+
 static int probe_map(enum bpf_map_type type, const char *what)
 {
 	int ret = libbpf_probe_bpf_map_type(type, NULL);
 
 	if (ret == 1)
 		return 0;
-	if (ret == -EPERM || ret == -EACCES) {
-		XDP_ERR("not permitted to use BPF: run as root (or with "
-			"CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)");
-		return -EPERM;
-	}
 	XDP_ERR("this kernel has no BPF %s map; the XDP path needs "
 		"Linux " MIN_KERNEL " or later (see bpf/README.md)",
 		what);
@@ -393,6 +413,9 @@ static int probe_kernel(void)
 	unsigned int i;
 	int err;
 
+	err = probe_bpf();
+	if (err)
+		return err;
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		err = probe_map(maps[i].type, maps[i].what);
 		if (err)

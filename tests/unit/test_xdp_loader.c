@@ -5,9 +5,9 @@
  * loopback falls back from native to generic XDP and says so; pins are
  * made and removed; a pinned instance reopens, reloads and detaches;
  * inline mode maps each port to the other; and every error is clear and
- * leaves nothing behind: a bad image, no policy, a missing interface,
- * the wrong number of interfaces, a pin directory off bpffs, a busy
- * interface, a second attach, nothing to open.
+ * leaves nothing behind: no privileges, a bad image, no policy, a missing
+ * interface, the wrong number of interfaces, a pin directory off bpffs, a
+ * busy interface, a second attach, nothing to open.
  *
  * Needs root and BPF; otherwise every test reports itself as skipped.
  */
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -129,6 +130,30 @@ static void expect_error(int err, int want, const char *needle)
 	assert_int_equal(err, want);
 	assert_non_null(strstr(last_err, needle));
 	last_err[0] = 0;
+}
+
+/* Without privileges, loading says so (not "kernel too old"). */
+static void no_privileges(void **state)
+{
+	struct mxg_xdp_load_opts o = { .buckets = MXG_XDP_BUCKETS_MIN };
+	struct mxg_xdp *x;
+	pid_t pid;
+	int status = -1, err;
+
+	(void)state;
+	need_bpf();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		err = mxg_xdp_load(&x, &o);
+		_exit(err == -EPERM && strstr(last_err, "not permitted") ? 0 :
+									   1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void bad_image(void **state)
@@ -312,6 +337,7 @@ static void inline_and_busy(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(no_privileges),
 		cmocka_unit_test(bad_image),
 		cmocka_unit_test(attach_errors),
 		cmocka_unit_test(attach_reload_detach),
