@@ -37,7 +37,13 @@ cleanup() {
 	local p n
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	rm -rf "$PIN"
-	for n in c s b; do ip netns del "$tag$n" 2>/dev/null; done
+	# Whatever still runs in the namespaces would keep them alive.
+	for n in c s b; do
+		for p in $(ip netns pids "$tag$n" 2>/dev/null); do
+			kill "$p" 2>/dev/null
+		done
+		ip netns del "$tag$n" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -95,7 +101,8 @@ expect_fast_refusal() { # what NS FROM DST PORT
 	fi
 }
 serve() { # NS
-	in_ns "$1" "$PROBE" listen 25 2525 > "$T/serve-$1" 2>&1 &
+	# Not through in_ns: $! must be the server (ip netns exec execs it).
+	ip netns exec "$tag$1" "$PROBE" listen 25 2525 > "$T/serve-$1" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 50); do
 		grep -q listening "$T/serve-$1" 2>/dev/null && return 0
