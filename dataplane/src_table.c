@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The source table (src_table.h): a bounded, set-associative, lock-free
- * table of per-key token buckets.
+ * table of per-key token buckets, with two choices of bucket per key.
  *
  * Layout. One anonymous mapping made at create time holds the table
- * header and then the buckets. A key hashes to exactly one bucket of
- * MXG_SRC_WAYS (4) slots, 128 bytes, aligned on 128 so that its two cache
- * lines are one adjacent-line pair:
+ * header and then the buckets. A bucket is MXG_SRC_WAYS (4) slots, 128
+ * bytes, aligned on 128 so that its two cache lines are one adjacent-line
+ * pair:
  *
  *   slot (32 bytes, 16-aligned)
  *     state    the packed token bucket (mxgate/bucket.h)
@@ -14,9 +14,29 @@
  *     addr[2]  the key's 16-byte masked address
  *
  * LOCK is used in slot 0 only: it is the bucket's insert lock, so an
- * insert touches no cache line outside the bucket. 32 bytes per entry;
- * with the header and the rounding to 2 MiB pages, 32.1 bytes per entry
- * at 16M entries, all overhead included.
+ * insert touches no cache line outside its key's two buckets. 32 bytes
+ * per entry; with the header and the rounding to 2 MiB pages, 32.1 bytes
+ * per entry at 16M entries, all overhead included. Two choices add no
+ * memory: nothing records which of its two buckets a key is in.
+ *
+ * Two choices. A key's 64-bit hash h gives its first bucket b1 from its
+ * high bits and its second bucket b2 from its low bits (h rotated by 32,
+ * each reduced to [0, nbuckets) by a multiply-high, which takes any
+ * table size). If b2 == b1, b2 is the next bucket, so a key has two
+ * distinct buckets whenever the table has two; a table of one bucket
+ * has one. A key lives in b1 or in b2, never in both, and never moves:
+ * a lookup checks b1, then b2.
+ *
+ * Why. With one bucket per key, an insert finds its bucket full, and
+ * must evict, for 16% of new keys at 50% occupancy and 76% at 90%
+ * (buckets fill unevenly: Poisson). With the less loaded of two, it must
+ * evict only when both are full: 0.03% at 50%, 9% at 75%, 47% at 90%
+ * (the fluid limit of greedy two-choice, which test_src_table and
+ * bench_src_table measure). Not less at 90%: with 4 slots and 3.6 keys a
+ * bucket on average, at least 60% of buckets are full, so at least 36%
+ * of random pairs are both full, however keys are placed (short of
+ * moving them, as cuckoo hashing does, which a lock-free reader and an
+ * insert cost that stays the same at any occupancy both rule out).
  *
  * Concurrency. {state, meta} is one 16-byte unit updated with a 16-byte
  * compare-and-swap (cmpxchg16b on x86-64):
@@ -32,29 +52,49 @@
  *    same 1.024 us tick under a rule of the same cap has the same state
  *    word, so a late reader's CAS would succeed on the wrong key.) A
  *    take that changes nothing (over the limit within one tick) writes
- *    nothing.
- *  - An insert takes the bucket's lock (a test-and-set of LOCK in slot
- *    0's meta, with an atomic OR), looks the key up again, and only then
- *    picks a victim slot, so the same key is never present twice.
- *    Readers never take the lock. The victim is claimed with the
- *    same 16-byte CAS, {state, meta} -> {state, BUSY|seq+1}, which fails
- *    if a reader updated it in the meantime (the choice is then made
- *    again, so a "lossless" eviction really evicts the full state that was
- *    judged). The new key's address and state are written, then meta is
- *    published with release semantics.
+ *    nothing. Readers (takes of a key that is present) never take a
+ *    lock and never wait for one.
+ *  - Keys are only written (inserted, evicted) by an insert holding the
+ *    insert locks of both of the key's buckets. An insert takes them in
+ *    a fixed order, the lower bucket index first (one lock when b1 ==
+ *    b2), so two inserts never deadlock; each lock is a test-and-set of
+ *    LOCK in slot 0's meta with an atomic OR. Holding both, it looks the
+ *    key up again in b1 and in b2, and only then picks a slot in one of
+ *    them: any other insert of the same key, into either bucket, needs
+ *    one of these two locks, so the same key is never present twice.
+ *    (Re-checking only the bucket it inserts into would not do: the
+ *    other thread may have put the key into the other bucket.)
+ *  - A free slot has never held a key (slots are never emptied: an
+ *    eviction re-keys), so no reader can be matching it: it is written
+ *    as it is. A victim is claimed with the same 16-byte CAS,
+ *    {state, meta} -> {state, BUSY|seq+1}, which fails if a reader
+ *    updated it in the meantime (the choice is then made again, so a
+ *    "lossless" eviction really evicts the full state that was judged).
+ *    The new key's address and state are written, then meta is
+ *    published with release semantics, and the locks are released.
+ *  - A reader that misses the key in b1 and then in b2 while an insert
+ *    puts it into b1 goes to insert it, finds it under the locks, and
+ *    looks it up again: it never inserts a second copy.
  *  - seq has 29 bits: a reader would have to be stalled across 2^29
  *    re-keys of one slot to be fooled.
  *
- * Eviction, when the bucket has no free slot, in order of preference:
- * a slot whose bucket would be full at 'now' or whose rule is gone
- * (resolve() returns NULL): both lossless; then the slot with the oldest
- * 'last' (wrap-aware, a 'last' in the future counts as age 0): lossy. The
- * cost of an insert is therefore the same at any occupancy: one bucket
- * scan, at most MXG_SRC_WAYS resolve() calls, one 16-byte CAS.
+ * Placement. A new key goes to whichever of b1 and b2 has more free
+ * slots (b1 when they tie). Only when both are full is a slot evicted,
+ * chosen among the 8 slots of b1 then b2, in order of preference: a slot
+ * whose bucket would be full at 'now' or whose rule is gone (resolve()
+ * returns NULL): both lossless, the first found; then the slot with the
+ * oldest 'last' (wrap-aware, a 'last' in the future counts as age 0; the
+ * first found among equals): lossy. The cost of an insert is therefore
+ * bounded, and the same at any occupancy: the two buckets read before
+ * the locks and once more under them (re-check and free slots in one
+ * pass; when both are full, one more pass to choose the victim), at most
+ * 2 * MXG_SRC_WAYS resolve() calls, one 16-byte CAS (none into a free
+ * slot), two locks.
  *
  * Hash: a keyed multiply-fold hash of the 20-byte key with a random
- * 256-bit per-table seed. Whatever an attacker does to one bucket, an
- * operation costs one bucket scan; flooding only evicts that bucket.
+ * 256-bit per-table seed. Whatever an attacker does to one pair of
+ * buckets, an operation costs two bucket scans; flooding only evicts
+ * those buckets.
  */
 #include <errno.h>
 #include <sched.h>
@@ -151,9 +191,8 @@ static inline int slot_cas(struct src_slot *sl, uint64_t *s, uint64_t *m,
 }
 
 /* The bucket's insert lock: LOCK in slot 0's meta. Readers never wait. */
-static void bucket_lock(struct src_bucket *b)
+static void bucket_lock_wait(uint64_t *m)
 {
-	uint64_t *m = &b->slot[0].meta;
 	unsigned int spins = 0;
 
 	while (__atomic_fetch_or(m, META_LOCK, __ATOMIC_ACQUIRE) & META_LOCK) {
@@ -166,6 +205,14 @@ static void bucket_lock(struct src_bucket *b)
 			}
 		}
 	}
+}
+
+static inline void bucket_lock(struct src_bucket *b)
+{
+	uint64_t *m = &b->slot[0].meta;
+
+	if (__atomic_fetch_or(m, META_LOCK, __ATOMIC_ACQUIRE) & META_LOCK)
+		bucket_lock_wait(m);
 }
 
 static inline void bucket_unlock(struct src_bucket *b)
@@ -338,12 +385,62 @@ struct src_probe {
 	uint64_t a0, a1;   /* the address, as two words */
 };
 
-static inline struct src_bucket *bucket_of(const struct mxg_src_table *t,
-					   const struct mxg_src_key *key)
-{
-	uint64_t h = key_hash(t->seed, key);
+/* A key's two buckets; b[0] == b[1] only in a table of one bucket. */
+struct src_pair {
+	struct src_bucket *b[2];
+};
 
-	return &t->buckets[((unsigned __int128)h * t->nbuckets) >> 64];
+static inline uint64_t reduce(uint64_t x, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)x * n) >> 64);
+}
+
+/*
+ * b1 from the high bits of the hash, b2 from the low bits (the hash
+ * rotated by 32: a multiply-high reduction of a table of at most 2^30
+ * buckets reads the top 30 bits, and the other half moves the result by
+ * at most one bucket), so the two are independent.
+ */
+static inline void pair_of(const struct mxg_src_table *t,
+			   const struct mxg_src_key *key, struct src_pair *pr)
+{
+	uint64_t h = key_hash(t->seed, key), n = t->nbuckets;
+	uint64_t i1 = reduce(h, n), i2 = reduce(h << 32 | h >> 32, n);
+
+	if (i2 == i1)
+		i2 = i1 + 1 == n ? 0 : i1 + 1; /* n == 1: i2 == i1 == 0 */
+	pr->b[0] = &t->buckets[i1];
+	pr->b[1] = &t->buckets[i2];
+}
+
+static inline int pair_size(const struct src_pair *pr)
+{
+	return pr->b[0] == pr->b[1] ? 1 : 2;
+}
+
+/* Both insert locks, the lower bucket first: inserts never deadlock. */
+static void pair_lock(const struct src_pair *pr)
+{
+	struct src_bucket *lo = pr->b[0], *hi = pr->b[1];
+
+	if (hi < lo) {
+		lo = pr->b[1];
+		hi = pr->b[0];
+	}
+	bucket_lock(lo);
+	if (hi != lo)
+		bucket_lock(hi);
+}
+
+/* Release the locks; 'published' (slot 0 of a bucket) released its own. */
+static void pair_unlock(const struct src_pair *pr,
+			const struct src_slot *published)
+{
+	int i;
+
+	for (i = 0; i < pair_size(pr); i++)
+		if (published != &pr->b[i]->slot[0])
+			bucket_unlock(pr->b[i]);
 }
 
 static inline void probe_init(struct src_probe *p, const struct mxg_src_key *k)
@@ -388,6 +485,24 @@ static inline int bucket_find(struct src_bucket *b, const struct src_probe *p,
 	return -1;
 }
 
+/*
+ * The key's slot in b1, else in b2: the slot, with *b its bucket; -1 if
+ * in neither; FIND_RETRY as bucket_find.
+ */
+static inline int pair_find(const struct src_pair *pr,
+			    const struct src_probe *p, struct src_bucket **b,
+			    uint64_t *meta, uint64_t *state)
+{
+	int w;
+
+	*b = pr->b[0];
+	w = bucket_find(pr->b[0], p, meta, state);
+	if (w != -1 || pr->b[1] == pr->b[0])
+		return w;
+	*b = pr->b[1];
+	return bucket_find(pr->b[1], p, meta, state);
+}
+
 /* Ticks since 'state' was last updated; a 'last' in the future is 0. */
 static inline uint64_t state_age(uint64_t state, uint64_t now_t)
 {
@@ -396,76 +511,81 @@ static inline uint64_t state_age(uint64_t state, uint64_t now_t)
 	return d > MXG_BUCKET_TICK_MASK - MXG_BUCKET_BACKWARD_TICKS ? 0 : d;
 }
 
-enum victim_kind { VICTIM_EMPTY, VICTIM_LOSSLESS, VICTIM_LOSSY };
-
 /*
- * Choose the slot to (re)use in b and claim it (BUSY). Called with the
- * bucket's lock held, so only readers' takes race with it.
+ * Evict: both buckets are full. Choose among their slots, b1's then
+ * b2's, the first whose bucket is full at 'now' or whose rule is gone
+ * (lossless), else the oldest, and claim it (BUSY) with the 16-byte
+ * CAS. Called with both locks held, so only readers' takes race with it
+ * (on states); if one changes the victim's state, the choice is made
+ * again.
  */
-static int claim_victim(struct src_bucket *b, const struct mxg_src_key *key,
-			uint64_t now_ns, const struct mxg_bucket_params *bp,
-			mxg_params_lookup_fn resolve, const void *ctx,
-			struct mxg_src_table_stats *st, uint64_t *seq)
+static struct src_slot *
+claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
+	     uint64_t now_ns, const struct mxg_bucket_params *bp,
+	     mxg_params_lookup_fn resolve, const void *ctx,
+	     struct mxg_src_table_stats *st, uint64_t *seq)
 {
 	uint64_t now_t = mxg_bucket_ticks(now_ns);
+	int nb = pair_size(pr);
 
 	for (;;) {
-		uint64_t ms[MXG_SRC_WAYS], ss[MXG_SRC_WAYS];
-		uint64_t oldest_age = 0, busy;
-		int w, victim = -1, lossless = -1, oldest = 0;
-		enum victim_kind kind = VICTIM_LOSSY;
+		uint64_t m = 0, s = 0, oldest_age = 0, busy;
+		struct src_slot *victim = NULL, *oldest = NULL;
+		/* The last rule resolved: slots often share one. */
+		const struct mxg_bucket_params *last_p = bp;
+		uint32_t last_kid = key->key_id;
+		int i, w;
 
-		for (w = 0; w < MXG_SRC_WAYS; w++) {
-			struct src_slot *sl = &b->slot[w];
-			const struct mxg_bucket_params *p;
-			uint32_t kid;
-			uint64_t age;
+		for (i = 0; victim == NULL && i < nb; i++) {
+			for (w = 0; w < MXG_SRC_WAYS; w++) {
+				struct src_slot *sl = &pr->b[i]->slot[w];
+				const struct mxg_bucket_params *p;
+				uint32_t kid;
+				uint64_t ms, ss, age;
 
-			ms[w] = __atomic_load_n(&sl->meta, __ATOMIC_ACQUIRE);
-			ss[w] = __atomic_load_n(&sl->state, __ATOMIC_RELAXED);
-			if (!(ms[w] & META_VALID)) {
-				victim = w;
-				kind = VICTIM_EMPTY;
-				break;
-			}
-			if (lossless >= 0)
-				continue; /* only an empty slot is better */
-			kid = (uint32_t)(ms[w] >> META_KEY_SHIFT);
-			if (kid == key->key_id)
-				p = bp;
-			else if (resolve != NULL)
-				p = resolve(ctx, kid);
-			else
-				p = NULL; /* unknown rule: judged by age */
-			if ((resolve != NULL && p == NULL) ||
-			    (p != NULL &&
-			     mxg_bucket_is_full(ss[w], now_ns, p))) {
-				lossless = w;
-				continue;
-			}
-			age = state_age(ss[w], now_t);
-			if (w == 0 || age > oldest_age) {
-				oldest_age = age;
-				oldest = w;
+				ms = __atomic_load_n(&sl->meta,
+						     __ATOMIC_RELAXED);
+				ss = __atomic_load_n(&sl->state,
+						     __ATOMIC_RELAXED);
+				kid = (uint32_t)(ms >> META_KEY_SHIFT);
+				if (kid == key->key_id)
+					p = bp;
+				else if (kid == last_kid)
+					p = last_p;
+				else if (resolve != NULL)
+					p = resolve(ctx, kid);
+				else
+					p = NULL; /* unknown rule: by age */
+				last_kid = kid;
+				last_p = p;
+				if ((resolve != NULL && p == NULL) ||
+				    (p != NULL &&
+				     mxg_bucket_is_full(ss, now_ns, p))) {
+					victim = sl;
+					m = ms;
+					s = ss;
+					break;
+				}
+				age = state_age(ss, now_t);
+				if (oldest == NULL || age > oldest_age) {
+					oldest_age = age;
+					oldest = sl;
+					m = ms;
+					s = ss;
+				}
 			}
 		}
-		if (victim < 0 && lossless >= 0) {
-			victim = lossless;
-			kind = VICTIM_LOSSLESS;
-		} else if (victim < 0) {
+		if (victim == NULL)
 			victim = oldest;
-		}
 
-		*seq = ((ms[victim] >> META_SEQ_SHIFT) + 1) & META_SEQ_MASK;
+		*seq = ((m >> META_SEQ_SHIFT) + 1) & META_SEQ_MASK;
 		/* Slot 0 keeps the lock bit, which we hold. */
-		busy = *seq << META_SEQ_SHIFT | META_BUSY |
-		       (ms[victim] & META_LOCK);
-		if (slot_cas(&b->slot[victim], &ss[victim], &ms[victim],
-			     ss[victim], busy)) {
-			if (kind == VICTIM_LOSSLESS)
-				st->evict_lossless++;
-			else if (kind == VICTIM_LOSSY)
+		busy = *seq << META_SEQ_SHIFT | META_BUSY | (m & META_LOCK);
+		if (slot_cas(victim, &s, &m, s, busy)) {
+			if (victim == oldest)
 				st->evict_lossy++;
+			else
+				st->evict_lossless++;
 			return victim;
 		}
 		/* A reader took a token from the victim: choose again. */
@@ -473,28 +593,79 @@ static int claim_victim(struct src_bucket *b, const struct mxg_src_key *key,
 	}
 }
 
+/*
+ * With both locks held: look the key up again in both buckets (exact:
+ * keys only change under these locks, so no slot is BUSY and no meta
+ * changes), counting their free slots on the way. NULL if the key is
+ * there. Otherwise the slot to write: a free slot of the bucket with
+ * more of them (b1 on a tie), or a claimed victim when both are full.
+ *
+ * A free slot never held a key (slots are never emptied: an eviction
+ * re-keys), so no reader can be matching it and it needs no claim: it
+ * is written and then published, and readers skip it until then.
+ */
+static struct src_slot *
+claim_slot(const struct src_pair *pr, const struct src_probe *p,
+	   const struct mxg_src_key *key, uint64_t now_ns,
+	   const struct mxg_bucket_params *bp, mxg_params_lookup_fn resolve,
+	   const void *ctx, struct mxg_src_table_stats *st, uint64_t *seq)
+{
+	int i, w, nfree[2] = { 0, 0 }, free_w[2] = { -1, -1 };
+	struct src_slot *sl;
+
+	for (i = 0; i < pair_size(pr); i++) {
+		for (w = 0; w < MXG_SRC_WAYS; w++) {
+			uint64_t m;
+
+			sl = &pr->b[i]->slot[w];
+			m = __atomic_load_n(&sl->meta, __ATOMIC_RELAXED);
+			if (!(m & META_VALID)) {
+				if (free_w[i] < 0)
+					free_w[i] = w;
+				nfree[i]++;
+			} else if ((m & META_KEY_MASK) == p->meta_key &&
+				   __atomic_load_n(&sl->addr[0],
+						   __ATOMIC_RELAXED) == p->a0 &&
+				   __atomic_load_n(&sl->addr[1],
+						   __ATOMIC_RELAXED) == p->a1) {
+				return NULL;
+			}
+		}
+	}
+	if (nfree[0] == 0 && nfree[1] == 0)
+		return claim_victim(pr, key, now_ns, bp, resolve, ctx, st, seq);
+	i = nfree[1] > nfree[0]; /* the less loaded bucket */
+	sl = &pr->b[i]->slot[free_w[i]];
+	*seq = ((__atomic_load_n(&sl->meta, __ATOMIC_RELAXED) >>
+		 META_SEQ_SHIFT) +
+		1) &
+	       META_SEQ_MASK;
+	return sl;
+}
+
 #define INSERT_FOUND (-1)
 
 /* Insert the key and take its first token; INSERT_FOUND if it is there. */
-static int src_insert(struct src_bucket *b, const struct mxg_src_key *key,
+static int src_insert(const struct src_pair *pr, const struct mxg_src_key *key,
 		      const struct src_probe *p, uint64_t now_ns,
 		      const struct mxg_bucket_params *bp,
 		      mxg_params_lookup_fn resolve, const void *ctx,
 		      struct mxg_src_table_stats *st)
 {
-	uint64_t m, s, seq, next;
+	uint64_t seq, next;
 	struct src_slot *sl;
-	int w, conform;
+	int conform;
 
-	bucket_lock(b);
-	/* Keys only change under this lock: this look-up is exact. */
-	if (bucket_find(b, p, &m, &s) >= 0) {
-		bucket_unlock(b);
+	pair_lock(pr);
+	sl = claim_slot(pr, p, key, now_ns, bp, resolve, ctx, st, &seq);
+	if (sl == NULL) {
+		pair_unlock(pr, NULL);
 		return INSERT_FOUND;
 	}
-	w = claim_victim(b, key, now_ns, bp, resolve, ctx, st, &seq);
-	sl = &b->slot[w];
-	/* Readers that see the new address also see BUSY or the new seq. */
+	/*
+	 * Readers that see the new address also see a meta that is BUSY,
+	 * not VALID (a free slot) or of the new seq.
+	 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&sl->addr[0], p->a0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->addr[1], p->a1, __ATOMIC_RELAXED);
@@ -502,16 +673,25 @@ static int src_insert(struct src_bucket *b, const struct mxg_src_key *key,
 				  &next);
 	__atomic_store_n(&sl->state, next, __ATOMIC_RELAXED);
 	/*
-	 * Publish. In slot 0 this store also releases the lock: nobody else
-	 * writes a BUSY slot's meta, and lockers only set LOCK, which is set.
+	 * Publish. In slot 0 this store also releases that bucket's lock:
+	 * nobody else writes a BUSY or free slot's meta, and lockers only
+	 * set LOCK, which is set.
 	 */
 	__atomic_store_n(&sl->meta,
 			 p->meta_key | seq << META_SEQ_SHIFT | META_VALID,
 			 __ATOMIC_RELEASE);
-	if (w != 0)
-		bucket_unlock(b);
+	pair_unlock(pr, sl);
 	st->inserts++;
 	return conform;
+}
+
+/* Both lines of both buckets, for writing: a take CASes its slot. */
+static inline void pair_prefetch(const struct src_pair *pr)
+{
+	__builtin_prefetch(&pr->b[0]->slot[0], 1, 3);
+	__builtin_prefetch(&pr->b[0]->slot[2], 1, 3);
+	__builtin_prefetch(&pr->b[1]->slot[0], 1, 3);
+	__builtin_prefetch(&pr->b[1]->slot[2], 1, 3);
 }
 
 int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
@@ -521,22 +701,23 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 {
 	struct mxg_src_table_stats scratch = { 0 };
 	struct src_probe p;
-	struct src_bucket *b;
+	struct src_pair pr;
 
 	if (st == NULL)
 		st = &scratch;
 	st->takes++;
 	probe_init(&p, key);
-	b = bucket_of(t, key);
+	pair_of(t, key, &pr);
 	for (;;) {
 		uint64_t m, s, next, cur_m;
+		struct src_bucket *b;
 		int w, conform;
 
-		w = bucket_find(b, &p, &m, &s);
+		w = pair_find(&pr, &p, &b, &m, &s);
 		if (w == FIND_RETRY)
 			continue;
 		if (w < 0) {
-			conform = src_insert(b, key, &p, now_ns, bp, resolve,
+			conform = src_insert(&pr, key, &p, now_ns, bp, resolve,
 					     resolve_ctx, st);
 			if (conform == INSERT_FOUND)
 				continue;
@@ -560,25 +741,25 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 void mxg_src_table_prefetch(const struct mxg_src_table *t,
 			    const struct mxg_src_key *key)
 {
-	const struct src_bucket *b = bucket_of(t, key);
+	struct src_pair pr;
 
-	/* Both lines of the bucket, for writing: the take CASes it. */
-	__builtin_prefetch(&b->slot[0], 1, 3);
-	__builtin_prefetch(&b->slot[2], 1, 3);
+	pair_of(t, key, &pr);
+	pair_prefetch(&pr);
 }
 
 int mxg_src_table_peek(const struct mxg_src_table *t,
 		       const struct mxg_src_key *key, uint64_t *state)
 {
 	struct src_probe p;
+	struct src_pair pr;
 	struct src_bucket *b;
 	uint64_t m, s;
 	int w;
 
 	probe_init(&p, key);
-	b = bucket_of(t, key);
+	pair_of(t, key, &pr);
 	do
-		w = bucket_find(b, &p, &m, &s);
+		w = pair_find(&pr, &p, &b, &m, &s);
 	while (w == FIND_RETRY);
 	if (w < 0)
 		return -ENOENT;

@@ -8,11 +8,14 @@
  *    bytes per entry, all overhead included.
  *  - Lookups and bucket updates are lock-free: the 64-bit bucket state is
  *    updated with compare-and-swap (see include/mxgate/bucket.h).
- *  - An insert never fails and costs the same at any occupancy: when the
- *    key's bucket of slots is full, one slot is evicted, preferring a slot
- *    whose token bucket is full again (lossless: a full bucket is
- *    indistinguishable from a fresh one) or whose rule no longer exists,
- *    then the oldest.
+ *  - A key may live in either of two buckets of 4 slots (two choices),
+ *    and goes into the less loaded one, so that an insert rarely finds
+ *    no free slot while the table still has room.
+ *  - An insert never fails and costs the same at any occupancy: when
+ *    both of the key's buckets are full, one of their 8 slots is
+ *    evicted, preferring a slot whose token bucket is full again
+ *    (lossless: a full bucket is indistinguishable from a fresh one) or
+ *    whose rule no longer exists, then the oldest.
  *  - The same key is never present twice.
  */
 #ifndef MXGATE_SRC_TABLE_H
@@ -60,7 +63,8 @@ uint64_t mxg_src_table_count(const struct mxg_src_table *t);
  * it is over the limit. Never fails; safe to call from many threads.
  *
  * resolve() is called only when an insert has to evict, for slots of
- * other key_ids, with the bucket's insert lock held: it must not block.
+ * other key_ids (at most 8 calls), with the insert locks of the key's
+ * two buckets held: it must not block.
  * With resolve NULL, only slots of key->key_id can be judged full (with
  * bp); the others are judged by age. st may be NULL.
  */
@@ -70,7 +74,7 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		       struct mxg_src_table_stats *st);
 
 /*
- * Start loading the key's bucket into the cache, ahead of its take. A
+ * Start loading the key's two buckets into the cache, ahead of its take. A
  * burst loop prefetches every key of the burst first and then takes, so
  * that the memory latency of one key overlaps the work on the others.
  */

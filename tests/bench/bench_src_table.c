@@ -6,8 +6,9 @@
  *
  * Both tables hold the same 20-byte key (struct mxg_src_key) and the same
  * packed 64-bit token bucket, updated the same way (mxgate/bucket.h):
- *   - src_table: mxg_src_table_take (find or insert, then a 16-byte CAS
- *     of {state, meta}; an insert into a full bucket evicts a slot);
+ *   - src_table: mxg_src_table_take (find in the key's two buckets or
+ *     insert into the less loaded, then a 16-byte CAS of {state, meta};
+ *     an insert whose two buckets are both full evicts a slot);
  *   - rte_hash: created with RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
  *     rte_hash_lookup, on a miss rte_hash_add_key, and the key's position
  *     indexes a separately allocated array of 64-bit states updated with
@@ -19,7 +20,9 @@
  *     source under the per-host rule of DESIGN §3 (20/min, burst 10),
  *     with the clock advancing 67 ns per packet (14.88 Mpps), measured
  *     at rising occupancy of a table of 16M entries; per-operation
- *     percentiles show insert-cost tails (cuckoo displacement);
+ *     percentiles show insert-cost tails (cuckoo displacement); for the
+ *     src_table, the fraction of those inserts that found no free slot
+ *     and had to evict (lossy unless the victim was full or orphaned);
  *   - benign steady state: takes on sources already in the table, a hot
  *     set of 4096 (cache-resident) and a warm set of 256K (DRAM-bound);
  *   - the src_table with 2 threads (cores 0 and 1) against 1 thread.
@@ -166,6 +169,17 @@ static inline int st_take(struct mxg_src_table *t, const struct mxg_src_key *k,
 static uint64_t st_occupancy(const struct mxg_src_table_stats *st)
 {
 	return st->inserts - st->evict_lossless - st->evict_lossy;
+}
+
+/* The fraction of the inserts since 'from' that had to evict. */
+static double evict_frac(const struct mxg_src_table_stats *st,
+			 const struct mxg_src_table_stats *from)
+{
+	uint64_t ins = st->inserts - from->inserts;
+	uint64_t ev = st->evict_lossless + st->evict_lossy -
+		      from->evict_lossless - from->evict_lossy;
+
+	return ins ? (double)ev / (double)ins : 0;
 }
 
 /*
@@ -628,7 +642,9 @@ int main(int argc, char **argv)
 			     mem_arg,
 			     "--log-level=error" };
 	int eal_argc = sizeof(eal_argv) / sizeof(eal_argv[0]);
-	struct mxg_src_table_stats mt_st;
+	struct mxg_src_table_stats mt_st, zero = { 0 };
+	double frac[N_POINTS], fill_frac[N_POINTS];
+	double st_mean[N_POINTS], st_burst[N_POINTS];
 	struct mxg_src_key *keys, *work, *present, *mt_keys;
 	const struct mxg_src_key *mt_k[2];
 	uint64_t rng_st = 1, rng_rh = 1, rng_batch = 0xb00, cap, target;
@@ -707,8 +723,8 @@ int main(int argc, char **argv)
 		char occ[8], note[160];
 
 		target = (uint64_t)(occupancy_points[p] * (double)cap);
-		/* src_table: fill to the target, at most 99.9%: a bucket of
-		 * 4 slots is full only once its 4th key has come. */
+		/* src_table: fill to the target, at most 99.9%: the last
+		 * free slots take long to fill. */
 		if (target > cap - cap / 1000)
 			target = cap - cap / 1000;
 		while (st_occupancy(&g_st) < target) {
@@ -739,6 +755,7 @@ int main(int argc, char **argv)
 			}
 		}
 
+		fill_frac[p] = evict_frac(&g_st, &zero);
 		keys_random(keys, cfg.ops, &rng_batch);
 		s0 = g_st;
 		measure(OP_ST, keys, cfg.ops, &s1);
@@ -752,13 +769,16 @@ int main(int argc, char **argv)
 		fail0 = g_rh.add_fail;
 		measure(OP_RH_BURST, work, cfg.ops, &rb);
 		rh_count = (uint64_t)rte_hash_count(g_rh.h);
+		frac[p] = evict_frac(&g_st, &s0);
+		st_mean[p] = s1.mean;
+		st_burst[p] = sb.mean;
 
 		snprintf(occ, sizeof(occ), "%3.0f%%",
 			 occupancy_points[p] * 100);
 		snprintf(note, sizeof(note),
-			 "then %.4f full; evicted %" PRIu64 " lossy, %" PRIu64
-			 " lossless",
-			 (double)st_occupancy(&g_st) / (double)cap,
+			 "then %.4f full; %.4f of inserts evicted: %" PRIu64
+			 " lossy, %" PRIu64 " lossless",
+			 (double)st_occupancy(&g_st) / (double)cap, frac[p],
 			 g_st.evict_lossy - s0.evict_lossy,
 			 g_st.evict_lossless - s0.evict_lossless);
 		print_row(occ, "src_table", &s1, &sb, note);
@@ -777,6 +797,14 @@ int main(int argc, char **argv)
 			benign(present, n_present, work, cfg.ops);
 		n_present = 0;
 	}
+	printf("\nsrc_table: fraction of inserts that found both buckets "
+	       "full and evicted, at each occupancy (the measured new "
+	       "sources; in brackets, over every insert up to there), "
+	       "and cycles per op (single, burst)\n");
+	for (size_t p = 0; p < N_POINTS; p++)
+		printf("  %3.0f%%  evicted %.5f  (fill %.5f)  %7.1f %7.1f\n",
+		       occupancy_points[p] * 100, frac[p], fill_frac[p],
+		       st_mean[p], st_burst[p]);
 	printf("\nrte_hash: first -ENOSPC at occupancy %.4f (%" PRIu64
 	       " keys); %" PRIu64 " adds failed in all: those sources go "
 	       "untracked\n",
