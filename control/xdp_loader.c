@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -32,6 +33,8 @@
 #include "mxgate/xdp.h"
 #include "mxgate.skel.h"
 #include "policy_image.h"
+
+#define BPFFS_MOUNT_POINT "/sys/fs/bpf"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -566,13 +569,23 @@ static int check_bpffs(const char *dir)
 		XDP_ERR("cannot use %s for pins: %s", parent, strerror(errno));
 		return -errno;
 	}
-	if ((unsigned long)st.f_type != BPF_FS_MAGIC) {
-		XDP_ERR("%s is not a BPF filesystem; mount one with: mount -t "
-			"bpf bpf %s",
-			parent, parent);
-		return -ENOTSUP;
+	if ((unsigned long)st.f_type == BPF_FS_MAGIC)
+		return 0;
+	/*
+	 * The standard mount point is empty on machines whose init does not
+	 * mount bpffs; mount it there, as bpftool does. Anywhere else the
+	 * operator chose the directory, so only say what is wrong.
+	 */
+	if (!strcmp(parent, BPFFS_MOUNT_POINT) &&
+	    !mount("bpf", BPFFS_MOUNT_POINT, "bpf", 0, "mode=0700") &&
+	    !statfs(parent, &st) && (unsigned long)st.f_type == BPF_FS_MAGIC) {
+		XDP_INFO("mounted a BPF filesystem on %s", parent);
+		return 0;
 	}
-	return 0;
+	XDP_ERR("%s is not a BPF filesystem; mount one with: mount -t "
+		"bpf bpf %s",
+		parent, parent);
+	return -ENOTSUP;
 }
 
 int mxg_xdp_open_pinned(struct mxg_xdp **out, const char *pin_dir)

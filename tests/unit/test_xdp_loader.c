@@ -7,7 +7,8 @@
  * inline mode maps each port to the other; and every error is clear and
  * leaves nothing behind: no privileges, a bad image, no policy, a missing
  * interface, the wrong number of interfaces, a pin directory off bpffs, a
- * busy interface, a second attach, nothing to open.
+ * busy interface, a second attach, nothing to open. A private mount
+ * namespace starts it without bpffs on /sys/fs/bpf, which attach mounts.
  *
  * Needs root and BPF; otherwise every test reports itself as skipped.
  */
@@ -20,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,12 +68,16 @@ static int setup(void **state)
 		snprintf(skip_reason, sizeof(skip_reason), "needs root");
 		return 0;
 	}
-	if (unshare(CLONE_NEWNET)) {
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
 		snprintf(skip_reason, sizeof(skip_reason),
-			 "cannot make a network namespace: %s",
+			 "cannot make network and mount namespaces: %s",
 			 strerror(errno));
 		return 0;
 	}
+	/* Only in our mount namespace: attach must mount it again. */
+	while (!umount2("/sys/fs/bpf", MNT_DETACH))
+		;
 	if (system("ip link set lo up")) {
 		snprintf(skip_reason, sizeof(skip_reason),
 			 "cannot run ip(8) in the namespace");
@@ -180,6 +187,34 @@ static void bad_image(void **state)
 	assert_false(exists(pin_dir));
 	mxg_xdp_close(x);
 	free(bad);
+}
+
+static int on_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && (unsigned long)st.f_type == 0xcafe4a11;
+}
+
+/* No bpffs on /sys/fs/bpf: the first attach mounts one and pins there. */
+static void mounts_bpffs(void **state)
+{
+	struct mxg_xdp_attach_opts ao = { .pin_dir = pin_dir,
+					  .ifname = { "lo" },
+					  .n_ifaces = 1 };
+	struct mxg_xdp *x;
+
+	(void)state;
+	need_bpf();
+	assert_false(on_bpffs("/sys/fs/bpf"));
+	x = load(0);
+	assert_int_equal(mxg_xdp_install(x, image, image->total_len), 0);
+	assert_int_equal(mxg_xdp_attach(x, &ao), 0);
+	assert_true(on_bpffs("/sys/fs/bpf"));
+	assert_true(on_bpffs(pin_dir));
+	assert_int_equal(mxg_xdp_detach(x), 0);
+	mxg_xdp_close(x);
+	assert_false(exists(pin_dir));
 }
 
 static void attach_errors(void **state)
@@ -339,6 +374,7 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_privileges),
 		cmocka_unit_test(bad_image),
+		cmocka_unit_test(mounts_bpffs),
 		cmocka_unit_test(attach_errors),
 		cmocka_unit_test(attach_reload_detach),
 		cmocka_unit_test(inline_and_busy),
