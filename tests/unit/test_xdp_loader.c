@@ -68,8 +68,10 @@ static int setup(void **state)
 		snprintf(skip_reason, sizeof(skip_reason), "needs root");
 		return 0;
 	}
+	/* In a chroot "/" may be no mount point; /sys is one everywhere. */
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+	    (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
+	     mount(NULL, "/sys", NULL, MS_REC | MS_PRIVATE, NULL))) {
 		snprintf(skip_reason, sizeof(skip_reason),
 			 "cannot make network and mount namespaces: %s",
 			 strerror(errno));
