@@ -154,6 +154,15 @@ static void process_burst(struct dp_lcore *lc, const struct dp_policy *pol,
 	/* Classify and decide the connection attempts, in arrival order. */
 	if (unlikely(nc > 0)) {
 		dp_classify(pol, lc, cand, nc);
+		/* Overlap the table and tracker misses of the whole burst. */
+		for (i = 0; i < nc; i++) {
+			uint32_t k = cand[i];
+
+			mxg_engine_prefetch(e, dp.table, &lc->pkt[k],
+					    lc->src_class[k], lc->dst_class[k]);
+			mxg_top_prefetch(lc->top, lc->pkt[k].family,
+					 lc->pkt[k].src);
+		}
 		for (i = 0; i < nc; i++) {
 			uint32_t k = cand[i];
 			const struct mxg_pkt *p = &lc->pkt[k];

@@ -176,6 +176,30 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 	mxg_totals_account(&c->totals, 0, d->verdict);
 }
 
+void mxg_engine_prefetch(const struct mxg_engine *e,
+			 const struct mxg_src_table *t, const struct mxg_pkt *p,
+			 uint32_t src_class, uint32_t dst_class)
+{
+	const struct mxg_setmask *src = class_mask(e, src_class);
+	const struct mxg_setmask *dst = class_mask(e, dst_class);
+	struct mxg_src_key key;
+	uint32_t i, fetched = 0;
+
+	if (!mxg_dst_is_protected(e->image->has_protected, dst))
+		return;
+	for (i = 0; i < e->n_rules && fetched < 4; i++) {
+		const struct mxg_rule *r = &e->rules[i];
+
+		if (!mxg_rule_matches(r, p, src, dst))
+			continue;
+		if (r->action != MXG_ACTION_LIMIT)
+			return;
+		mxg_rule_key(r, p, &key);
+		mxg_src_table_prefetch(t, &key);
+		fetched++;
+	}
+}
+
 void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,
 			struct mxg_decision *d)
 {

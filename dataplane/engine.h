@@ -91,6 +91,17 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 		       uint32_t dst_class, uint64_t now_ns,
 		       struct mxg_decision *d);
 
+/*
+ * Prefetch the source-table buckets that mxg_engine_decide() would touch
+ * for this candidate: the keys of the limit rules it reaches, up to the
+ * first allow or deny rule that matches. A burst loop calls this for
+ * every candidate first, then decides them, so the table's cache misses
+ * overlap instead of queueing.
+ */
+void mxg_engine_prefetch(const struct mxg_engine *e,
+			 const struct mxg_src_table *t, const struct mxg_pkt *p,
+			 uint32_t src_class, uint32_t dst_class);
+
 /* Account a frame that is not a candidate (forwarded untouched). */
 void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,
 			struct mxg_decision *d);

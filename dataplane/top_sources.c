@@ -86,6 +86,15 @@ static uint32_t index_find(const struct mxg_top_sources *t, uint8_t family,
 	return s;
 }
 
+void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
+		      const uint8_t addr[16])
+{
+	uint32_t s = (uint32_t)key_hash(family, addr) & t->index_mask;
+
+	/* The index slot only: reading it here would stall on the miss. */
+	__builtin_prefetch(&t->index[s], 0, 3);
+}
+
 /* Remove the slot's key with backward-shift deletion (no tombstones). */
 static void index_remove(struct mxg_top_sources *t, uint32_t hole)
 {

@@ -33,6 +33,10 @@ void mxg_top_destroy(struct mxg_top_sources *t);
 void mxg_top_update(struct mxg_top_sources *t, uint8_t family,
 		    const uint8_t addr[16], int dropped, uint64_t now_ns);
 
+/* Prefetch where mxg_top_update() will look for this source. */
+void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
+		      const uint8_t addr[16]);
+
 /* Add every source of src into dst. */
 void mxg_top_merge(struct mxg_top_sources *dst,
 		   const struct mxg_top_sources *src);

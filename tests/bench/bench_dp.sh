@@ -12,7 +12,13 @@
 #              receive; the pure framework cost, fast path only
 #   benign     net_pcap infinite_rx: a mix without SMTP attempts
 #   synflood   net_pcap infinite_rx: random-source SYNs to port 25, every
-#              frame classified, limited, counted (and reset) by policy
+#              frame classified, limited, counted (and reset) by policy;
+#              4096 sources, so the table stays in cache
+#   spoofed    net_pcap infinite_rx: 1,000,000 distinct random sources
+#              (20% IPv6) into a 1M-entry table under the default policy:
+#              two new keys per SYN, so the table is full and every SYN
+#              inserts and evicts, out of cache (each rx queue holds the
+#              capture in mbufs: ~2.3 GB per queue)
 #
 # Rates are frames received per second over SECONDS (default 4) after a
 # 2 s warm-up: testpmd's port counters ("show port stats all"), mxgate-dp's
@@ -22,7 +28,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-DP=$BUILD/bin/mxgate-dp
+DP=${DP:-$BUILD/bin/mxgate-dp}
 DPCTL=$BUILD/test/dpctl
 DPPCAP=$BUILD/test/dp_pcap
 TESTPMD=${TESTPMD:-$(command -v dpdk-testpmd)}
@@ -40,9 +46,22 @@ done
 "$DPPCAP" gen "$tmp/benign.pcap" benign 4096 1
 "$DPPCAP" gen "$tmp/synflood.pcap" synflood 4096 2
 "$DPPCAP" gen "$tmp/empty.pcap" mix 0
+SPOOFED=${SPOOFED:-1000000}
+"$ROOT/build/bin/mxgate-scenario" spoofed spoofed.rate="$SPOOFED/s" \
+	spoofed.duration=1 "$tmp/spoofed.pcap"
 POLICY=$ROOT/tests/integration/dp/policy-mix.json
 
 EAL="--no-huge --no-pci -m 1024 --log-level=pmd.net.pcap:error"
+# infinite_rx holds the whole capture in mbufs
+BIG_EAL="--no-huge --no-pci -m 12000 --log-level=pmd.net.pcap:error"
+eal() { [ "$1" = spoofed ] && echo "$BIG_EAL" || echo "$EAL"; }
+mbufs() { # SCENARIO QUEUES: each rx queue holds a copy of the capture
+	[ "$1" = spoofed ] && echo $((SPOOFED * ${2:-1} + 100000)) || echo 32768
+}
+policy() {
+	[ "$1" = spoofed ] && echo "$ROOT/control/examples/default.json" ||
+		echo "$POLICY"
+}
 
 vdevs() { # SCENARIO QUEUES
 	local q=$2 i rx=""
@@ -71,10 +90,10 @@ run_testpmd() { # SCENARIO
 		echo quit
 	} | {
 		# shellcheck disable=SC2046
-		timeout -s INT -k 5 $((WARM + MEASURE + 20)) "$TESTPMD" -l 0-1 \
-			$EAL --file-prefix "$prefix-tp" $(vdevs "$1" 1) -- -i \
-			--forward-mode=io --auto-start --total-num-mbufs 32768 \
-			>"$out" 2>&1
+		timeout -s INT -k 5 $((WARM + MEASURE + 40)) "$TESTPMD" -l 0-1 \
+			$(eal "$1") --file-prefix "$prefix-tp" $(vdevs "$1" 1) \
+			-- -i --forward-mode=io --auto-start \
+			--total-num-mbufs "$(mbufs "$1")" >"$out" 2>&1
 	}
 	cp "$out" "$tmp/tp-$1.out"
 	# Rx-pps of both ports in the second show: testpmd's own rate since
@@ -89,15 +108,24 @@ run_dp() { # SCENARIO LCORES QUEUES
 	local sock=$tmp/ctl.sock r0 r1 t0 t1 pid
 	rm -f "$sock"
 	# shellcheck disable=SC2046
-	timeout -s INT -k 5 $((WARM + MEASURE + 20)) "$DP" --lcores "$2" $EAL \
-		--file-prefix "$prefix-dp" $(vdevs "$1" "$3") -- \
-		--policy "$POLICY" --control "$sock" --rx-queues "$3" \
+	timeout -s INT -k 5 $((WARM + MEASURE + 40)) "$DP" --lcores "$2" \
+		$(eal "$1") --file-prefix "$prefix-dp" $(vdevs "$1" "$3") -- \
+		--policy "$(policy "$1")" --control "$sock" --rx-queues "$3" \
+		--mbufs "$(mbufs "$1" "$3")" --table-entries 1048576 \
 		>"$tmp/dp.json" 2>"$tmp/dp.err" &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		[ -S "$sock" ] && break
 		sleep 0.1
 	done
+	if [ ! -S "$sock" ]; then
+		echo "bench-dp: mxgate-dp did not start:" >&2
+		tail -3 "$tmp/dp.err" >&2
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		echo 0
+		return
+	fi
 	sleep "$WARM"
 	t0=$(date +%s.%N)
 	r0=$("$DPCTL" dpstats "$sock" | grep -o '"rx": [0-9]*' | grep -o '[0-9]*$')
@@ -123,7 +151,7 @@ echo "bench-dp: 2 workers = --lcores 0@0,1@1,2@0 (the second worker shares"
 echo "bench-dp: core 0 with the mostly idle control thread)"
 printf "%-10s %14s %16s %8s %16s %8s\n" scenario "testpmd Mpps" \
 	"mxgate-dp 1w" ratio "mxgate-dp 2w" "2w/1w"
-for sc in null benign synflood; do
+for sc in ${SCENARIOS:-null benign synflood spoofed}; do
 	tps=() d1s=() d2s=()
 	for _ in $(seq "$ROUNDS"); do
 		tps+=("$(run_testpmd "$sc")")
