@@ -123,7 +123,10 @@ void mxg_engine_destroy(struct mxg_engine *e)
 
 int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id)
 {
-	uint32_t s = id_slot(key_id), n;
+	uint32_t s, n;
+
+	key_id &= ~MXG_KEY_ID_IPV6; /* a bucket key's family bit */
+	s = id_slot(key_id);
 
 	for (n = 0; n < MXG_ENGINE_ID_SLOTS; n++) {
 		uint32_t k = (s + n) % MXG_ENGINE_ID_SLOTS;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-3-Clause) */
 /*
- * Bucket keys: a limit rule's stable id and the address its bucket is
- * keyed on, masked to the rule's prefix length. Shared by the source
+ * Bucket keys: a limit rule's stable id, the address family and the
+ * address its bucket is keyed on, masked to the rule's prefix length. Shared by the source
  * table and the XDP program's bucket map.
  */
 #ifndef MXGATE_KEY_H
@@ -11,9 +11,12 @@
 #include "pkt.h"
 #include "policy.h"
 
-/* A bucket key: the rule's stable id and the masked address. */
+/*
+ * A bucket key: the rule's stable id with the family in bit 0
+ * (MXG_KEY_ID_IPV6), and the masked address.
+ */
 struct mxg_src_key {
-	uint32_t key_id;  /* struct mxg_rule.key_id */
+	uint32_t key_id;  /* struct mxg_rule.key_id | MXG_KEY_ID_IPV6 */
 	uint8_t addr[16]; /* IPv4 as ::ffff:a.b.c.d; zero for global */
 };
 MXG_STATIC_ASSERT(sizeof(struct mxg_src_key) == 20, "mxg_src_key layout");
@@ -72,6 +75,8 @@ MXG_INLINE void mxg_rule_key(const struct mxg_rule *r, const struct mxg_pkt *p,
 			k->addr[i] = 0;
 		return;
 	}
+	if (p->family == MXG_AF_INET6)
+		k->key_id |= MXG_KEY_ID_IPV6;
 	mxg_key_addr(k->addr, addr, p->family, plen);
 }
 

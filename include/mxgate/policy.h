@@ -85,7 +85,8 @@ struct mxg_rule {
 	 * kind, both key prefix lengths and the bucket's unit_shift and
 	 * cost (mxg_rule_key_id). A reload that keeps these keeps the
 	 * buckets, wherever the rule moved; changing the rate or the keying
-	 * starts fresh buckets. Non-limit rules carry it too.
+	 * starts fresh buckets. Non-limit rules carry it too. Bit 0 is
+	 * clear: bucket keys use it for the family (MXG_KEY_ID_IPV6).
 	 */
 	uint32_t key_id;
 	uint8_t action;	     /* enum mxg_action */
@@ -177,6 +178,14 @@ MXG_INLINE uint32_t mxg_fnv1a32(uint32_t h, const void *data, uint32_t len)
 
 #define MXG_FNV32_INIT 2166136261u
 
+/*
+ * Bit 0 of a bucket key's id is the address family: set for IPv6. IPv4
+ * addresses are keyed as ::ffff:a.b.c.d, so without it an IPv6 source in
+ * ::ffff:0:0/96 (keyed on 96 bits or more) would share, and could drain,
+ * an IPv4 host's bucket. Rule key ids leave the bit clear.
+ */
+#define MXG_KEY_ID_IPV6 1u
+
 #ifndef __bpf__
 /* The rule's stable bucket id (see struct mxg_rule.key_id). */
 static inline uint32_t mxg_rule_key_id(const struct mxg_rule *r)
@@ -195,7 +204,7 @@ static inline uint32_t mxg_rule_key_id(const struct mxg_rule *r)
 	tail[5] = (uint8_t)(r->bucket.cost >> 8);
 	tail[6] = (uint8_t)(r->bucket.cost >> 16);
 	tail[7] = (uint8_t)(r->bucket.cost >> 24);
-	return mxg_fnv1a32(h, tail, sizeof(tail));
+	return mxg_fnv1a32(h, tail, sizeof(tail)) & ~MXG_KEY_ID_IPV6;
 }
 
 /* FNV-1a 64 over the image with the checksum field taken as zero. */

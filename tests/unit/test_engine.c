@@ -240,6 +240,29 @@ static void per_prefix_and_ipv6_host_keys(void **state)
 	check_invariants(f);
 }
 
+/*
+ * An IPv4 host and the IPv4-mapped IPv6 address of the same host are two
+ * sources: a flood from ::ffff:203.0.113.7 does not drain 203.0.113.7's
+ * bucket, even keyed on all 128 bits.
+ */
+static void mapped_ipv6_has_its_own_bucket(void **state)
+{
+	struct fixture *f = *state;
+	int i, passed4 = 0, passed6 = 0;
+
+	ib_limit(&f->b, "per-host", 1, 3600, 5, MXG_KEY_HOST, MXG_OVER_DROP)
+		->ipv6_prefix = 128;
+	build(f);
+	for (i = 0; i < 10; i++) {
+		passed6 += syn6(f, "::ffff:203.0.113.7", T0) ==
+			   MXG_VERDICT_PASS;
+		passed4 += syn(f, "203.0.113.7", T0) == MXG_VERDICT_PASS;
+	}
+	assert_int_equal(passed6, 5);
+	assert_int_equal(passed4, 5);
+	check_invariants(f);
+}
+
 static void per_dst_and_global(void **state)
 {
 	struct fixture *f = *state;
@@ -518,6 +541,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(per_host_limit_and_refill,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(per_prefix_and_ipv6_host_keys,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(mapped_ipv6_has_its_own_bucket,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(per_dst_and_global, setup,
 						teardown),

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,14 +90,14 @@ static void rule_keys(void **state)
 	p.family = MXG_AF_INET6;
 	memset(p.src, 0x11, 16);
 	memset(p.dst, 0x22, 16);
-	r.key_id = 77;
+	r.key_id = 76; /* rule ids have bit 0 clear */
 	r.ipv4_prefix = 24;
 	r.ipv6_prefix = 48;
 
 	r.key_kind = MXG_KEY_PREFIX;
 	mxg_rule_key(&r, &p, &k);
 	key_addr_model(want, p.src, p.family, 48);
-	assert_int_equal(k.key_id, 77);
+	assert_int_equal(k.key_id, 76 | MXG_KEY_ID_IPV6);
 	assert_memory_equal(k.addr, want, 16);
 
 	r.key_kind = MXG_KEY_DST;
@@ -108,12 +109,55 @@ static void rule_keys(void **state)
 	r.key_kind = MXG_KEY_HOST;
 	mxg_rule_key(&r, &p, &k);
 	key_addr_model(want, p.src, p.family, 24);
+	assert_int_equal(k.key_id, 76);
 	assert_memory_equal(k.addr, want, 16);
 
+	/* one global bucket for both families */
 	r.key_kind = MXG_KEY_GLOBAL;
 	memset(want, 0, sizeof(want));
 	mxg_rule_key(&r, &p, &k);
+	assert_int_equal(k.key_id, 76);
 	assert_memory_equal(k.addr, want, 16);
+	p.family = MXG_AF_INET6;
+	mxg_rule_key(&r, &p, &k);
+	assert_int_equal(k.key_id, 76);
+	assert_memory_equal(k.addr, want, 16);
+}
+
+/*
+ * An IPv4 host and the IPv6 address that maps it (::ffff:a.b.c.d) have
+ * the same address bytes in a key, under a rule keyed on /128; the
+ * family bit keeps their buckets apart.
+ */
+static void mapped_ipv6_is_not_ipv4(void **state)
+{
+	static const uint8_t v4[4] = { 203, 0, 113, 7 };
+	static const uint8_t mapped[16] = { 0, 0, 0,	0,    0,   0, 0,   0,
+					    0, 0, 0xff, 0xff, 203, 0, 113, 7 };
+	struct mxg_src_key k4, k6;
+	struct mxg_pkt p4, p6;
+	struct mxg_rule r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(&p4, 0, sizeof(p4));
+	memset(&p6, 0, sizeof(p6));
+	snprintf(r.name, sizeof(r.name), "per-host");
+	r.key_kind = MXG_KEY_HOST;
+	r.ipv4_prefix = 32;
+	r.ipv6_prefix = 128;
+	r.key_id = mxg_rule_key_id(&r);
+	assert_int_equal(r.key_id & MXG_KEY_ID_IPV6, 0);
+	p4.family = MXG_AF_INET;
+	memcpy(p4.src, v4, 4);
+	p6.family = MXG_AF_INET6;
+	memcpy(p6.src, mapped, 16);
+	mxg_rule_key(&r, &p4, &k4);
+	mxg_rule_key(&r, &p6, &k6);
+	assert_memory_equal(k4.addr, k6.addr, 16);
+	assert_int_not_equal(k4.key_id, k6.key_id);
+	assert_int_equal(k4.key_id, r.key_id);
+	assert_int_equal(k6.key_id, r.key_id | MXG_KEY_ID_IPV6);
 }
 
 int main(void)
@@ -121,6 +165,7 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_length),
 		cmocka_unit_test(rule_keys),
+		cmocka_unit_test(mapped_ipv6_is_not_ipv4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
