@@ -342,7 +342,7 @@ static int probe_bpf(void)
 		return -ENOSYS;
 	}
 	XDP_ERR("cannot create a BPF map: %s", strerror(errno));
-	return -errno;
+	return errno == EOPNOTSUPP ? -EINVAL : -errno;
 }
 
 static int probe_map(enum bpf_map_type type, const char *what)
@@ -487,13 +487,17 @@ int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o)
 				"out of memory, or RLIMIT_MEMLOCK too low",
 				buckets);
 		else
-			XDP_ERR("the kernel (%s) rejected the XDP program: %s. "
-				"The XDP path needs Linux " MIN_KERNEL
-				" or later (bpf/README.md); --verbose shows "
+			/* The probes passed: the kernel has what the program
+			 * needs, so a rejection is the program's fault. */
+			XDP_ERR("the kernel (%s) has every BPF feature the XDP "
+				"program needs, yet its verifier rejected it: "
+				"%s. That is a bug in mxgate; --verbose shows "
 				"the verifier log",
 				kernel_release(),
 				verifier_last[0] ? verifier_last :
 						   strerror(-err));
+		if (err == -EOPNOTSUPP || err == -ENOSYS)
+			err = -EINVAL; /* those mean "kernel too old" */
 		goto destroy_skel;
 	}
 	x->prog_fd = bpf_program__fd(x->skel->progs.MXG_XDP_PROG);

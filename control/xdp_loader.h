@@ -63,7 +63,13 @@ struct mxg_xdp_status {
 
 struct mxg_xdp;
 
-/* Open, set rodata, load: an instance attached nowhere, not pinned. */
+/*
+ * Open, set rodata, load: an instance attached nowhere, not pinned.
+ * -EPERM: not permitted to use BPF. -EOPNOTSUPP or -ENOSYS: the kernel
+ * lacks a feature the program needs (older than bpf/README.md requires).
+ * Any other error is a failure on a capable kernel, such as the verifier
+ * rejecting the program.
+ */
 int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o);
 
 /* The instance an earlier attach pinned in pin_dir (NULL: default). */

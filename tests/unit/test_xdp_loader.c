@@ -37,6 +37,7 @@
 #include "xdp_loader.h"
 
 static char skip_reason[256];
+static char load_failure[256];
 static char last_err[512];
 static char pin_dir[128];
 static struct mxg_policy_header *image;
@@ -52,6 +53,7 @@ static int setup(void **state)
 	struct mxg_xdp_load_opts o = { .buckets = MXG_XDP_BUCKETS_MIN };
 	struct image_builder *b;
 	struct mxg_xdp *x;
+	int err;
 
 	(void)state;
 	mxg_xdp_set_log(log_keep, MXG_LOG_WARN);
@@ -85,10 +87,14 @@ static int setup(void **state)
 			 "cannot run ip(8) in the namespace");
 		return 0;
 	}
-	if (mxg_xdp_load(&x, &o)) {
+	err = mxg_xdp_load(&x, &o);
+	if (err == -EPERM || err == -EOPNOTSUPP || err == -ENOSYS) {
 		snprintf(skip_reason, sizeof(skip_reason), "%.200s", last_err);
 		return 0;
 	}
+	if (err) /* a capable kernel refused the program: fail, not skip */
+		snprintf(load_failure, sizeof(load_failure), "%.200s",
+			 last_err);
 	mxg_xdp_close(x);
 	return 0;
 }
@@ -108,6 +114,8 @@ static int teardown(void **state)
 
 static void need_bpf(void)
 {
+	if (load_failure[0])
+		fail_msg("the XDP program does not load: %s", load_failure);
 	if (skip_reason[0]) {
 		print_message("  skipped: %s\n", skip_reason);
 		skip();

@@ -50,6 +50,8 @@
 
 static char skip_reason[256];
 
+static char load_failure[512];
+
 static void quiet_log(int level, const char *msg)
 {
 	if (level == MXG_LOG_ERR)
@@ -61,6 +63,7 @@ static int probe_bpf(void **state)
 {
 	struct mxg_xdp_load_opts o = { .buckets = MXG_XDP_BUCKETS_MIN };
 	struct mxg_xdp *x;
+	int err;
 
 	(void)state;
 	mxg_xdp_set_log(quiet_log, MXG_LOG_ERR);
@@ -69,18 +72,27 @@ static int probe_bpf(void **state)
 			 "needs root for BPF_PROG_TEST_RUN");
 		return 0;
 	}
-	if (mxg_xdp_load(&x, &o) == 0) {
+	err = mxg_xdp_load(&x, &o);
+	if (err == 0) {
 		skip_reason[0] = 0;
 		mxg_xdp_close(x);
-	} else if (!skip_reason[0]) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "cannot load the XDP program");
+	} else if (err == -EPERM || err == -EOPNOTSUPP || err == -ENOSYS) {
+		if (!skip_reason[0])
+			snprintf(skip_reason, sizeof(skip_reason),
+				 "cannot load the XDP program");
+	} else {
+		/* A capable kernel refused the program: that fails. */
+		snprintf(load_failure, sizeof(load_failure), "%s",
+			 skip_reason[0] ? skip_reason : strerror(-err));
+		skip_reason[0] = 0;
 	}
 	return 0;
 }
 
 static void need_bpf(void)
 {
+	if (load_failure[0])
+		fail_msg("the XDP program does not load: %s", load_failure);
 	if (skip_reason[0]) {
 		print_message("  skipped: %s\n", skip_reason);
 		skip();
