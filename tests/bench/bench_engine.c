@@ -223,6 +223,77 @@ static double pass(struct run *r, const struct frames *f, int decide)
 	return (double)(t1 - t0) / f->n;
 }
 
+/*
+ * Cycles per packet through the stages as mxgate-dp's burst loop runs
+ * them: parse and classify a burst of 32, prefetch the table buckets of
+ * every attempt, then decide them, so the table's cache misses overlap.
+ */
+static double pass_burst(struct run *r, const struct frames *f)
+{
+	enum { BURST = 32 };
+	uint64_t t0 = __rdtsc(), t1;
+	uint32_t i, j, n;
+
+	for (i = 0; i < f->n; i += n) {
+		uint32_t src_class[BURST], dst_class[BURST];
+		uint64_t now[BURST];
+		struct mxg_pkt p[BURST];
+		uint8_t cand[BURST];
+		uint32_t nc = 0;
+
+		n = f->n - i < BURST ? f->n - i : BURST;
+		for (j = 0; j < n; j++) {
+			const uint8_t *d =
+				f->buf + (size_t)(i + j) * FRAME_SLOT;
+			struct mxg_decision dec;
+
+			mxg_parse_eth(d, d + f->len[i + j], &p[j]);
+			r->now += 100;
+			now[j] = r->now;
+			if (!mxg_engine_is_candidate(r->engine, &p[j])) {
+				mxg_engine_forward(&r->c, &p[j], &dec);
+				continue;
+			}
+			src_class[j] = mxg_engine_class_of(
+				r->engine, p[j].family, p[j].src);
+			dst_class[j] = mxg_engine_class_of(
+				r->engine, p[j].family, p[j].dst);
+			cand[nc++] = (uint8_t)j;
+		}
+		for (j = 0; j < nc; j++) {
+			uint32_t k = cand[j];
+
+			mxg_engine_prefetch(r->engine, r->table, &p[k],
+					    src_class[k], dst_class[k]);
+		}
+		for (j = 0; j < nc; j++) {
+			uint32_t k = cand[j];
+			struct mxg_decision dec;
+
+			mxg_engine_decide(r->engine, r->table, &r->c, &r->ts,
+					  &p[k], src_class[k], dst_class[k],
+					  now[k], &dec);
+			r->sink += dec.verdict;
+		}
+	}
+	t1 = __rdtsc();
+	return (double)(t1 - t0) / f->n;
+}
+
+static double best_of_burst(struct run *r, struct frames *f)
+{
+	double best = 1e18, c;
+	int k;
+
+	for (k = 0; k < ROUNDS; k++) {
+		refresh_sources(f);
+		c = pass_burst(r, f);
+		if (c < best)
+			best = c;
+	}
+	return best;
+}
+
 static double best_of(struct run *r, struct frames *f, int decide, int fresh)
 {
 	double best = 1e18;
@@ -257,7 +328,7 @@ int main(int argc, char **argv)
 	struct frames benign, mix, flood;
 	struct mxg_diag diag;
 	struct run r;
-	double parse_b, parse_m, parse_f, eng_b, eng_m, eng_f;
+	double parse_b, parse_m, parse_f, eng_b, eng_m, eng_f, eng_fb;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -306,6 +377,7 @@ int main(int argc, char **argv)
 	}
 	parse_f = best_of(&r, &flood, 0, 1);
 	eng_f = best_of(&r, &flood, 1, 1);
+	eng_fb = best_of_burst(&r, &flood);
 
 	printf("  %-34s %10s %10s %8s\n", "traffic", "parse", "engine",
 	       "ratio");
@@ -315,6 +387,9 @@ int main(int argc, char **argv)
 	       parse_m, eng_m, eng_m / parse_m);
 	printf("  %-34s %10.1f %10.1f %8.2f\n", "spoofed SYN flood, table full",
 	       parse_f, eng_f, eng_f / parse_f);
+	printf("  %-34s %10.1f %10.1f %8.2f\n",
+	       "  same, bursts of 32, prefetched", parse_f, eng_fb,
+	       eng_fb / parse_f);
 	printf("  (cycles per packet; the engine column includes parsing)\n");
 	printf("  table: %" PRIu64 " entries, %zu bytes, %.1f bytes/entry, "
 	       "%" PRIu64 " present; inserts %" PRIu64 ", evictions lossless "
