@@ -63,7 +63,7 @@ struct replay {
 	int linktype;
 	pcap_t *rst_dead;
 	pcap_dumper_t *pass_out, *drop_out, *reset_out;
-	FILE *verdicts_out;
+	FILE *verdicts_out, *report_out;
 	struct replay_attempt *attempts;
 	uint64_t n_attempts, attempts_cap, n_attempts_all, n_rst_unbuilt;
 	uint64_t first_ns, last_ns;
@@ -264,6 +264,14 @@ static void open_capture(struct replay *r)
 			     pcap_datalink_val_to_name(r->linktype) :
 			     "unknown");
 	}
+}
+
+/*
+ * Every output is opened before anything is replayed, so that a bad path
+ * fails up front, with nothing on stdout and no capture read.
+ */
+static void open_outputs(struct replay *r)
+{
 	if (r->opt.pass)
 		r->pass_out = open_dump(r->in, r->opt.pass);
 	if (r->opt.drop)
@@ -280,6 +288,12 @@ static void open_capture(struct replay *r)
 		r->verdicts_out = fopen(r->opt.verdicts, "w");
 		if (!r->verdicts_out)
 			fail("cannot write %s: %s", r->opt.verdicts,
+			     strerror(errno));
+	}
+	if (r->opt.report) {
+		r->report_out = fopen(r->opt.report, "w");
+		if (!r->report_out)
+			fail("cannot write %s: %s", r->opt.report,
 			     strerror(errno));
 	}
 }
@@ -454,14 +468,13 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->top_n = r->opt.top_n > 50 ? 50 : r->opt.top_n;
 }
 
-static void write_report(const struct replay *r)
+static void write_report(struct replay *r)
 {
 	struct replay_report_input in;
-	FILE *f = fopen(r->opt.report, "w");
+	FILE *f = r->report_out;
 	int err;
 
-	if (!f)
-		fail("cannot write %s: %s", r->opt.report, strerror(errno));
+	r->report_out = NULL;
 	report_input(r, &in);
 	if (in.top_n < 20)
 		in.top_n = 20;
@@ -499,6 +512,7 @@ int main(int argc, char **argv)
 	if (mxg_top_create(&r.top, REPLAY_TOP_CAPACITY))
 		fail("cannot allocate the top-sources tracker");
 	open_capture(&r);
+	open_outputs(&r);
 
 	while ((rc = pcap_next_ex(r.in, &h, &data)) == 1)
 		handle(&r, ++n, h, data);

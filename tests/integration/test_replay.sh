@@ -203,6 +203,8 @@ missing capture|$T/nope.pcap
 unreadable policy|--policy $T/nope.json $T/f.pcap
 invalid policy|--policy $T/badpol.json $T/f.pcap
 unwritable output|--verdicts /nonexistent/dir/v.jsonl $T/f.pcap
+unwritable report|--report /nonexistent/dir/r.html $T/f.pcap
+unwritable report after other outputs|--verdicts $T/ok.jsonl --drop $T/ok.pcap --report /nonexistent/dir/r.html $T/f.pcap
 EOF
 
 echo "$checks checks, $fails failed"
