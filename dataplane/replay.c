@@ -47,6 +47,7 @@ struct replay_opts {
 	const char *pass, *drop, *reset, *verdicts, *report;
 	const char *input;
 	int explain;
+	int top_given; /* --top was given: the report lists that many too */
 	uint32_t top_n;
 	uint64_t table_entries;
 };
@@ -83,6 +84,8 @@ static void usage(FILE *f)
 		"or raw IP) through the decision engine, using packet timestamps\n"
 		"as the clock, and prints the summary JSON on stdout.\n"
 		"Without --policy, the built-in default policy is used.\n"
+		"--top N lists N sources in top_sources (default 10) and in\n"
+		"the report's top offenders (default 20).\n"
 		"--explain also prints a short human summary on stderr.\n"
 		"Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
 		prog);
@@ -117,22 +120,45 @@ static uint64_t parse_count(const char *opt, const char *s, uint64_t min,
 	return v;
 }
 
+static const struct option longopts[] = {
+	{ "policy", required_argument, NULL, 'p' },
+	{ "engine", required_argument, NULL, 'e' },
+	{ "pass", required_argument, NULL, 'P' },
+	{ "drop", required_argument, NULL, 'D' },
+	{ "reset", required_argument, NULL, 'R' },
+	{ "verdicts", required_argument, NULL, 'v' },
+	{ "report", required_argument, NULL, 'r' },
+	{ "top", required_argument, NULL, 't' },
+	{ "table-entries", required_argument, NULL, 'T' },
+	{ "explain", no_argument, NULL, 'x' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * getopt_long failed on argv[optind - 1]. There are no short options, so
+ * name the long one: its argument is missing (or given to an option that
+ * takes none), or it is unknown.
+ */
+static void __attribute__((noreturn)) option_error(char **argv)
+{
+	const char *arg = argv[optind - 1];
+	const struct option *lo;
+
+	if (optopt && strncmp(arg, "--", 2) == 0)
+		for (lo = longopts; lo->name; lo++)
+			if (lo->val == optopt)
+				fail(lo->has_arg == required_argument ?
+					     "--%s: missing its argument (see "
+					     "--help)" :
+					     "--%s: takes no argument (see "
+					     "--help)",
+				     lo->name);
+	fail("unknown option \"%s\" (see --help)", arg);
+}
+
 static void parse_args(int argc, char **argv, struct replay_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "engine", required_argument, NULL, 'e' },
-		{ "pass", required_argument, NULL, 'P' },
-		{ "drop", required_argument, NULL, 'D' },
-		{ "reset", required_argument, NULL, 'R' },
-		{ "verdicts", required_argument, NULL, 'v' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "top", required_argument, NULL, 't' },
-		{ "table-entries", required_argument, NULL, 'T' },
-		{ "explain", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -166,6 +192,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 		case 't':
 			o->top_n = (uint32_t)parse_count("--top", optarg, 0,
 							 100000);
+			o->top_given = 1;
 			break;
 		case 'T':
 			o->table_entries = parse_count(
@@ -178,12 +205,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 			usage(stdout);
 			exit(0);
 		default:
-			if (optopt)
-				fail("option -%c: unknown or missing its "
-				     "argument (see --help)",
-				     optopt);
-			fail("unknown option \"%s\" (see --help)",
-			     argv[optind - 1]);
+			option_error(argv);
 		}
 	}
 	if (strcmp(o->engine, "core") != 0 && strcmp(o->engine, "xdp") != 0)
@@ -465,7 +487,7 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->n_attempts_all = r->n_attempts_all;
 	in->first_ns = r->first_ns;
 	in->last_ns = r->last_ns;
-	in->top_n = r->opt.top_n > 50 ? 50 : r->opt.top_n;
+	in->top_n = r->opt.top_given ? r->opt.top_n : REPLAY_REPORT_TOP_DEFAULT;
 }
 
 static void write_report(struct replay *r)
@@ -476,8 +498,6 @@ static void write_report(struct replay *r)
 
 	r->report_out = NULL;
 	report_input(r, &in);
-	if (in.top_n < 20)
-		in.top_n = 20;
 	err = replay_report_write(f, &in);
 	if (fclose(f) || err)
 		fail("cannot write %s", r->opt.report);

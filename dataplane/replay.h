@@ -9,6 +9,9 @@
 #include "engine.h"
 #include "top_sources.h"
 
+/* Offenders the report lists when --top is not given. */
+#define REPLAY_REPORT_TOP_DEFAULT 20
+
 /* One connection attempt, kept for the HTML report's timelines. */
 struct replay_attempt {
 	uint64_t ts_ns;
@@ -30,7 +33,7 @@ struct replay_report_input {
 	uint64_t n_attempts;	    /* stored */
 	uint64_t n_attempts_all;    /* seen; more than stored if capped */
 	uint64_t first_ns, last_ns; /* capture time range */
-	uint32_t top_n;
+	uint32_t top_n;		    /* offenders the report lists */
 };
 
 /* Write the self-contained HTML report. Returns 0 or a negative errno. */

@@ -168,6 +168,15 @@ else
 	ok "report has no scripts or external references"
 fi
 grep -q '<svg' "$T/r.html" && ok "report has inline SVG timelines" || bad "report has no SVG"
+# The report lists --top offenders (20 without it): the 100 bots of
+# section 2 are 100 distinct sources, so the list is never cut short.
+P=$(policy per-host 20/min 10 host)
+for top in "" 0 3 60; do
+	run "$P" "$T/bot.pcap" --report "$T/top.html" ${top:+--top $top} > "$T/top.json"
+	expect_eq "report offenders with --top '$top'" \
+		"$(grep -c '<tr class="off">' "$T/top.html")" "${top:-20}"
+done
+expect_eq "summary top_sources with --top 60" "$(jq '.top_sources | length' "$T/top.json")" 60
 
 # 8. Hostile captures: a clean exit 0 or 2, never a crash (ASan build).
 for kind in $("$BAD" --list | awk '{ print $1 }'); do
@@ -198,6 +207,8 @@ no input|
 two inputs|$T/f.pcap $T/f.pcap
 unknown option|--frobnicate $T/f.pcap
 bad top|--top -1 $T/f.pcap
+top not a number|--top abc $T/f.pcap
+top without its value|$T/f.pcap --top
 bad engine|--engine dpdk $T/f.pcap
 missing capture|$T/nope.pcap
 unreadable policy|--policy $T/nope.json $T/f.pcap
@@ -206,6 +217,16 @@ unwritable output|--verdicts /nonexistent/dir/v.jsonl $T/f.pcap
 unwritable report|--report /nonexistent/dir/r.html $T/f.pcap
 unwritable report after other outputs|--verdicts $T/ok.jsonl --drop $T/ok.pcap --report /nonexistent/dir/r.html $T/f.pcap
 EOF
+
+# A missing value names the long option (there are no short ones).
+"$REPLAY" "$T/f.pcap" --top 2> "$T/err"
+expect_eq "--top without a value: error" "$(cat "$T/err")" \
+	"mxgate-replay: --top: missing its argument (see --help)"
+"$REPLAY" --explain=yes "$T/f.pcap" 2> "$T/err"
+expect_eq "--explain with a value: error" "$(cat "$T/err")" \
+	"mxgate-replay: --explain: takes no argument (see --help)"
+"$REPLAY" -t 3 "$T/f.pcap" 2> "$T/err"
+expect_eq "-t: error" "$(cat "$T/err")" 'mxgate-replay: unknown option "-t" (see --help)'
 
 echo "$checks checks, $fails failed"
 [ $fails -eq 0 ]
