@@ -487,6 +487,11 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->n_attempts_all = r->n_attempts_all;
 	in->first_ns = r->first_ns;
 	in->last_ns = r->last_ns;
+	/* The XDP engine keeps its sources in the program's map. */
+	if (!r->xdp) {
+		in->table_stats = &r->table_stats;
+		in->table_capacity = mxg_src_table_capacity(r->table);
+	}
 	in->top_n = r->opt.top_given ? r->opt.top_n : REPLAY_REPORT_TOP_DEFAULT;
 }
 

@@ -213,8 +213,52 @@ static const char style[] =
 	".plot{fill:#fafafa;stroke:#999}.grid{stroke:#e4e4e4}\n"
 	".ax{font-size:10px;fill:#555}.t{font-size:13px;font-weight:bold}\n"
 	".lg{font-size:11px}.note{color:#666;font-size:.9em}\n"
+	".warn{color:#8a1c1c;background:#fdf0f0;padding:4px 8px}\n"
 	"code{background:#f4f4f4;padding:0 3px}\n"
 	"</style>\n";
+
+/*
+ * The source table's counters. A lossless eviction forgets a key whose
+ * bucket is full again, which changes no verdict (DESIGN §3); a lossy one
+ * forgets a key that a later attempt finds fresh, with a full bucket.
+ */
+static void table_section(FILE *f, const struct replay_report_input *in)
+{
+	const struct mxg_src_table_stats *st = in->table_stats;
+
+	fprintf(f, "<h2>Source table</h2>\n");
+	if (!st) {
+		fprintf(f, "<p class=\"note\">The XDP engine keeps its "
+			   "sources in the program's map; replay does not "
+			   "read its insert and eviction counts.</p>\n");
+		return;
+	}
+	fprintf(f,
+		"<table><tr><th>slots</th><th>keys inserted</th><th>lossless "
+		"evictions</th><th>lossy evictions</th></tr>\n<tr><td>%" PRIu64
+		"</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
+		"</td></tr></table>\n<p class=\"note\">A key is a rule and "
+		"what it counts (a source, a prefix, a destination, or one "
+		"global bucket). A lossless eviction forgets a key whose token "
+		"bucket is full again, which changes no verdict.</p>\n",
+		in->table_capacity, st->inserts, st->evict_lossless,
+		st->evict_lossy);
+	if (st->evict_lossy)
+		fprintf(f,
+			"<p class=\"warn\"><strong>%" PRIu64 " lossy "
+			"evictions:</strong> the table was full and forgot "
+			"keys whose buckets were not yet full again. A "
+			"forgotten key that came back started with a full "
+			"bucket, so some verdicts may differ from what an "
+			"unbounded table would give. Replay again with a "
+			"larger <code>--table-entries</code> to rule this "
+			"out.</p>\n",
+			st->evict_lossy);
+	else
+		fprintf(f, "<p class=\"note\">No lossy eviction: every "
+			   "verdict is the one an unbounded table would "
+			   "give.</p>\n");
+}
 
 int replay_report_write(FILE *f, const struct replay_report_input *in)
 {
@@ -328,6 +372,7 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 			rc->matched, rc->passed, rc->dropped, rc->would_drop);
 	}
 	fprintf(f, "</table>\n");
+	table_section(f, in);
 
 	fprintf(f,
 		"<h2>Top offenders</h2>\n<p class=\"note\">The first %u "
@@ -403,6 +448,21 @@ int replay_explain_write(FILE *f, const struct replay_report_input *in)
 		"other frames forwarded untouched: %" PRIu64
 		" (of which %" PRIu64 " unreadable, forwarded fail-open)\n",
 		t->packets - t->smtp_syns, t->unparsed);
+	if (in->table_stats) {
+		const struct mxg_src_table_stats *st = in->table_stats;
+
+		fprintf(f,
+			"source table: %" PRIu64 " slots; %" PRIu64
+			" keys inserted, %" PRIu64 " lossless and %" PRIu64
+			" lossy evictions\n",
+			in->table_capacity, st->inserts, st->evict_lossless,
+			st->evict_lossy);
+		if (st->evict_lossy)
+			fprintf(f, "  lossy evictions forgot keys whose "
+				   "buckets were not full again: a verdict "
+				   "may differ from an unbounded table's "
+				   "(raise --table-entries)\n");
+	}
 	fprintf(f, "%s, by rule:\n",
 		monitor ? "would have dropped" : "dropped");
 	for (i = 0; i < e->n_rules; i++) {

@@ -115,6 +115,45 @@ expect_eq "spoofed global: passed (model)" "$(jq .smtp_passed <<<"$S")" "$want"
 expect_eq "spoofed: verdict lines" "$(wc -l < "$T/spoof.jsonl")" "$(jq .smtp_syns <<<"$S")"
 expect_eq "spoofed: verdict drops" "$(grep -c '"verdict": "drop"' "$T/spoof.jsonl")" "$(jq .smtp_dropped <<<"$S")"
 
+# The source table's counters (--explain and the report): 5000 spoofed
+# sources into a table of 1024 slots. Every insert beyond the slots
+# evicts, at most one eviction per insert. With a 1/h refill no bucket is
+# full again within 5 s, so every eviction is lossy; at 10000/s every
+# bucket is full again 0.1 ms after its attempt (SYNs are 1 ms apart), so
+# every eviction is lossless.
+keys=$(attempts "$T/spoof.pcap" | key_v6_64 | awk '{ print $2 }' | sort -u | wc -l)
+for refill in 1/h 10000/s; do
+	P=$(policy per-host $refill 1 host)
+	run "$P" "$T/spoof.pcap" --table-entries 1024 --explain \
+		--report "$T/table.html" > /dev/null 2> "$T/explain"
+	line=$(grep '^source table: ' "$T/explain")
+	read -r slots ins lossless lossy < <(sed -E 's/^source table: ([0-9]+) slots; ([0-9]+) keys inserted, ([0-9]+) lossless and ([0-9]+) lossy evictions$/\1 \2 \3 \4/' <<<"$line")
+	if [ -z "$line" ] || [ -z "${lossy:-}" ]; then
+		bad "table $refill: no source table line in --explain: $line"
+		continue
+	fi
+	expect_eq "table $refill: keys inserted (distinct sources)" "$ins" "$keys"
+	[ "$slots" -ge 1024 ] && [ $((lossless + lossy)) -ge $((ins - slots)) ] &&
+		[ $((lossless + lossy)) -le "$ins" ] &&
+		ok "table $refill: $((lossless + lossy)) evictions for $ins inserts into $slots slots" ||
+		bad "table $refill: $lossless + $lossy evictions for $ins inserts into $slots slots"
+	if [ $refill = 1/h ]; then
+		expect_eq "table $refill: lossless evictions" "$lossless" 0
+		grep -q 'a verdict may differ' "$T/explain" && ok "explain warns of lossy evictions" ||
+			bad "explain does not warn of lossy evictions"
+		grep -q 'class="warn"><strong>'"$lossy"' lossy evictions' "$T/table.html" &&
+			ok "report warns of $lossy lossy evictions" || bad "report does not warn of lossy evictions"
+	else
+		expect_eq "table $refill: lossy evictions" "$lossy" 0
+		grep -q 'a verdict may differ' "$T/explain" && bad "explain warns without lossy evictions" ||
+			ok "explain: no warning without lossy evictions"
+		grep -q 'class="warn"' "$T/table.html" && bad "report warns without lossy evictions" ||
+			ok "report: no warning without lossy evictions"
+	fi
+	grep -q "<td>$slots</td><td>$ins</td><td>$lossless</td><td>$lossy</td>" "$T/table.html" &&
+		ok "report: source table counts" || bad "report: source table counts missing"
+done
+
 # 5. The demo mix: invariants, formats and link types agree.
 "$SCEN" --format pcap-ns demo-small "$T/mix-ns.pcap" || bad "scenario demo-small"
 P=control/examples/default.json
