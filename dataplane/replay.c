@@ -267,8 +267,16 @@ static void open_capture(struct replay *r)
 
 	r->in = pcap_open_offline_with_tstamp_precision(
 		r->opt.input, PCAP_TSTAMP_PRECISION_NANO, err);
-	if (!r->in)
-		fail("cannot read capture %s: %s", r->opt.input, err);
+	if (!r->in) {
+		size_t n = strlen(r->opt.input);
+		const char *why = err;
+
+		/* libpcap names the file in errors from fopen: once is enough. */
+		if (strncmp(err, r->opt.input, n) == 0 && err[n] == ':' &&
+		    err[n + 1] == ' ')
+			why = err + n + 2;
+		fail("cannot read capture %s: %s", r->opt.input, why);
+	}
 	r->linktype = pcap_datalink(r->in);
 	switch (r->linktype) {
 	case DLT_EN10MB:

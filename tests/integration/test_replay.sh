@@ -217,21 +217,76 @@ for top in "" 0 3 60; do
 done
 expect_eq "summary top_sources with --top 60" "$(jq '.top_sources | length' "$T/top.json")" 60
 
-# 8. Hostile captures: a clean exit 0 or 2, never a crash (ASan build).
-for kind in $("$BAD" --list | awk '{ print $1 }'); do
-	"$BAD" "$kind" "$T/bad.pcap" >/dev/null 2>&1 || { bad "badpcap $kind"; continue; }
-	"$REPLAY" --policy control/examples/default.json "$T/bad.pcap" > "$T/out" 2> "$T/err"
+# 8. Hostile captures (tests/tools/README.md, mxgate-badpcap), each with its
+# exact outcome, under the sanitized build. The files hold 54-byte SYNs to
+# port 25 around the damage, so the expected counts follow from how each
+# is built; a deny-all policy makes every attempt a drop. A capture that
+# cannot be opened exits 2 with one line and nothing on stdout. One cut or
+# damaged after some records reports those records (summary and
+# verdicts), then exits 2 with one line saying where it broke.
+# Columns: kind, exit, "packets unparsed attempts" or - (no summary), the
+# error line after "mxgate-replay: ", or - (none); $F is the file.
+printf '{"version": 1, "rules": [{"name": "deny-all", "action": "deny"}]}' > "$T/deny.json"
+F=$T/bad.pcap
+kinds=
+while IFS='|' read -r kind want_rc counts want_err; do
+	kinds="$kinds $kind"
+	"$BAD" "$kind" "$F" >/dev/null 2>&1 || { bad "badpcap $kind"; continue; }
+	rm -f "$T/bad.jsonl"
+	"$REPLAY" --policy "$T/deny.json" --verdicts "$T/bad.jsonl" "$F" > "$T/out" 2> "$T/err"
 	rc=$?
-	if [ $rc -eq 0 ] || { [ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -ge 1 ]; }; then
-		ok "hostile capture $kind: exit $rc"
-	else
-		bad "hostile capture $kind: exit $rc: $(head -3 "$T/err")"
+	want_err=${want_err//\$F/$F}
+	[ "$want_err" = - ] && want_err= || want_err="mxgate-replay: $want_err"
+	expect_eq "hostile $kind: exit" $rc "$want_rc"
+	expect_eq "hostile $kind: stderr" "$(cat "$T/err")" "$want_err"
+	if [ "$counts" = - ]; then
+		[ -s "$T/out" ] && bad "hostile $kind: summary on stdout" ||
+			ok "hostile $kind: nothing on stdout"
+		continue
 	fi
-done
+	read -r pk up at <<<"$counts"
+	expect_eq "hostile $kind: packets unparsed smtp_syns smtp_dropped forwarded" \
+		"$(jq -r '"\(.packets) \(.unparsed) \(.smtp_syns) \(.smtp_dropped) \(.forwarded)"' "$T/out" 2>&1)" \
+		"$pk $up $at $at $((pk - at))"
+	expect_eq "hostile $kind: verdict lines" "$(wc -l < "$T/bad.jsonl")" "$at"
+done <<'EOF'
+truncated-record|2|3 0 3|capture $F is damaged after 3 packets: truncated dump file; tried to read 1514 captured bytes, only got 60
+caplen-gt-len|0|4 0 4|-
+zero-length|0|3 2 1|-
+jumbo|0|3 0 3|-
+jumbo-snaplen|0|3 0 3|-
+unknown-linktype|2|-|capture $F: unsupported link type 147 (unknown); expected Ethernet, Linux cooked (SLL, SLL2) or raw IP
+cut-mid-record-header|2|3 0 3|capture $F is damaged after 3 packets: truncated dump file; tried to read 16 header bytes, only got 8
+cut-mid-record|2|3 0 3|capture $F is damaged after 3 packets: truncated dump file; tried to read 16 header bytes, only got 8
+cut-mid-record-data|2|3 0 3|capture $F is damaged after 3 packets: truncated dump file; tried to read 54 captured bytes, only got 30
+caplen-huge|2|3 0 3|capture $F is damaged after 3 packets: invalid packet capture length 4294967295, bigger than snaplen of 262144
+bad-magic|2|-|cannot read capture $F: unknown file format
+empty|2|-|cannot read capture $F: truncated dump file; tried to read 4 file header bytes, only got 0
+header-only|0|0 0 0|-
+short-header|2|-|cannot read capture $F: truncated dump file; tried to read 24 file header bytes, only got 6
+swapped|0|3 0 3|-
+time-backwards|0|3 0 3|-
+pcapng-truncated-block|2|3 0 3|capture $F is damaged after 3 packets: truncated pcapng dump file; tried to read 192 bytes, only got 32
+pcapng-no-idb|2|-|cannot read capture $F: the capture file has a packet block before any Interface Description Blocks
+EOF
+expect_eq "every badpcap kind has an expected outcome" \
+	"$("$BAD" --list | awk '{ print $1 }' | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' $kinds | sort | tr '\n' ' ')"
+# The byte-swapped file is read as the same SYNs from 203.0.113.9.
+"$BAD" swapped "$F" && S=$(run "$T/deny.json" "$F")
+expect_eq "swapped: source" "$(jq -r '.top_sources[0].src' <<<"$S")" 203.0.113.9
+# Time going backwards (10 s, 5 s, 0 s) refills nothing: at 1/s, burst 1,
+# only the first passes (in forward order all three would).
+"$BAD" time-backwards "$F" && S=$(run "$(policy back 1/s 1 host)" "$F")
+expect_eq "time-backwards: passed at 1/s, burst 1" "$(jq .smtp_passed <<<"$S")" 1
 
 # 9. Bad arguments, policies and captures: exit 2 with one line.
 "$SCEN" flood "$T/f.pcap" >/dev/null
 printf '{"version": 1, "rules": [{"name": "x", "limit": {"rate": "20/mn", "burst": 1}}]}' > "$T/badpol.json"
+# The same capture with link type 105 (IEEE 802.11): known, unsupported.
+{ head -c 20 "$T/f.pcap"; printf '\151\000\000\000'; tail -c +25 "$T/f.pcap"; } > "$T/wlan.pcap"
+mkdir "$T/adir"
+printf 'From: someone\nnot a capture\n' > "$T/text.txt"
 while IFS='|' read -r what args; do
 	# shellcheck disable=SC2086
 	"$REPLAY" $args > "$T/out" 2> "$T/err"
@@ -252,11 +307,17 @@ bad engine|--engine dpdk $T/f.pcap
 missing capture|$T/nope.pcap
 unreadable policy|--policy $T/nope.json $T/f.pcap
 invalid policy|--policy $T/badpol.json $T/f.pcap
+unsupported link type|$T/wlan.pcap
+directory as input|$T/adir
+text file as input|$T/text.txt
 unwritable output|--verdicts /nonexistent/dir/v.jsonl $T/f.pcap
 unwritable report|--report /nonexistent/dir/r.html $T/f.pcap
 unwritable report after other outputs|--verdicts $T/ok.jsonl --drop $T/ok.pcap --report /nonexistent/dir/r.html $T/f.pcap
 EOF
 
+"$REPLAY" "$T/nope.pcap" 2> "$T/err"
+expect_eq "missing capture: error" "$(cat "$T/err")" \
+	"mxgate-replay: cannot read capture $T/nope.pcap: No such file or directory"
 # A missing value names the long option (there are no short ones).
 "$REPLAY" "$T/f.pcap" --top 2> "$T/err"
 expect_eq "--top without a value: error" "$(cat "$T/err")" \
