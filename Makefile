@@ -2,7 +2,8 @@
 #
 # mxgate: the one Makefile. `make deps` installs what the build needs,
 # `make` builds everything into build/, `make test` runs every test,
-# `make demo` replays the bundled capture. See README.md.
+# `make demo` generates the demo capture with the bundled, deterministic
+# scenario generator and replays it. See README.md.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash

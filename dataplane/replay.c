@@ -47,6 +47,7 @@ struct replay_opts {
 	const char *pass, *drop, *reset, *verdicts, *report;
 	const char *input;
 	int explain;
+	int top_given; /* --top was given: the report lists that many too */
 	uint32_t top_n;
 	uint64_t table_entries;
 };
@@ -63,7 +64,7 @@ struct replay {
 	int linktype;
 	pcap_t *rst_dead;
 	pcap_dumper_t *pass_out, *drop_out, *reset_out;
-	FILE *verdicts_out;
+	FILE *verdicts_out, *report_out;
 	struct replay_attempt *attempts;
 	uint64_t n_attempts, attempts_cap, n_attempts_all, n_rst_unbuilt;
 	uint64_t first_ns, last_ns;
@@ -83,6 +84,8 @@ static void usage(FILE *f)
 		"or raw IP) through the decision engine, using packet timestamps\n"
 		"as the clock, and prints the summary JSON on stdout.\n"
 		"Without --policy, the built-in default policy is used.\n"
+		"--top N lists N sources in top_sources (default 10) and in\n"
+		"the report's top offenders (default 20).\n"
 		"--explain also prints a short human summary on stderr.\n"
 		"Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
 		prog);
@@ -117,22 +120,45 @@ static uint64_t parse_count(const char *opt, const char *s, uint64_t min,
 	return v;
 }
 
+static const struct option longopts[] = {
+	{ "policy", required_argument, NULL, 'p' },
+	{ "engine", required_argument, NULL, 'e' },
+	{ "pass", required_argument, NULL, 'P' },
+	{ "drop", required_argument, NULL, 'D' },
+	{ "reset", required_argument, NULL, 'R' },
+	{ "verdicts", required_argument, NULL, 'v' },
+	{ "report", required_argument, NULL, 'r' },
+	{ "top", required_argument, NULL, 't' },
+	{ "table-entries", required_argument, NULL, 'T' },
+	{ "explain", no_argument, NULL, 'x' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * getopt_long failed on argv[optind - 1]. There are no short options, so
+ * name the long one: its argument is missing (or given to an option that
+ * takes none), or it is unknown.
+ */
+static void __attribute__((noreturn)) option_error(char **argv)
+{
+	const char *arg = argv[optind - 1];
+	const struct option *lo;
+
+	if (optopt && strncmp(arg, "--", 2) == 0)
+		for (lo = longopts; lo->name; lo++)
+			if (lo->val == optopt)
+				fail(lo->has_arg == required_argument ?
+					     "--%s: missing its argument (see "
+					     "--help)" :
+					     "--%s: takes no argument (see "
+					     "--help)",
+				     lo->name);
+	fail("unknown option \"%s\" (see --help)", arg);
+}
+
 static void parse_args(int argc, char **argv, struct replay_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "engine", required_argument, NULL, 'e' },
-		{ "pass", required_argument, NULL, 'P' },
-		{ "drop", required_argument, NULL, 'D' },
-		{ "reset", required_argument, NULL, 'R' },
-		{ "verdicts", required_argument, NULL, 'v' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "top", required_argument, NULL, 't' },
-		{ "table-entries", required_argument, NULL, 'T' },
-		{ "explain", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -166,6 +192,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 		case 't':
 			o->top_n = (uint32_t)parse_count("--top", optarg, 0,
 							 100000);
+			o->top_given = 1;
 			break;
 		case 'T':
 			o->table_entries = parse_count(
@@ -178,12 +205,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 			usage(stdout);
 			exit(0);
 		default:
-			if (optopt)
-				fail("option -%c: unknown or missing its "
-				     "argument (see --help)",
-				     optopt);
-			fail("unknown option \"%s\" (see --help)",
-			     argv[optind - 1]);
+			option_error(argv);
 		}
 	}
 	if (strcmp(o->engine, "core") != 0 && strcmp(o->engine, "xdp") != 0)
@@ -245,8 +267,16 @@ static void open_capture(struct replay *r)
 
 	r->in = pcap_open_offline_with_tstamp_precision(
 		r->opt.input, PCAP_TSTAMP_PRECISION_NANO, err);
-	if (!r->in)
-		fail("cannot read capture %s: %s", r->opt.input, err);
+	if (!r->in) {
+		size_t n = strlen(r->opt.input);
+		const char *why = err;
+
+		/* libpcap names the file in errors from fopen: once is enough. */
+		if (strncmp(err, r->opt.input, n) == 0 && err[n] == ':' &&
+		    err[n + 1] == ' ')
+			why = err + n + 2;
+		fail("cannot read capture %s: %s", r->opt.input, why);
+	}
 	r->linktype = pcap_datalink(r->in);
 	switch (r->linktype) {
 	case DLT_EN10MB:
@@ -264,6 +294,14 @@ static void open_capture(struct replay *r)
 			     pcap_datalink_val_to_name(r->linktype) :
 			     "unknown");
 	}
+}
+
+/*
+ * Every output is opened before anything is replayed, so that a bad path
+ * fails up front, with nothing on stdout and no capture read.
+ */
+static void open_outputs(struct replay *r)
+{
 	if (r->opt.pass)
 		r->pass_out = open_dump(r->in, r->opt.pass);
 	if (r->opt.drop)
@@ -280,6 +318,12 @@ static void open_capture(struct replay *r)
 		r->verdicts_out = fopen(r->opt.verdicts, "w");
 		if (!r->verdicts_out)
 			fail("cannot write %s: %s", r->opt.verdicts,
+			     strerror(errno));
+	}
+	if (r->opt.report) {
+		r->report_out = fopen(r->opt.report, "w");
+		if (!r->report_out)
+			fail("cannot write %s: %s", r->opt.report,
 			     strerror(errno));
 	}
 }
@@ -451,20 +495,22 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->n_attempts_all = r->n_attempts_all;
 	in->first_ns = r->first_ns;
 	in->last_ns = r->last_ns;
-	in->top_n = r->opt.top_n > 50 ? 50 : r->opt.top_n;
+	/* The XDP engine keeps its sources in the program's map. */
+	if (!r->xdp) {
+		in->table_stats = &r->table_stats;
+		in->table_capacity = mxg_src_table_capacity(r->table);
+	}
+	in->top_n = r->opt.top_given ? r->opt.top_n : REPLAY_REPORT_TOP_DEFAULT;
 }
 
-static void write_report(const struct replay *r)
+static void write_report(struct replay *r)
 {
 	struct replay_report_input in;
-	FILE *f = fopen(r->opt.report, "w");
+	FILE *f = r->report_out;
 	int err;
 
-	if (!f)
-		fail("cannot write %s: %s", r->opt.report, strerror(errno));
+	r->report_out = NULL;
 	report_input(r, &in);
-	if (in.top_n < 20)
-		in.top_n = 20;
 	err = replay_report_write(f, &in);
 	if (fclose(f) || err)
 		fail("cannot write %s", r->opt.report);
@@ -499,6 +545,7 @@ int main(int argc, char **argv)
 	if (mxg_top_create(&r.top, REPLAY_TOP_CAPACITY))
 		fail("cannot allocate the top-sources tracker");
 	open_capture(&r);
+	open_outputs(&r);
 
 	while ((rc = pcap_next_ex(r.in, &h, &data)) == 1)
 		handle(&r, ++n, h, data);

@@ -7,7 +7,11 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "src_table.h"
 #include "top_sources.h"
+
+/* Offenders the report lists when --top is not given. */
+#define REPLAY_REPORT_TOP_DEFAULT 20
 
 /* One connection attempt, kept for the HTML report's timelines. */
 struct replay_attempt {
@@ -30,7 +34,10 @@ struct replay_report_input {
 	uint64_t n_attempts;	    /* stored */
 	uint64_t n_attempts_all;    /* seen; more than stored if capped */
 	uint64_t first_ns, last_ns; /* capture time range */
-	uint32_t top_n;
+	/* The core engine's source table; NULL for --engine xdp. */
+	const struct mxg_src_table_stats *table_stats;
+	uint64_t table_capacity;
+	uint32_t top_n; /* offenders the report lists */
 };
 
 /* Write the self-contained HTML report. Returns 0 or a negative errno. */

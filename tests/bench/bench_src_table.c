@@ -115,13 +115,42 @@ static void keys_random(struct mxg_src_key *keys, uint64_t n, uint64_t *rng)
 /* ---------------------------------------------------------------- */
 /* The two tables behind one take() */
 
+/* When an add fails: while filling to an occupancy, or while measuring. */
+enum rh_phase { RH_FILL, RH_MEASURE, RH_PHASES };
+
 struct rh_table {
 	struct rte_hash *h;
 	uint64_t *states;
 	uint64_t adds;
 	uint64_t add_fail; /* -ENOSPC: source not tracked */
+	uint64_t add_fail_in[RH_PHASES];
 	uint64_t cas_retries;
+	enum rh_phase phase;
+	char phase_what[48];	  /* e.g. "measuring at 90%" */
+	uint64_t first_fail_keys; /* keys held at the first -ENOSPC */
+	char first_fail_what[48]; /* phase_what then */
 };
+
+/* Off the hot path: count a failed add, and remember the first. */
+static void __attribute__((cold, noinline)) rh_add_failed(struct rh_table *r)
+{
+	if (!r->add_fail) {
+		r->first_fail_keys = (uint64_t)rte_hash_count(r->h);
+		memcpy(r->first_fail_what, r->phase_what,
+		       sizeof(r->first_fail_what));
+	}
+	r->add_fail++;
+	r->add_fail_in[r->phase]++;
+}
+
+static void rh_set_phase(struct rh_table *r, enum rh_phase phase,
+			 double occupancy)
+{
+	r->phase = phase;
+	snprintf(r->phase_what, sizeof(r->phase_what), "%s %.0f%%",
+		 phase == RH_FILL ? "filling to" : "measuring at",
+		 occupancy * 100);
+}
 
 /* The bucket update of a key found (or added) at 'pos'. */
 static inline int rh_update(struct rh_table *r, int32_t pos, uint64_t now)
@@ -152,7 +181,7 @@ static inline int rh_take(struct rh_table *r, const struct mxg_src_key *k,
 	if (pos < 0) {
 		pos = rte_hash_add_key(r->h, k);
 		if (pos < 0) {
-			r->add_fail++;
+			rh_add_failed(r);
 			return -1;
 		}
 		r->adds++;
@@ -241,7 +270,7 @@ static void run_ops(enum op_kind kind, const struct mxg_src_key *keys,
 					pos[j] =
 						rte_hash_add_key(g_rh.h, kp[j]);
 					if (pos[j] < 0) {
-						g_rh.add_fail++;
+						rh_add_failed(&g_rh);
 						continue;
 					}
 					g_rh.adds++;
@@ -648,7 +677,7 @@ int main(int argc, char **argv)
 	struct mxg_src_key *keys, *work, *present, *mt_keys;
 	const struct mxg_src_key *mt_k[2];
 	uint64_t rng_st = 1, rng_rh = 1, rng_batch = 0xb00, cap, target;
-	uint64_t rh_first_fail = 0, rh_count, n_present = 0;
+	uint64_t rh_count, n_present = 0;
 	size_t rh_bytes = 0;
 	int rc;
 
@@ -736,6 +765,7 @@ int main(int argc, char **argv)
 		}
 		/* rte_hash: fill to the target, or until it fails. */
 		target = (uint64_t)(occupancy_points[p] * (double)cfg.entries);
+		rh_set_phase(&g_rh, RH_FILL, occupancy_points[p]);
 		fail0 = g_rh.add_fail;
 		while ((uint64_t)rte_hash_count(g_rh.h) < target) {
 			struct mxg_src_key k;
@@ -744,9 +774,6 @@ int main(int argc, char **argv)
 			clock_ns += PKT_NS;
 			if (rh_take(&g_rh, &k, clock_ns) >= 0)
 				continue;
-			if (!rh_first_fail)
-				rh_first_fail =
-					(uint64_t)rte_hash_count(g_rh.h);
 			/* Each failure costs a full cuckoo search: stop
 			 * after 64K of them and call it full. */
 			if (g_rh.add_fail - fail0 >= 65536) {
@@ -756,6 +783,7 @@ int main(int argc, char **argv)
 		}
 
 		fill_frac[p] = evict_frac(&g_st, &zero);
+		rh_set_phase(&g_rh, RH_MEASURE, occupancy_points[p]);
 		keys_random(keys, cfg.ops, &rng_batch);
 		s0 = g_st;
 		measure(OP_ST, keys, cfg.ops, &s1);
@@ -805,11 +833,18 @@ int main(int argc, char **argv)
 		printf("  %3.0f%%  evicted %.5f  (fill %.5f)  %7.1f %7.1f\n",
 		       occupancy_points[p] * 100, frac[p], fill_frac[p],
 		       st_mean[p], st_burst[p]);
-	printf("\nrte_hash: first -ENOSPC at occupancy %.4f (%" PRIu64
-	       " keys); %" PRIu64 " adds failed in all: those sources go "
-	       "untracked\n",
-	       (double)rh_first_fail / (double)cfg.entries, rh_first_fail,
-	       g_rh.add_fail);
+	if (g_rh.add_fail)
+		printf("\nrte_hash: first -ENOSPC at occupancy %.4f (%" PRIu64
+		       " keys), %s; %" PRIu64 " adds failed in all (%" PRIu64
+		       " while filling, %" PRIu64 " while measuring): those "
+		       "sources go untracked\n",
+		       (double)g_rh.first_fail_keys / (double)cfg.entries,
+		       g_rh.first_fail_keys, g_rh.first_fail_what,
+		       g_rh.add_fail, g_rh.add_fail_in[RH_FILL],
+		       g_rh.add_fail_in[RH_MEASURE]);
+	else
+		printf("\nrte_hash: no add failed (no -ENOSPC): every source "
+		       "was tracked\n");
 	printf("pages: %" PRIu64 " MiB of this process on 2 MiB pages "
 	       "(src_table %zu MiB, rte_hash %zu MiB)\n",
 	       anon_huge_mib(), mxg_src_table_memory(g_st_table) >> 20,
