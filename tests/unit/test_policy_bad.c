@@ -991,12 +991,17 @@ static void set_file_limits(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* --dump DIR: write each row as DIR/bad-NNN-<schema>.json. */
+/*
+ * --dump DIR: write each row as DIR/bad-NNN-<schema>.json, and its
+ * expected error lines as DIR/bad-NNN-<schema>.want. The rows' set files
+ * are named relative to tests/policy/, so the schema test copies those
+ * into DIR.
+ */
 static int dump_rows(const char *dir)
 {
 	static const char *const says[] = { "", "rejects", "accepts", "na" };
 	char path[4096];
-	size_t i;
+	size_t i, k;
 
 	mkdir(dir, 0755);
 	for (i = 0; i < N_ROWS; i++) {
@@ -1013,6 +1018,15 @@ static int dump_rows(const char *dir)
 		fputs(t, f);
 		fclose(f);
 		free(t);
+		snprintf(path, sizeof(path), "%s/bad-%03zu-%s.want", dir, i,
+			 says[rows[i].schema]);
+		f = fopen(path, "w");
+		if (!f)
+			return 1;
+		for (k = 0; k < BAD_WANT_MAX && rows[i].want[k]; k++)
+			fprintf(f, "%s\n", rows[i].want[k]);
+		if (fclose(f))
+			return 1;
 	}
 	return 0;
 }
