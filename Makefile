@@ -61,7 +61,8 @@ POLICY_SRCS := $(wildcard control/policy*.c)
 TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
 	tests/tools/badpcap.c
 TEST_LIB_SRCS := tests/lib/pktgen.c tests/lib/image_builder.c \
-	tests/lib/prefixgen.c tests/unit/pkt_rows.c $(TOOL_SRCS)
+	tests/lib/prefixgen.c tests/lib/error_format.c tests/unit/pkt_rows.c \
+	$(TOOL_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 san = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
@@ -258,8 +259,11 @@ $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) $(call pc_cflags,libcjson) -c $< -o $@
 
+# The fuzz targets share the tests' checker of clean policy errors.
+FUZZ_LIB_SRCS := tests/lib/error_format.c
+
 $(BUILD)/fuzz/%: $(BUILD)/fuzzobj/tests/fuzz/%.o \
-		$(call fuzzobj,$(POLICY_SRCS) $(CORE_SRCS))
+		$(call fuzzobj,$(POLICY_SRCS) $(CORE_SRCS) $(FUZZ_LIB_SRCS))
 	@mkdir -p $(@D)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ \
 		$(call pc_libs,libcjson)

@@ -64,7 +64,6 @@ static int verb_check(int argc, char **argv)
 {
 	struct mxg_policy_header *image = NULL;
 	struct mxg_diag diag;
-	unsigned int i;
 	int rc;
 
 	(void)argc;
@@ -77,14 +76,7 @@ static int verb_check(int argc, char **argv)
 		mxg_diag_free(&diag);
 		return CTL_EXIT_OK;
 	}
-	for (i = 0; i < diag.stored; i++)
-		fprintf(stderr, "%s\n", diag.lines[i]);
-	if (diag.count > diag.stored)
-		fprintf(stderr, "%s: %u more errors not shown\n", argv[0],
-			diag.count - diag.stored);
-	if (!diag.stored)
-		fprintf(stderr, "%s: cannot compile the policy: %s\n", argv[0],
-			strerror(-rc));
+	mxg_diag_print(stderr, argv[0], &diag, rc);
 	mxg_diag_free(&diag);
 	return CTL_EXIT_FAIL;
 }
@@ -93,7 +85,6 @@ static int verb_check(int argc, char **argv)
 static int compile_or_report(const char *path, struct mxg_policy_header **image)
 {
 	struct mxg_diag diag;
-	unsigned int i;
 	int rc;
 
 	mxg_diag_init(&diag);
@@ -102,14 +93,7 @@ static int compile_or_report(const char *path, struct mxg_policy_header **image)
 		mxg_diag_free(&diag);
 		return CTL_EXIT_OK;
 	}
-	for (i = 0; i < diag.stored; i++)
-		fprintf(stderr, "%s\n", diag.lines[i]);
-	if (diag.count > diag.stored)
-		fprintf(stderr, "%s: %u more errors not shown\n", path,
-			diag.count - diag.stored);
-	if (!diag.stored)
-		fprintf(stderr, "%s: cannot compile the policy: %s\n", path,
-			strerror(-rc));
+	mxg_diag_print(stderr, path, &diag, rc);
 	mxg_diag_free(&diag);
 	return CTL_EXIT_FAIL;
 }

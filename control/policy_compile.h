@@ -8,6 +8,7 @@
 #define MXGATE_POLICY_COMPILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mxgate/policy.h"
 
@@ -23,6 +24,16 @@ struct mxg_diag {
 
 void mxg_diag_init(struct mxg_diag *d);
 void mxg_diag_free(struct mxg_diag *d);
+
+/*
+ * Print the errors of a failed compile of 'policy' (rc < 0) as
+ * `mxgatectl` reports them: the stored lines, then, when more errors were
+ * found than MXG_DIAG_MAX, the cap line "POLICY: N more errors not
+ * shown"; or, when no line was stored, "POLICY: cannot compile the
+ * policy: <strerror>".
+ */
+void mxg_diag_print(FILE *f, const char *policy, const struct mxg_diag *d,
+		    int rc);
 
 /*
  * Compile a policy file. Set files named in it are read relative to its

@@ -31,6 +31,21 @@ void mxg_diag_free(struct mxg_diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void mxg_diag_print(FILE *f, const char *policy, const struct mxg_diag *d,
+		    int rc)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->stored && i < MXG_DIAG_MAX; i++)
+		fprintf(f, "%s\n", d->lines[i]);
+	if (d->count > d->stored)
+		fprintf(f, "%s: %u more errors not shown\n", policy,
+			d->count - d->stored);
+	if (!d->stored)
+		fprintf(f, "%s: cannot compile the policy: %s\n", policy,
+			strerror(rc < 0 ? -rc : rc));
+}
+
 static int is_word_char(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||

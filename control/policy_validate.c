@@ -27,12 +27,30 @@ static void rule_path(char *buf, size_t len, unsigned int i, const char *field)
 		snprintf(buf, len, "rules[%u]", i);
 }
 
+/* "@name" for a message: as is, or quoted and escaped when the name (a
+ * bad one, already reported) holds quotes or control characters. */
+static void set_ref_text(char *out, size_t len, const char *name)
+{
+	char at[MXG_NAME_MAX + 1];
+	size_t i;
+
+	snprintf(at, sizeof(at), "@%s", name);
+	for (i = 0; at[i]; i++)
+		if ((unsigned char)at[i] < 0x20 || at[i] == 0x7f ||
+		    at[i] == '"' || at[i] == '\\')
+			break;
+	if (at[i])
+		pol_quote(out, len, at, strlen(at), 48);
+	else
+		snprintf(out, len, "%s", at);
+}
+
 static void resolve(struct pol_ctx *c, struct pol_policy *p, struct pol_addr *a,
 		    const char *path)
 {
 	const char *best = NULL;
 	unsigned int i, d, best_d = 3;
-	char q[96], list[200], at[MXG_NAME_MAX + 1];
+	char q[96], qb[96], list[200], at[MXG_NAME_MAX + 1];
 	size_t used = 0;
 
 	if (!a->f.ok || a->kind != POL_ADDR_REF)
@@ -54,15 +72,18 @@ static void resolve(struct pol_ctx *c, struct pol_policy *p, struct pol_addr *a,
 		}
 	}
 	if (best && strlen(a->ref) > best_d) {
+		snprintf(at, sizeof(at), "@%s", best);
+		pol_quote(qb, sizeof(qb), at, strlen(at), 48);
 		pol_error(c, a->f.off, path,
-			  "undefined set %s; did you mean \"@%s\"?", q, best);
+			  "undefined set %s; did you mean %s?", q, qb);
 		return;
 	}
 	list[0] = '\0';
-	for (i = 0; i < p->n_sets && used < sizeof(list); i++)
+	for (i = 0; i < p->n_sets && used < sizeof(list); i++) {
+		set_ref_text(qb, sizeof(qb), p->sets[i].name);
 		used += (size_t)snprintf(list + used, sizeof(list) - used,
-					 "%s@%s", i ? ", " : "",
-					 p->sets[i].name);
+					 "%s%s", i ? ", " : "", qb);
+	}
 	if (p->n_sets)
 		pol_error(c, a->f.off, path,
 			  "undefined set %s (defined sets: %s)", q, list);

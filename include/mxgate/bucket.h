@@ -41,7 +41,7 @@
  *           tick see no refill between them. Only rules whose burst is
  *           close to rate * 1.024 us notice. At 1,000,000/s with burst 1,
  *           a flood every 250 ns passes one per tick (976,562/s), and
- *           random arrivals pass up to 25% more than the exact spec;
+ *           random arrivals pass up to 30% more than the exact spec;
  *           with burst 4 or more, or at rates below 100,000/s, the
  *           difference is a few attempts over 20,000 (test_bucket).
  */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * libFuzzer target for the policy compiler. Any input must end in an
- * image that passes mxg_policy_image_check and builds an LPM, or in at
- * least one error line; never in a crash, a leak or a sanitizer report.
+ * image that passes mxg_policy_image_check and builds an LPM, or in clean
+ * errors: a report, as `mxgatectl check` prints it, of at least one line,
+ * each in one of the documented forms (tests/lib/error_format.h) with its
+ * line:col inside the input; never in a crash, a leak or a sanitizer
+ * report. A violation prints the offending line and aborts.
  * Set files resolve against MXG_FUZZ_BASE_DIR (default control/examples),
  * so inputs that name drop.txt or local-deny.txt load real blocklists.
  */
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/error_format.h"
 #include "lpm.h"
 #include "policy_compile.h"
 #include "policy_image.h"
@@ -39,11 +43,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mxg_lpm_free(lpm);
 		free(image);
 	} else {
-		if (image || !diag.count || !diag.stored)
+		const struct error_source src = { "fuzz.json",
+						  (const char *)data, size };
+		const char *why;
+		char bad[1024];
+
+		if (image)
 			abort();
-		for (i = 0; i < diag.stored; i++)
-			if (strchr(diag.lines[i], '\n'))
-				abort();
+		why = error_report_check(&src, &diag, rc, bad, sizeof(bad));
+		if (why) {
+			fprintf(stderr, "unclean error report: %s: \"%s\"\n",
+				why, bad);
+			for (i = 0; i < diag.stored; i++)
+				fprintf(stderr, "  %s\n", diag.lines[i]);
+			abort();
+		}
 	}
 	mxg_diag_free(&diag);
 	return 0;

@@ -22,6 +22,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$build/test/test_policy_good" --dump "$tmp/good"
 "$build/test/test_policy_bad" --dump "$tmp/bad"
+# The test policies name their set files relative to tests/policy/: copy
+# those beside the dumps, so `mxgatectl check` reads the same files.
+cp -R tests/policy/. "$tmp/good/"
+cp -R tests/policy/. "$tmp/bad/"
 exec "$py" tests/integration/policy_schema_check.py \
 	control/policy.schema.json "$build/bin/mxgatectl" "$tmp" \
 	control/examples/*.json

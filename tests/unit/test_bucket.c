@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Token bucket tests: the DESIGN §3 semantics case by case, then a
- * property test of the packed fixed-point bucket against two models over
- * random schedules:
+ * property test of the packed fixed-point bucket against three models
+ * over random schedules that keep every bucket at its limit:
  *   - the spec run in exact arithmetic with the compiled (effective)
  *     rate and tick-quantised times: decisions must agree exactly;
- *   - the spec run in doubles with the nominal rate and exact times: the
- *     running count of conforming attempts may differ only by the bound
- *     that rate rounding and tick quantisation explain.
+ *   - the spec run in doubles with the nominal rate at the documented
+ *     1.024 us time resolution: the compiled rate must be within the
+ *     precision bucket.h documents, and the running counts of
+ *     conforming attempts may differ only by the supply that precision
+ *     allows, plus a few attempts;
+ *   - the spec run in doubles with the nominal rate and exact times:
+ *     the counts may also differ by the tick quantisation, within the
+ *     bound it explains and the tick effect bucket.h documents.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -357,14 +362,51 @@ static int exact_take(struct exact_model *m, uint64_t now)
 	return 0;
 }
 
-/* The spec in doubles with the nominal rate and exact times. */
+/*
+ * The rate precision bucket.h documents: the token period is rounded to
+ * whole credit units, a relative error below burst / 2^24 when
+ * unit_shift > 0 and below 0.2% at unit_shift 0.
+ */
+static double documented_rate_error(const struct mxg_bucket_params *bp,
+				    uint64_t burst)
+{
+	if (bp->unit_shift > 0)
+		return (double)burst / (1 << MXG_BUCKET_CREDIT_BITS);
+	return 0.002;
+}
+
+/* The spec in doubles with the nominal rate, at the documented time
+ * resolution: attempts are timed to a 1.024 us tick. */
 struct nominal_model {
+	double tokens, burst, per_tick;
+	uint64_t last_tick;
+};
+
+static int nominal_take(struct nominal_model *m, uint64_t now)
+{
+	uint64_t t = now >> MXG_BUCKET_TICK_SHIFT;
+
+	if (t > m->last_tick) {
+		m->tokens =
+			fmin(m->burst, m->tokens + (double)(t - m->last_tick) *
+							   m->per_tick);
+		m->last_tick = t;
+	}
+	if (m->tokens >= 1.0) {
+		m->tokens -= 1.0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The spec in doubles with the nominal rate and exact times. */
+struct spec_model {
 	double tokens, burst, rate_per_ns;
 	uint64_t last;
 };
 
 /* Returns conform; *capped is set when the refill overflowed the cap. */
-static int nominal_take(struct nominal_model *m, uint64_t now, int *capped)
+static int spec_take(struct spec_model *m, uint64_t now, int *capped)
 {
 	double dt = now > m->last ? (double)(now - m->last) : 0.0;
 
@@ -383,12 +425,20 @@ struct rule_case {
 	uint64_t count, period, burst;
 };
 
+/* Attempts by which the counts may differ beyond the supply error. */
+#define NOMINAL_SLACK	  4.0
+#define PROPERTY_ATTEMPTS 20000
+
+/* The largest |fixed - nominal| beyond the rate-rounding supply error. */
+static double worst_excess;
+
 static void property_run(const struct rule_case *rc, double spacing,
 			 int backwards)
 {
 	struct mxg_bucket_params bp = params(rc->count, rc->period, rc->burst);
 	double rate = (double)rc->count / rc->period / 1e9; /* per ns */
 	double rate_eff = effective_rate(&bp) / 1e9;
+	double rate_err = documented_rate_error(&bp, rc->burst);
 	struct exact_model em = {
 		.credit = bp.cap,
 		.cap = bp.cap,
@@ -397,20 +447,49 @@ static void property_run(const struct rule_case *rc, double spacing,
 						       bp.unit_shift),
 		.last_tick = T0 >> MXG_BUCKET_TICK_SHIFT,
 	};
-	struct nominal_model nm = { .tokens = rc->burst,
-				    .burst = rc->burst,
-				    .rate_per_ns = rate,
-				    .last = T0 };
+	struct nominal_model nm = {
+		.tokens = rc->burst,
+		.burst = rc->burst,
+		.per_tick = rate * (1 << MXG_BUCKET_TICK_SHIFT),
+		.last_tick = T0 >> MXG_BUCKET_TICK_SHIFT,
+	};
+	struct spec_model sm = { .tokens = rc->burst,
+				 .burst = rc->burst,
+				 .rate_per_ns = rate,
+				 .last = T0 };
 	uint64_t s = mxg_bucket_fresh(T0, &bp), now = T0, max_now = T0;
-	long fixed_ok = 0, nominal_ok = 0, worst = 0;
-	unsigned int i, n_capped = 0;
+	long fixed_ok = 0, nominal_ok = 0, spec_ok = 0, worst_n = 0,
+	     worst_s = 0;
+	unsigned int i, n_capped = 0, n_over = 0;
 	/* Mean gap between attempts, as a multiple of the token period. */
 	double mean_gap_ns = spacing / rate;
 
-	for (i = 0; i < 20000; i++) {
+	/* The rate the bucket enforces is within the documented precision
+	 * of the rate asked for. */
+	if (fabs(rate_eff - rate) / rate > rate_err)
+		fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
+			 ": effective rate %.9g/s is %.3g off, documented "
+			 "precision %.3g",
+			 rc->count, rc->period, rc->burst, rate_eff * 1e9,
+			 fabs(rate_eff - rate) / rate, rate_err);
+	/*
+	 * First sight takes the whole burst, so the random schedule starts
+	 * from an empty bucket and runs at or above the rate: the limit is
+	 * hit all along (checked below), and the counts measure the rate.
+	 */
+	for (i = 0; i < rc->burst; i++) {
+		int capped;
+
+		if (!take(&s, T0, &bp) || !exact_take(&em, T0) ||
+		    !nominal_take(&nm, T0) || !spec_take(&sm, T0, &capped))
+			fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
+				 ": attempt %u of the first burst refused",
+				 rc->count, rc->period, rc->burst, i);
+	}
+	for (i = 0; i < PROPERTY_ATTEMPTS; i++) {
 		double u = uniform(), gap = -log(1.0 - u) * mean_gap_ns;
-		int f, e, nmo, capped;
-		double bound;
+		int f, e, n, sp, capped;
+		double supply_err, bound_n, bound_s;
 
 		if (uniform() < 0.01)
 			gap *= 50; /* an idle spell */
@@ -421,46 +500,93 @@ static void property_run(const struct rule_case *rc, double spacing,
 		if (now > max_now)
 			max_now = now;
 		f = take(&s, now, &bp);
-		nmo = nominal_take(&nm, now, &capped);
+		e = exact_take(&em, now);
+		n = nominal_take(&nm, now);
+		sp = spec_take(&sm, now, &capped);
 		n_capped += capped;
+		n_over += !n;
 		fixed_ok += f;
-		nominal_ok += nmo;
-		{
-			e = exact_take(&em, now);
-			if (e != f)
-				fail_msg("rule %" PRIu64 "/%" PRIu64
-					 "s burst %" PRIu64 ": attempt %u at "
-					 "+%" PRIu64 " ns: fixed %d, exact %d",
-					 rc->count, rc->period, rc->burst, i,
-					 now - T0, f, e);
-		}
+		nominal_ok += n;
+		spec_ok += sp;
+		if (e != f)
+			fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
+				 ": attempt %u at +%" PRIu64
+				 " ns: fixed %d, exact %d",
+				 rc->count, rc->period, rc->burst, i, now - T0,
+				 f, e);
 		/*
-		 * Rate rounding shifts the supply by |r_eff - r| * T. Tick
-		 * quantisation moves each attempt by under 1.024 us, which
-		 * telescopes except where a refill overflows the cap: there
-		 * the two models may lose different amounts, up to
-		 * rate * 1.024 us each time (either side may overflow, hence
-		 * the factor 2). Integer tokens add one. Backwards steps
-		 * neither refill nor move 'last' in any model, so they add
-		 * nothing.
+		 * Against the nominal rate at the same ticks only the rate
+		 * rounding differs, and bucket.h bounds it: the supply
+		 * differs by at most rate_err * rate * T. On top of that
+		 * the counts are integers and a policer is not monotone in
+		 * its rate: where the two buckets cross one token at
+		 * different attempts, one may conform where the other does
+		 * not. Over 200 seeds that added at most 2 attempts; the
+		 * slack is twice that. A rate error of a few times the
+		 * documented precision breaks the bound: every schedule
+		 * runs at or above the rate, so each count tracks rate * T.
 		 */
-		bound = 2.0 + fabs(rate_eff - rate) * (double)(max_now - T0) +
-			2.0 * rate * 1024.0 * (1 + 2.0 * n_capped);
-		if (labs(fixed_ok - nominal_ok) > worst)
-			worst = labs(fixed_ok - nominal_ok);
-		if ((double)labs(fixed_ok - nominal_ok) > bound)
+		supply_err = rate_err * rate * (double)(max_now - T0);
+		bound_n = NOMINAL_SLACK + supply_err;
+		if ((double)labs(fixed_ok - nominal_ok) - supply_err >
+		    worst_excess)
+			worst_excess = (double)labs(fixed_ok - nominal_ok) -
+				       supply_err;
+		/*
+		 * Against the spec with exact times, tick quantisation also
+		 * moves each attempt by under 1.024 us, which telescopes
+		 * except where a refill overflows the cap: there the two
+		 * models may lose different amounts, up to rate * 1.024 us
+		 * each time (either side may overflow, hence the factor 2).
+		 * Backwards steps neither refill nor move 'last' in any
+		 * model, so they add nothing.
+		 */
+		bound_s = NOMINAL_SLACK + supply_err +
+			  2.0 * rate * 1024.0 * (1 + 2.0 * n_capped);
+		if (labs(fixed_ok - nominal_ok) > worst_n)
+			worst_n = labs(fixed_ok - nominal_ok);
+		if (labs(fixed_ok - spec_ok) > worst_s)
+			worst_s = labs(fixed_ok - spec_ok);
+		if ((double)labs(fixed_ok - nominal_ok) > bound_n)
 			fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
 				 ": after %u attempts fixed %ld, nominal "
 				 "%ld, bound %.2f",
 				 rc->count, rc->period, rc->burst, i + 1,
-				 fixed_ok, nominal_ok, bound);
+				 fixed_ok, nominal_ok, bound_n);
+		if ((double)labs(fixed_ok - spec_ok) > bound_s)
+			fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
+				 ": after %u attempts fixed %ld, spec "
+				 "%ld, bound %.2f",
+				 rc->count, rc->period, rc->burst, i + 1,
+				 fixed_ok, spec_ok, bound_s);
 	}
 	print_message("  %" PRIu64 "/%" PRIu64 "s burst %-6" PRIu64
-		      " spacing %-4.2g%s: conform %ld vs nominal %ld "
-		      "(max gap %ld)\n",
+		      " spacing %-4.2g%s: over %u; conform %ld vs nominal %ld "
+		      "(max gap %ld, bound %.1f) vs spec %ld (max gap %ld)\n",
 		      rc->count, rc->period, rc->burst, spacing,
-		      backwards ? " backwards" : "", fixed_ok, nominal_ok,
-		      worst);
+		      backwards ? " backwards" : "", n_over, fixed_ok,
+		      nominal_ok, worst_n,
+		      NOMINAL_SLACK + rate_err * rate * (double)(max_now - T0),
+		      spec_ok, worst_s);
+	/*
+	 * The documented tick effect: at 1,000,000/s with burst 1, random
+	 * arrivals pass up to 30% more than the exact spec (attempts
+	 * within one tick share a refill, and any later tick refills the
+	 * whole token) and a dense flood about 2.4% fewer (one per tick,
+	 * not one per us). Elsewhere it is a few attempts.
+	 */
+	if ((double)fixed_ok > 1.30 * (double)spec_ok + NOMINAL_SLACK ||
+	    (double)fixed_ok <
+		    (double)spec_ok * 1000.0 / 1024.0 - NOMINAL_SLACK)
+		fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
+			 ": fixed %ld vs spec %ld, beyond the tick effect",
+			 rc->count, rc->period, rc->burst, fixed_ok, spec_ok);
+	/* The schedule hit the limit: the counts measured the rate. */
+	if (n_over < PROPERTY_ATTEMPTS / 50)
+		fail_msg("rule %" PRIu64 "/%" PRIu64 "s burst %" PRIu64
+			 " spacing %.2g: only %u of %u attempts over the limit",
+			 rc->count, rc->period, rc->burst, spacing, n_over,
+			 PROPERTY_ATTEMPTS);
 }
 
 static void property_against_models(void **state)
@@ -471,7 +597,8 @@ static void property_against_models(void **state)
 		{ 1000000, 1, 64 }, { 7, 1, 3 },       { 100000, 1, 100000 },
 		{ 13, 60, 1 },	    { 999983, 1, 77 }, { 5, 3600, 1000 },
 	};
-	static const double spacings[] = { 0.05, 0.5, 1.0, 2.0 };
+	/* Mean gaps in token periods; idle spells stretch them by 1.49. */
+	static const double spacings[] = { 0.05, 0.15, 0.3, 0.5 };
 	unsigned int c, k;
 	const char *seed_env = getenv("MXG_TEST_SEED");
 	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 20261123;
@@ -493,8 +620,11 @@ static void property_against_models(void **state)
 			.burst = 1 + rng() % 5000,
 		};
 
-		property_run(&rc, 0.05 + 3 * uniform(), (int)(c & 1));
+		property_run(&rc, 0.05 + 0.45 * uniform(), (int)(c & 1));
 	}
+	print_message("  largest |fixed - nominal| beyond the rate rounding: "
+		      "%.2f (slack %.0f)\n",
+		      worst_excess, NOMINAL_SLACK);
 }
 
 int main(void)

@@ -14,6 +14,7 @@
  * run with --dump DIR to write the rows out as JSON files for it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -490,6 +491,11 @@ static const struct bad_row rows[] = {
 	  "{'version':1,'sets':{'my set':['192.0.2.0/24']}," RULES "}",
 	  SCHEMA_REJECTS,
 	  { "policy.json:1:22: sets[\"my set\"]: bad set name \"my set\": set names use only letters, digits, '_', '-' and '.'" } },
+	{ "a set name with a tab, and a reference close to it",
+	  "{'version':1,'sets':{'pa\\tners':['192.0.2.0/24']},'rules':[{'name':'r','src':'@partners','action':'deny'}]}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:22: sets[\"pa\\x09ners\"]: bad set name \"pa\\x09ners\": set names use only letters, digits, '_', '-' and '.'",
+	    "policy.json:1:78: rules[0].src: undefined set \"@partners\"; did you mean \"@pa\\x09ners\"?" } },
 	{ "set file without a format",
 	  "{'version':1,'sets':{'d':{'file':'ok.drop'}}," RULES "}",
 	  SCHEMA_REJECTS,
@@ -865,12 +871,137 @@ static void policy_file_limits(void **state)
 	rmdir(dir);
 }
 
-/* --dump DIR: write each row as DIR/bad-NNN-<schema>.json. */
+/* Write text to dir/name; returns the path in buf. */
+static const char *write_file(const char *dir, const char *name,
+			      const char *text, char *buf, size_t len)
+{
+	FILE *f;
+
+	snprintf(buf, len, "%s/%s", dir, name);
+	f = fopen(buf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* A set file of n lines "::" (the shortest CIDR: 3 bytes a line). */
+static void write_prefix_lines(const char *path, size_t n)
+{
+	size_t len = 3 * n, i;
+	char *buf = malloc(len);
+	FILE *f;
+
+	assert_non_null(buf);
+	for (i = 0; i < n; i++)
+		memcpy(buf + 3 * i, "::\n", 3);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+}
+
+/*
+ * The limits on set files: a file one byte over MXG_SET_FILE_MAX (sparse)
+ * is refused before it is read; MXG_PREFIXES_MAX counts the prefixes of
+ * all sets as given, and the one past it is reported at its file line.
+ */
+static void set_file_limits(void **state)
+{
+	char dir[] = "/tmp/mxg_sets_XXXXXX", big[128], many[128], pol[128];
+	char want[512];
+	struct mxg_policy_header *image;
+	struct mxg_diag diag;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(big, sizeof(big), "%s/big.txt", dir);
+	fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)MXG_SET_FILE_MAX + 1), 0);
+	close(fd);
+	write_file(
+		dir, "p.json",
+		"{\"version\":1,\"sets\":{\"f\":{\"file\":\"big.txt\",\"format\":\"plain\"}},\n"
+		"\"rules\":[{\"name\":\"r\",\"src\":\"@f\",\"action\":\"deny\"}]}",
+		pol, sizeof(pol));
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(pol, &image, &diag), -EINVAL);
+	assert_null(image);
+	assert_int_equal(diag.count, 1);
+	snprintf(
+		want, sizeof(want),
+		"%s:1:34: sets.f.file: set file \"%s\" is larger than 268435456 bytes",
+		pol, big);
+	assert_string_equal(diag.lines[0], want);
+	mxg_diag_free(&diag);
+	/* At the limit (MXG_SET_FILE_MAX) the file is read: its NULs are
+	 * one bad line. */
+	fd = open(big, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)MXG_SET_FILE_MAX), 0);
+	close(fd);
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(pol, &image, &diag), -EINVAL);
+	assert_int_equal(diag.count, 1);
+	snprintf(want, sizeof(want), "%s:1: sets.f: bad CIDR \"\\x00\\x00",
+		 big);
+	assert_memory_equal(diag.lines[0], want, strlen(want));
+	assert_non_null(strstr(diag.lines[0], "...\": too long for a CIDR"));
+	mxg_diag_free(&diag);
+	unlink(big);
+
+	/* Exactly MXG_PREFIXES_MAX prefixes, all in one file: accepted. */
+	snprintf(many, sizeof(many), "%s/many.txt", dir);
+	write_prefix_lines(many, MXG_PREFIXES_MAX);
+	write_file(
+		dir, "p.json",
+		"{\"version\":1,\"sets\":{\"f\":{\"file\":\"many.txt\",\"format\":\"plain\"}},\n"
+		"\"rules\":[{\"name\":\"r\",\"src\":\"@f\",\"action\":\"deny\"}]}",
+		pol, sizeof(pol));
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(pol, &image, &diag), 0);
+	assert_int_equal(diag.count, 0);
+	assert_int_equal(mxg_policy_sets(image)[0].n_prefixes,
+			 MXG_PREFIXES_MAX);
+	assert_int_equal(image->n_v6, 1); /* all "::", deduplicated */
+	mxg_diag_free(&diag);
+	free(image);
+	/* One more, inline in an earlier set: the file's last line is the
+	 * one past the limit. */
+	write_file(
+		dir, "p.json",
+		"{\"version\":1,\"sets\":{\"a\":[\"192.0.2.0/24\"],\n"
+		"\"f\":{\"file\":\"many.txt\",\"format\":\"plain\"}},\n"
+		"\"rules\":[{\"name\":\"r\",\"src\":\"@f\",\"action\":\"deny\"}]}",
+		pol, sizeof(pol));
+	mxg_diag_init(&diag);
+	assert_int_equal(mxg_policy_compile_file(pol, &image, &diag), -EINVAL);
+	assert_null(image);
+	assert_int_equal(diag.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:4194304: sets.f: more than 4194304 prefixes in all sets",
+		 many);
+	assert_string_equal(diag.lines[0], want);
+	mxg_diag_free(&diag);
+	unlink(many);
+	unlink(pol);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * --dump DIR: write each row as DIR/bad-NNN-<schema>.json, and its
+ * expected error lines as DIR/bad-NNN-<schema>.want. The rows' set files
+ * are named relative to tests/policy/, so the schema test copies those
+ * into DIR.
+ */
 static int dump_rows(const char *dir)
 {
 	static const char *const says[] = { "", "rejects", "accepts", "na" };
 	char path[4096];
-	size_t i;
+	size_t i, k;
 
 	mkdir(dir, 0755);
 	for (i = 0; i < N_ROWS; i++) {
@@ -887,6 +1018,15 @@ static int dump_rows(const char *dir)
 		fputs(t, f);
 		fclose(f);
 		free(t);
+		snprintf(path, sizeof(path), "%s/bad-%03zu-%s.want", dir, i,
+			 says[rows[i].schema]);
+		f = fopen(path, "w");
+		if (!f)
+			return 1;
+		for (k = 0; k < BAD_WANT_MAX && rows[i].want[k]; k++)
+			fprintf(f, "%s\n", rows[i].want[k]);
+		if (fclose(f))
+			return 1;
 	}
 	return 0;
 }
@@ -894,7 +1034,7 @@ static int dump_rows(const char *dir)
 int main(int argc, char **argv)
 {
 	struct CMUnitTest *tests;
-	size_t i, n = N_ROWS + 7;
+	size_t i, n = N_ROWS + 8;
 	int rc;
 
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
@@ -919,6 +1059,8 @@ int main(int argc, char **argv)
 	tests[i++].test_func = policy_file_errors;
 	tests[i].name = "oversize policy file, FIFOs";
 	tests[i++].test_func = policy_file_limits;
+	tests[i].name = "oversize set file, prefixes over MXG_PREFIXES_MAX";
+	tests[i++].test_func = set_file_limits;
 	n = i;
 	rc = _cmocka_run_group_tests("bad policies", tests, n, NULL, NULL);
 	free(tests);

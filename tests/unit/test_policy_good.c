@@ -462,6 +462,112 @@ static void wide_and_narrow(void **state)
 	free(h);
 }
 
+/*
+ * The capacity maxima: exactly MXG_NAMED_SETS_MAX named sets and
+ * MXG_RULES_MAX rules (one more of either is a bad-policy row). Rule i < 32
+ * denies @s<i>; rule i >= 32 is a limit with its own rate and burst.
+ */
+static char *maxima_text(void)
+{
+	size_t cap = 16384, len = 0;
+	char *t = malloc(cap);
+	unsigned int i;
+
+	assert_non_null(t);
+	len += (size_t)snprintf(t + len, cap - len,
+				"{\"version\": 1,\n \"sets\": {");
+	for (i = 0; i < MXG_NAMED_SETS_MAX; i++)
+		len += (size_t)snprintf(
+			t + len, cap - len,
+			"%s\n  \"s%u\": [\"10.%u.0.0/16\", \"2001:db8:%x::/48\"]",
+			i ? "," : "", i, i, i);
+	len += (size_t)snprintf(t + len, cap - len, "},\n \"rules\": [");
+	for (i = 0; i < MXG_RULES_MAX; i++) {
+		if (i < MXG_NAMED_SETS_MAX)
+			len += (size_t)snprintf(
+				t + len, cap - len,
+				"%s\n  {\"name\": \"deny-%u\", \"src\": \"@s%u\", \"action\": \"deny\"}",
+				i ? "," : "", i, i);
+		else
+			len += (size_t)snprintf(
+				t + len, cap - len,
+				"%s\n  {\"name\": \"limit-%u\", \"family\": \"%s\", \"limit\": {\"rate\": \"%u/min\", \"burst\": %u}}",
+				i ? "," : "", i, i & 1 ? "ipv6" : "ipv4", i,
+				i - 31);
+	}
+	len += (size_t)snprintf(t + len, cap - len, "\n]}\n");
+	assert_true(len < cap - 1);
+	return t;
+}
+
+static void capacity_maxima(void **state)
+{
+	char *text = maxima_text();
+	struct mxg_policy_header *h = compile_text(text, NULL);
+	const struct mxg_rule *r = mxg_policy_rules(h);
+	const struct mxg_set_info *s = mxg_policy_sets(h);
+	struct addr_sets want[2 * MXG_NAMED_SETS_MAX + 1];
+	char names[2 * MXG_NAMED_SETS_MAX][2][48];
+	uint32_t i, j;
+
+	(void)state;
+	assert_int_equal(h->n_rules, MXG_RULES_MAX);
+	assert_int_equal(h->n_rules, 64);
+	assert_int_equal(h->n_sets, MXG_NAMED_SETS_MAX);
+	assert_int_equal(h->n_sets, 32);
+	assert_int_equal(h->has_protected, 0);
+	assert_int_equal(h->n_v4, 32);
+	assert_int_equal(h->n_v6, 32);
+	assert_int_equal(mxg_policy_prefix_count(h), 64);
+	assert_int_equal(h->n_classes, 33); /* none, then one per set */
+	for (i = 0; i < MXG_NAMED_SETS_MAX; i++) {
+		char want_name[16];
+
+		snprintf(want_name, sizeof(want_name), "@s%u", i);
+		assert_string_equal(s[i].name, want_name);
+		assert_int_equal(s[i].n_prefixes, 2);
+	}
+	for (i = 0; i < MXG_RULES_MAX; i++) {
+		char want_name[16];
+
+		if (i < MXG_NAMED_SETS_MAX) {
+			snprintf(want_name, sizeof(want_name), "deny-%u", i);
+			assert_string_equal(r[i].name, want_name);
+			assert_int_equal(r[i].action, MXG_ACTION_DENY);
+			assert_int_equal(r[i].src_set, i);
+			assert_int_equal(r[i].family, MXG_FAMILY_ANY);
+		} else {
+			snprintf(want_name, sizeof(want_name), "limit-%u", i);
+			assert_string_equal(r[i].name, want_name);
+			assert_int_equal(r[i].src_set, MXG_SET_NONE);
+			assert_int_equal(r[i].family, i & 1 ? MXG_FAMILY_IPV6 :
+							      MXG_FAMILY_IPV4);
+			assert_limit(&r[i], MXG_KEY_HOST, 32, 64, i, 60, i - 31,
+				     MXG_OVER_DROP);
+		}
+		assert_int_equal(r[i].dst_set, MXG_SET_NONE);
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(r[i].key_id, r[j].key_id);
+	}
+	/* One lookup per address finds its one set, for all 32. */
+	for (i = 0; i < MXG_NAMED_SETS_MAX; i++) {
+		snprintf(names[2 * i][0], sizeof(names[0][0]), "10.%u.255.1",
+			 i);
+		snprintf(names[2 * i][1], sizeof(names[0][1]), "@s%u", i);
+		snprintf(names[2 * i + 1][0], sizeof(names[0][0]),
+			 "2001:db8:%x:ffff::1", i);
+		snprintf(names[2 * i + 1][1], sizeof(names[0][1]), "@s%u", i);
+		want[2 * i] =
+			(struct addr_sets){ names[2 * i][0], names[2 * i][1] };
+		want[2 * i + 1] = (struct addr_sets){ names[2 * i + 1][0],
+						      names[2 * i + 1][1] };
+	}
+	want[2 * MXG_NAMED_SETS_MAX] = (struct addr_sets){ "10.32.0.1", "" };
+	assert_classes(h, want, sizeof(want) / sizeof(want[0]));
+	free(h);
+	free(text);
+}
+
 /* control/examples/default.json: DESIGN's MX-edge policy. */
 static void example_default(void **state)
 {
@@ -621,6 +727,20 @@ static int dump_good(const char *dir)
 		fputs(good_texts[i], f);
 		fclose(f);
 	}
+	{
+		char *t = maxima_text();
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/good-maxima.json", dir);
+		f = fopen(path, "w");
+		if (!f) {
+			free(t);
+			return 1;
+		}
+		fputs(t, f);
+		fclose(f);
+		free(t);
+	}
 	return 0;
 }
 
@@ -634,6 +754,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(syntax_variants),
 		cmocka_unit_test(set_file),
 		cmocka_unit_test(wide_and_narrow),
+		cmocka_unit_test(capacity_maxima),
 		cmocka_unit_test(example_default),
 		cmocka_unit_test(example_isp_egress),
 		cmocka_unit_test(example_monitor),
