@@ -78,9 +78,9 @@ rule_num() {
 # settled OUT: a summary, once no attempt has passed for 0.3 s (every
 # source has used its burst); 1 if that takes more than 10 s.
 settled() {
-	local i a b
+	local a b
 	"$DPCTL" stats "$sock" >"$1" || return 1
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		a=$(json_num "$1" smtp_passed)
 		sleep 0.3
 		"$DPCTL" stats "$sock" >"$1" || return 1

@@ -97,10 +97,10 @@ ordered() {
 	shift
 	for l in "$@"; do
 		n=$(grep -nF -- "$l" "$out" | head -1 | cut -d: -f1)
-		[ -n "$n" ] && [ "$n" -gt "$at" ] || {
+		if [ -z "$n" ] || [ "$n" -le "$at" ]; then
 			echo "  missing or out of order: $l"
 			return 1
-		}
+		fi
 		at=$n
 	done
 }
