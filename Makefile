@@ -376,8 +376,12 @@ DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
 BINARIES += $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 binaries: $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 # test_dp_af_packet.sh: ping, nc, and ethtool to turn veth tx checksum
-# offload off (frames crossing an AF_PACKET socket need full checksums).
-DEB_PACKAGES += ethtool iputils-ping netcat-openbsd
+# offload off (frames crossing an AF_PACKET socket need full checksums),
+# sysctl (procps) to turn IPv6 off in its namespaces.
+DEB_PACKAGES += ethtool iputils-ping netcat-openbsd procps
+# hw/setup.sh: modprobe (kmod) and dpdk-devbind.py (dpdk).
+# test_dp_control.sh: groupadd and groupdel (passwd).
+DEB_PACKAGES += kmod dpdk passwd
 
 $(CTL_LIB): $(call obj,$(CTL_SRCS))
 

@@ -74,6 +74,7 @@ struct dp_port {
 	uint16_t n_rxq, n_txq;
 	int socket;
 	uint32_t rx_ts_unit_ns;
+	uint64_t rss_hf; /* RSS hash types asked for (with > 1 rx queue) */
 	char driver[32];
 	rte_spinlock_t txq_lock[DP_MAX_QUEUES];
 };
@@ -208,7 +209,11 @@ void dp_classify(const struct dp_policy *pol, struct dp_lcore *lc,
 		 const uint8_t *idx, uint32_t n);
 
 /* dp_port.c */
-int dp_ports_init(void);
+/* Pairs, queues and RSS from the options and the devices: 0, or the
+ * reason logged (the options do not fit these ports). */
+int dp_ports_plan(void);
+/* Mempools, then every port configured and started. */
+int dp_ports_start(void);
 void dp_ports_close(void);
 int dp_mempools_check(void);
 

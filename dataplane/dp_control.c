@@ -450,14 +450,65 @@ void dp_control_close(void)
 	sock_path[0] = '\0';
 }
 
+/* A group that may use the socket: the data plane's own or --control-group. */
+static int group_allowed(gid_t g)
+{
+	return g == getegid() || (ctl_gid != (gid_t)-1 && g == ctl_gid);
+}
+
+/*
+ * The peer's supplementary groups as of its connect() (SO_PEERGROUPS,
+ * Linux 4.13): one of them may be the group the socket's mode lets in.
+ * 1 if one is allowed, 0 if none is, -errno if they cannot be read.
+ */
+static int peer_groups_allowed(int fd)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	size_t i, n;
+	int rc = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		if (errno != ERANGE)
+			return -errno;
+		groups = malloc(len); /* len: the size needed */
+		if (!groups)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) <
+		    0) {
+			rc = -errno;
+			goto free_groups;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !rc; i++)
+		rc = group_allowed(groups[i]);
+free_groups:
+	if (groups != small)
+		free(groups);
+	return rc;
+}
+
+/*
+ * Root, the data plane's own uid, or a member of its group or of
+ * --control-group, whether as the primary group or a supplementary one:
+ * whoever the socket's 0660 mode lets in.
+ */
 static int peer_allowed(int fd, struct ucred *cr)
 {
 	socklen_t len = sizeof(*cr);
+	int rc;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &len) < 0)
 		return 0;
-	return cr->uid == 0 || cr->uid == geteuid() || cr->gid == getegid() ||
-	       (ctl_gid != (gid_t)-1 && cr->gid == ctl_gid);
+	if (cr->uid == 0 || cr->uid == geteuid() || group_allowed(cr->gid))
+		return 1;
+	rc = peer_groups_allowed(fd);
+	if (rc < 0)
+		DP_LOG_RL(WARNING, "control",
+			  "pid %d: cannot read its supplementary groups: %s",
+			  (int)cr->pid, strerror(-rc));
+	return rc > 0;
 }
 
 static void accept_client(void)

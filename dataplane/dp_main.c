@@ -89,7 +89,9 @@ static void usage(FILE *f)
 		"  --top-capacity N      sources tracked exactly (default %u)\n"
 		"  --tx-retries N        empty tx bursts retried before the rest is\n"
 		"                        dropped and counted (default %d)\n"
-		"  --rss-src-only        RSS on the source address only\n"
+		"  --rss-src-only        RSS on the source address alone (IP hash\n"
+		"                        types, L3 source only, no ports); refused\n"
+		"                        on a port whose NIC cannot\n"
 		"  --no-promisc          leave promiscuous mode off\n"
 		"\n"
 		"Exit status: 0 ok; 1 start-up failure; 2 bad arguments or policy.\n",
@@ -595,6 +597,10 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &dp.cfg);
 
 	setup_workers();
+	/* Pairs and options that do not fit the ports: the reason is the
+	 * one line logged. */
+	if (dp_ports_plan())
+		exit(DP_EXIT_USAGE);
 	load_policy();
 	rc = mxg_src_table_create(&dp.table, dp.cfg.table_entries);
 	if (rc)
@@ -603,7 +609,7 @@ int main(int argc, char **argv)
 		     dp.cfg.table_entries);
 	if (mxg_top_create(&dp.top_total, dp.cfg.top_capacity))
 		fail(DP_EXIT_START, "cannot allocate the top-sources tracker");
-	rc = dp_ports_init();
+	rc = dp_ports_start();
 	if (rc)
 		fail(DP_EXIT_START, "port set-up failed: %s", strerror(-rc));
 	setup_clock();

@@ -25,6 +25,37 @@
 #define DP_MBUF_CACHE	 256
 #define DP_MBUF_HEADROOM 8192 /* RSTs in flight, jumbo chains, pcap preload */
 #define DP_RSS_DEFAULT	 (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP)
+/* --rss-src-only: the IP flow types on the source address, no L4 type
+ * (their hash would take in the ports). */
+#define DP_RSS_SRC_ONLY (RTE_ETH_RSS_IP | RTE_ETH_RSS_L3_SRC_ONLY)
+
+/*
+ * The RSS hash types of a port (rss_hf; 0: no RSS). --rss-src-only needs
+ * the PMD to offer RTE_ETH_RSS_L3_SRC_ONLY with at least one IP type:
+ * otherwise the option is refused (-ENOTSUP), whatever the queue count,
+ * rather than silently hashing on more than the source.
+ */
+static int plan_rss(struct dp_port *p, const struct rte_eth_dev_info *info)
+{
+	uint64_t offl = info->flow_type_rss_offloads;
+
+	if (!dp.cfg.rss_src_only) {
+		p->rss_hf = DP_RSS_DEFAULT & offl;
+		return 0;
+	}
+	if (!(offl & RTE_ETH_RSS_L3_SRC_ONLY) || !(offl & RTE_ETH_RSS_IP)) {
+		DP_LOG(ERR, "port",
+		       "port %u (%s): --rss-src-only: the device cannot hash "
+		       "on the source address alone (RSS hash types 0x%" PRIx64
+		       ", %s); see hw/nics.json, or drop the option",
+		       p->id, p->driver, offl,
+		       offl & RTE_ETH_RSS_IP ? "no RTE_ETH_RSS_L3_SRC_ONLY" :
+					       "no IP RSS");
+		return -ENOTSUP;
+	}
+	p->rss_hf = DP_RSS_SRC_ONLY & offl; /* L3_SRC_ONLY is in offl */
+	return 0;
+}
 
 static int port_socket(uint16_t port)
 {
@@ -170,15 +201,12 @@ static int configure_port(struct dp_port *p,
 	struct rte_eth_rxconf rxc = info->default_rxconf;
 	struct rte_eth_txconf txc = info->default_txconf;
 	uint16_t nb_rxd = dp.cfg.nb_rxd, nb_txd = dp.cfg.nb_txd, q;
-	uint64_t rss = DP_RSS_DEFAULT & info->flow_type_rss_offloads;
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
-	if (p->n_rxq > 1 && rss) {
+	if (p->n_rxq > 1 && p->rss_hf) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		if (dp.cfg.rss_src_only)
-			rss |= RTE_ETH_RSS_L3_SRC_ONLY;
-		conf.rx_adv_conf.rss_conf.rss_hf = rss;
+		conf.rx_adv_conf.rss_conf.rss_hf = p->rss_hf;
 	} else if (p->n_rxq > 1) {
 		DP_LOG(NOTICE, "port",
 		       "port %u (%s): no RSS; %u rx queues fed by the PMD",
@@ -242,9 +270,11 @@ static int configure_port(struct dp_port *p,
 	return 0;
 }
 
-int dp_ports_init(void)
+/* Device info of the ports in use, from dp_ports_plan(). */
+static struct rte_eth_dev_info port_info[DP_MAX_PORTS];
+
+int dp_ports_plan(void)
 {
-	struct rte_eth_dev_info info[DP_MAX_PORTS];
 	uint16_t i;
 	int rc;
 
@@ -256,30 +286,42 @@ int dp_ports_init(void)
 
 		if (!p->in_use)
 			continue;
-		rc = rte_eth_dev_info_get(i, &info[i]);
+		rc = rte_eth_dev_info_get(i, &port_info[i]);
 		if (rc) {
 			DP_LOG(ERR, "port", "port %u: no device info: %s", i,
 			       strerror(-rc));
 			return rc;
 		}
 		snprintf(p->driver, sizeof(p->driver), "%s",
-			 info[i].driver_name ? info[i].driver_name : "?");
+			 port_info[i].driver_name ? port_info[i].driver_name :
+						    "?");
 		p->socket = port_socket(i);
 		p->rx_ts_unit_ns = dp.cfg.rx_ts_unit_ns;
 		if (!p->rx_ts_unit_ns) /* the pcap PMD stamps microseconds */
 			p->rx_ts_unit_ns =
 				strcmp(p->driver, "net_pcap") == 0 ? 1000 : 1;
-		rc = plan_queues(p, &info[i]);
+		rc = plan_queues(p, &port_info[i]);
+		if (rc)
+			return rc;
+		rc = plan_rss(p, &port_info[i]);
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+int dp_ports_start(void)
+{
+	uint16_t i;
+	int rc;
+
 	rc = create_pools();
 	if (rc)
 		return rc;
 	for (i = 0; i < DP_MAX_PORTS; i++) {
 		if (!dp.ports[i].in_use)
 			continue;
-		rc = configure_port(&dp.ports[i], &info[i]);
+		rc = configure_port(&dp.ports[i], &port_info[i]);
 		if (rc)
 			return rc;
 	}

@@ -8,21 +8,31 @@
 #   hw/setup.sh check
 #
 # up:    reserves N hugepages (default 1024 x 2M) on NODE (default: all),
-#        mounts hugetlbfs at /dev/hugepages if needed, loads vfio-pci,
+#        mounts hugetlbfs at /dev/hugepages if needed (making the
+#        directory if there is none), loads vfio-pci,
 #        and binds each NIC (PCI address like 0000:3b:00.0, or an
 #        interface name) to vfio-pci with dpdk-devbind.py, after
 #        checking the IOMMU. It also reports CPU isolation.
 # down:  undoes exactly what 'up' did, in reverse order, from the state
 #        file /run/mxgate-hw.state: each NIC back to the driver it had,
-#        hugepages back to their former count, vfio-pci unloaded if 'up'
+#        hugepages back to their former count, hugetlbfs unmounted and its
+#        directory removed if 'up' made them, vfio-pci unloaded if 'up'
 #        loaded it.
 # check: the same checks as 'up', changing nothing.
 #
-# Every step prints what it does; --dry-run prints without doing.
+# Every step prints what it does and the undo record it leaves; --dry-run
+# prints both without doing anything.
+#
+# Environment: MXGATE_HW_STATE (the state file), DEVBIND and MODPROBE (the
+# tools), and, for tests, MXGATE_HW_SYSFS (a sysfs tree other than /sys)
+# and MXGATE_HW_HUGEDIR (a hugetlbfs mount point other than /dev/hugepages).
 set -euo pipefail
 
 STATE=${MXGATE_HW_STATE:-/run/mxgate-hw.state}
+SYSFS=${MXGATE_HW_SYSFS:-/sys}
+HUGEDIR=${MXGATE_HW_HUGEDIR:-/dev/hugepages}
 DEVBIND=${DEVBIND:-$(command -v dpdk-devbind.py || echo /usr/bin/dpdk-devbind.py)}
+MODPROBE=${MODPROBE:-modprobe}
 DRY=0
 PAGES=1024
 PAGE_SIZE=2M
@@ -57,21 +67,21 @@ page_kb() {
 
 hp_file() { # SIZE_KB [NODE]
 	if [ -n "${2:-}" ]; then
-		echo "/sys/devices/system/node/node$2/hugepages/hugepages-$1kB/nr_hugepages"
+		echo "$SYSFS/devices/system/node/node$2/hugepages/hugepages-$1kB/nr_hugepages"
 	else
-		echo "/sys/kernel/mm/hugepages/hugepages-$1kB/nr_hugepages"
+		echo "$SYSFS/kernel/mm/hugepages/hugepages-$1kB/nr_hugepages"
 	fi
 }
 
 check_iommu() {
 	local groups
-	groups=$(find /sys/kernel/iommu_groups -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	groups=$(find "$SYSFS/kernel/iommu_groups" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 	if [ "$groups" -gt 0 ]; then
 		say "IOMMU: enabled ($groups groups)"
 		return 0
 	fi
-	if [ -e /sys/module/vfio/parameters/enable_unsafe_noiommu_mode ] &&
-		[ "$(cat /sys/module/vfio/parameters/enable_unsafe_noiommu_mode)" = Y ]; then
+	if [ -e "$SYSFS/module/vfio/parameters/enable_unsafe_noiommu_mode" ] &&
+		[ "$(cat "$SYSFS/module/vfio/parameters/enable_unsafe_noiommu_mode")" = Y ]; then
 		warn "IOMMU: none; vfio is in unsafe no-IOMMU mode (no DMA isolation)"
 		return 0
 	fi
@@ -82,7 +92,7 @@ check_iommu() {
 check_isolation() {
 	local cmdline iso
 	cmdline=$(cat /proc/cmdline)
-	iso=$(cat /sys/devices/system/cpu/isolated 2>/dev/null || true)
+	iso=$(cat "$SYSFS/devices/system/cpu/isolated" 2>/dev/null || true)
 	if [ -n "$iso" ]; then
 		say "CPU isolation: isolated cores $iso (give them to the EAL with -l)"
 	else
@@ -100,17 +110,17 @@ check_isolation() {
 # pci_of NIC: a PCI address for an interface name or address.
 pci_of() {
 	local n=$1
-	if [ -e "/sys/bus/pci/devices/$n" ]; then
+	if [ -e "$SYSFS/bus/pci/devices/$n" ]; then
 		echo "$n"
-	elif [ -e "/sys/class/net/$n/device" ]; then
-		basename "$(readlink -f "/sys/class/net/$n/device")"
+	elif [ -e "$SYSFS/class/net/$n/device" ]; then
+		basename "$(readlink -f "$SYSFS/class/net/$n/device")"
 	else
 		die "$n: no such PCI device or interface"
 	fi
 }
 
 driver_of() {
-	local d=/sys/bus/pci/devices/$1/driver
+	local d=$SYSFS/bus/pci/devices/$1/driver
 	[ -e "$d" ] && basename "$(readlink -f "$d")" || echo none
 }
 
@@ -144,15 +154,20 @@ cmd_up() {
 	record "hugepages $file $cur"
 	run sh -c "echo $PAGES > $file"
 	[ "$DRY" = 1 ] || say "hugepages: $(cat "$file") x $PAGE_SIZE in $file (was $cur)"
-	if ! mountpoint -q /dev/hugepages 2>/dev/null; then
-		run mkdir -p /dev/hugepages
-		run mount -t hugetlbfs nodev /dev/hugepages
-		record "mount /dev/hugepages"
+	if ! mountpoint -q "$HUGEDIR" 2>/dev/null; then
+		if [ ! -d "$HUGEDIR" ]; then
+			run mkdir -p "$HUGEDIR"
+			record "dir $HUGEDIR"
+		fi
+		run mount -t hugetlbfs nodev "$HUGEDIR"
+		record "mount $HUGEDIR"
+	else
+		say "hugetlbfs: already mounted on $HUGEDIR"
 	fi
 
 	# 2. vfio-pci
-	if [ ! -d /sys/module/vfio_pci ]; then
-		run modprobe vfio-pci
+	if [ ! -d "$SYSFS/module/vfio_pci" ]; then
+		run "$MODPROBE" vfio-pci
 		record "module vfio-pci"
 	else
 		say "vfio-pci: already loaded"
@@ -166,8 +181,8 @@ cmd_up() {
 			say "$pci: already on vfio-pci"
 			continue
 		fi
-		if [ -e "/sys/bus/pci/devices/$pci/net" ]; then
-			for ifc in /sys/bus/pci/devices/"$pci"/net/*; do
+		if [ -e "$SYSFS/bus/pci/devices/$pci/net" ]; then
+			for ifc in "$SYSFS/bus/pci/devices/$pci"/net/*; do
 				ifc=$(basename "$ifc")
 				if ip -o link show "$ifc" | grep -q 'state UP'; then
 					warn "$pci ($ifc) is up; it leaves the kernel now"
@@ -200,10 +215,13 @@ cmd_down() {
 			say "$a: vfio-pci -> $b"
 			;;
 		module)
-			run modprobe -r vfio-pci || warn "vfio-pci still in use"
+			run "$MODPROBE" -r vfio-pci || warn "vfio-pci still in use"
 			;;
 		mount)
 			run umount "$a" || warn "$a busy"
+			;;
+		dir)
+			run rmdir "$a" || warn "$a not removed (not empty?)"
 			;;
 		hugepages)
 			run sh -c "echo $b > $a"
@@ -236,7 +254,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	-*) die "unknown option $1 (see --help)" ;;

@@ -40,10 +40,16 @@ for l in "$A $va0" "$B $vb0" "$M $va1" "$M $vb1" "$A lo" "$B lo"; do
 	set -- $l
 	ip -n "$1" link set "$2" up
 done
-# No IPv6 autoconfiguration chatter (it would blur the frame counts).
+# No IPv6 autoconfiguration chatter (it would blur the frame counts):
+# without it the counts below are wrong, so a failure here fails the test.
 for ns in "$A" "$B"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	for key in all default; do
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$key.disable_ipv6=1" || {
+			echo "FAIL: sysctl net.ipv6.conf.$key.disable_ipv6=1 in" \
+				"namespace $ns failed (is procps installed? make deps)"
+			exit 1
+		}
+	done
 done
 # Checksums are left to the receiver on veths; frames that go through an
 # AF_PACKET socket must carry complete ones.

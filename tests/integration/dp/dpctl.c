@@ -11,7 +11,10 @@
  *   dpctl bad SOCK KIND IMAGE                  a malformed request
  *
  * 'bad' sends one malformed request of KIND and exits 0 only if the
- * server refused it with an error reply. Exit status otherwise: 0 ok,
+ * server refused it with an error reply. KIND imgversion is a valid image
+ * but for its version field (checksum recomputed); toobig a sealed,
+ * sparse memfd one page over MXG_POLICY_IMAGE_MAX with the image at its
+ * start, announced at that size. Exit status otherwise: 0 ok,
  * 1 refused or failed, 2 usage.
  */
 #include <errno.h>
@@ -41,7 +44,7 @@ static int usage(void)
 		"       dpctl bad SOCK KIND IMAGE\n"
 		"KIND: truncated magic version length type oversize nofd\n"
 		"      pipefd unsealed size reqsum checksum corrupt twofds\n"
-		"      statsfd flags\n");
+		"      statsfd flags imgversion toobig\n");
 	return 2;
 }
 
@@ -271,6 +274,13 @@ static int cmd_bad(int argc, char **argv)
 	if (strcmp(kind, "checksum") == 0) {
 		/* image bytes changed, checksum left: the image check fails */
 		img[len - 1] ^= 0x5a;
+	} else if (strcmp(kind, "imgversion") == 0) {
+		/* an image format this data plane does not know, checksum
+		 * recomputed: only the version field is wrong */
+		struct mxg_policy_header *h = (struct mxg_policy_header *)img;
+
+		h->version = MXG_POLICY_VERSION + 1;
+		h->checksum = mxg_policy_checksum(h, len);
 	} else if (strcmp(kind, "corrupt") == 0) {
 		/* a header count out of range, checksum recomputed */
 		struct mxg_policy_header *h = (struct mxg_policy_header *)img;
@@ -286,6 +296,19 @@ static int cmd_bad(int argc, char **argv)
 		memfd = memfd_create("unsealed", MFD_CLOEXEC);
 		if (memfd < 0 || write(memfd, img, len) != (ssize_t)len)
 			return 2;
+	} else if (strcmp(kind, "toobig") == 0) {
+		/* sparse: no memory behind the pages past the image */
+		uint64_t big = MXG_POLICY_IMAGE_MAX + 4096;
+
+		((struct mxg_policy_header *)img)->total_len = big;
+		memfd = memfd_create("toobig", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (memfd < 0 || ftruncate(memfd, (off_t)big) < 0 ||
+		    pwrite(memfd, img, len, 0) != (ssize_t)len ||
+		    fcntl(memfd, F_ADD_SEALS,
+			  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW |
+				  F_SEAL_SEAL) < 0)
+			return 2;
+		req.image_len = big;
 	} else if (mxg_ctl_memfd(img, len, &memfd)) {
 		return 2;
 	}
@@ -329,7 +352,9 @@ static int cmd_bad(int argc, char **argv)
 	} else if (strcmp(kind, "twofds") != 0 &&
 		   strcmp(kind, "checksum") != 0 &&
 		   strcmp(kind, "corrupt") != 0 &&
-		   strcmp(kind, "unsealed") != 0) {
+		   strcmp(kind, "unsealed") != 0 &&
+		   strcmp(kind, "imgversion") != 0 &&
+		   strcmp(kind, "toobig") != 0) {
 		return usage();
 	}
 	rc = mxg_ctl_connect(argv[2], &fd);
