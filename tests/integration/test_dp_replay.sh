@@ -1,93 +1,180 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# mxgate-dp against mxgate-replay (DESIGN §5: one semantics): every
-# capture of the test corpus (tests/captures/*.pcap*, mxgate-scenario's
-# presets in every format and link type) and generated mixes go through
+# mxgate-dp against mxgate-replay (DESIGN §5: one semantics), on the test
+# corpus of tests/lib/corpus.sh (every capture the tests use), through
 # net_pcap ports with --clock rx-timestamp. For each capture and policy:
 #  - the summary JSON is byte-identical to mxgate-replay's;
 #  - the frames forwarded out of port 1 are exactly replay's --pass
 #    output, in order (frame hashes), and the RSTs sent back out of
 #    port 0 exactly its --reset output;
 #  - every mbuf is back in its pool at exit.
+#
 # The pcap PMD reads timestamps in microseconds and every frame as
 # Ethernet, so each capture is first normalised (dp_pcap normalize) and
-# both engines replay the same normalised file.
+# both engines replay the same normalised file. Nothing is left out:
+#  - A capture dp_pcap cannot normalise (libpcap refuses it, or its link
+#    type is one replay refuses) must be refused by replay too (exit 2).
+#    If it is damaged after some records, dp_pcap has written those: they
+#    must be exactly the frames replay read before it refused (its --pass
+#    under an allow-all policy), and they are run like any capture.
+#  - A capture replay refuses must not normalise.
+#  - Captures that normalise to the same bytes (the formats of one link
+#    type; SLL and SLL2 give the same Ethernet frames) are run once, and
+#    the others say which one covers them.
+#
+# The policies (corpus_policies): control/examples/*.json, the
+# tests/integration/dp/policy-*.json, and the reset policies resets.json
+# and reset-all.json. Each run of the real binary costs about a second,
+# mostly EAL start-up and --idle-exit, so to keep CI time down (358 runs:
+# 2.5 minutes on a shared 2-core VM with MXG_DP_JOBS=2, the default, two
+# at a time on opposite cores; 4.5 minutes with MXG_DP_JOBS=1):
+#  - every normalised capture of at most SMALL_FRAMES (2000) frames runs
+#    under every policy;
+#  - every larger one (the demo preset, the mixed traffic, the big floods
+#    and dp_pcap mixes) under BIG_POLICIES: default.json, reset-all.json
+#    (every attempt after the first reset) and policy-mix.json (allow and
+#    deny sets, host, prefix and global limits, resets).
+# test_xdp_replay.sh runs the full cross product for the XDP engine.
 . "$(dirname "$0")/dp/lib.sh"
 need_tools
+# shellcheck source=../lib/corpus.sh
+. "$ROOT/tests/lib/corpus.sh"
+
+SMALL_FRAMES=2000
+JOBS=${MXG_DP_JOBS:-2}
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
+[ "$JOBS" -le 2 ] || JOBS=2
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; cleanup_eal' EXIT
+cleanup() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp" /var/run/dpdk/"$EAL_PREFIX"-* \
+		"${XDG_RUNTIME_DIR:-/tmp}"/dpdk/"$EAL_PREFIX"-*
+}
+trap cleanup EXIT
 
-captures=()
-for f in "$ROOT"/tests/captures/*.pcap*; do
-	[ -f "$f" ] && captures+=("$f")
-done
-SCEN=$BUILD/bin/mxgate-scenario
-if [ -x "$SCEN" ]; then
-	"$SCEN" demo "$tmp/scen-demo.pcap" &&
-		captures+=("$tmp/scen-demo.pcap")
-	for v in "pcapng sll2" "pcap-ns raw" "pcap sll" "pcapng eth"; do
-		set -- $v
-		out=$tmp/scen-demo-small-$1-$2.cap
-		"$SCEN" --format "$1" --linktype "$2" demo-small "$out" &&
-			captures+=("$out")
-	done
-else
-	echo "note: $SCEN not built: scenario captures not covered"
-fi
-"$DPPCAP" gen "$tmp/gen-mix1.pcap" mix 6000 1
-"$DPPCAP" gen "$tmp/gen-mix2.pcap" mix 3000 7
-"$DPPCAP" gen "$tmp/gen-benign.pcap" benign 2000 3
-"$DPPCAP" gen "$tmp/gen-synflood.pcap" synflood 3000 5
-captures+=("$tmp"/gen-*.pcap)
+corpus_build "$tmp/corpus" || bad "the corpus could not be generated"
+corpus_policies "$tmp/policies"
+BIG_POLICIES=("$ROOT/control/examples/default.json" \
+	"$tmp/policies/reset-all.json" "$POLICIES/policy-mix.json")
+ALLOW=$POLICIES/policy-allow.json
 
-policies=("$POLICIES/policy-mix.json" "$POLICIES/policy-monitor.json")
-for f in "$ROOT"/control/examples/*.json; do
-	[ -f "$f" ] && policies+=("$f")
-done
-
+# 1. Normalise every capture; what is refused, and by whom.
+inputs=()
+declare -A input_of=() name_of=()
 n=0
-for cap in "${captures[@]}"; do
+for cap in "${CORPUS[@]}"; do
 	n=$((n + 1))
+	c=$(basename "$cap")
 	norm=$tmp/in-$n.pcap
-	if ! "$DPPCAP" normalize "$cap" "$norm" >"$tmp/norm.txt"; then
-		bad "$(basename "$cap"): cannot normalise"
+	"$REPLAY" --policy "$ALLOW" --pass "$tmp/all.pcap" "$cap" \
+		>"$tmp/r.json" 2>"$tmp/r.err"
+	rrc=$?
+	if ! "$DPPCAP" normalize "$cap" "$norm" >"$tmp/norm.txt" \
+		2>"$tmp/norm.err"; then
+		if [ $rrc -ne 2 ]; then
+			bad "$c: dp_pcap cannot normalise it ($(cat "$tmp/norm.err")), but replay reads it (exit $rrc)"
+			continue
+		fi
+		if [ ! -s "$norm" ] || [ "$("$DPPCAP" count "$norm")" = 0 ]; then
+			err=$(head -1 "$tmp/r.err")
+			ok "$c: refused by dp_pcap normalize and by replay (exit 2: ${err##*: })"
+			continue
+		fi
+		# Damaged after some records: dp gets those.
+		if cmp -s <("$DPPCAP" hash "$norm") <("$DPPCAP" hash "$tmp/all.pcap"); then
+			ok "$c: damaged: replay refuses it (exit 2) after the $("$DPPCAP" count "$norm") frames dp_pcap normalised"
+		else
+			bad "$c: damaged: the frames normalised for dp are not those replay read before refusing it"
+			continue
+		fi
+	elif [ $rrc -ne 0 ]; then
+		bad "$c: replay refuses it (exit $rrc: $(head -1 "$tmp/r.err")), but dp_pcap normalised it for dp"
 		continue
 	fi
-	grep -q converted "$tmp/norm.txt" &&
-		echo "note: $(basename "$cap") normalised to Ethernet/µs"
-	for pol in "${policies[@]}"; do
-		name="$(basename "$cap") / $(basename "$pol")"
-		rm -f "$tmp"/r-* "$tmp"/d-*
-		if ! "$REPLAY" --policy "$pol" --pass "$tmp/r-pass.pcap" \
-			--reset "$tmp/r-rst.pcap" "$norm" >"$tmp/r.json" \
-			2>"$tmp/r.err"; then
-			bad "$name: mxgate-replay failed: $(cat "$tmp/r.err")"
-			continue
-		fi
-		# shellcheck disable=SC2046
-		if ! run_dp "$tmp/d.json" "$tmp/d.err" $(eal 0@0,1@1) \
-			--vdev "net_pcap0,rx_pcap=$norm,tx_pcap=$tmp/d-p0.pcap" \
-			--vdev "net_pcap1,tx_pcap=$tmp/d-p1.pcap" -- \
-			--policy "$pol" --clock rx-timestamp --idle-exit 300; then
-			bad "$name: mxgate-dp failed"
-			tail -5 "$tmp/d.err"
-			continue
-		fi
-		check "$name: summary identical" cmp -s "$tmp/d.json" "$tmp/r.json"
-		if ! cmp -s "$tmp/d.json" "$tmp/r.json"; then
-			echo "  replay: $(cat "$tmp/r.json")"
-			echo "  dp:     $(cat "$tmp/d.json")"
-		fi
-		"$DPPCAP" hash "$tmp/d-p1.pcap" >"$tmp/d-pass.h"
-		"$DPPCAP" hash "$tmp/r-pass.pcap" >"$tmp/r-pass.h"
-		check "$name: forwarded frames = replay --pass ($(wc -l <"$tmp/r-pass.h"))" \
-			cmp -s "$tmp/d-pass.h" "$tmp/r-pass.h"
-		"$DPPCAP" hash "$tmp/d-p0.pcap" >"$tmp/d-rst.h"
-		"$DPPCAP" hash "$tmp/r-rst.pcap" >"$tmp/r-rst.h"
-		check "$name: RSTs = replay --reset ($(wc -l <"$tmp/r-rst.h"))" \
-			cmp -s "$tmp/d-rst.h" "$tmp/r-rst.h"
-		check "$name: no mbuf leaked" mbufs_back "$tmp/d.err"
-	done
+	grep -q converted "$tmp/norm.txt" 2>/dev/null &&
+		echo "note: $c normalised to Ethernet/µs"
+	sum=$(md5sum <"$norm" | cut -d' ' -f1)
+	if [ -n "${input_of[$sum]:-}" ]; then
+		echo "note: $c normalises to the frames of ${name_of[${input_of[$sum]}]}: run once"
+		continue
+	fi
+	input_of[$sum]=$norm
+	name_of[$norm]=$c
+	inputs+=("$norm")
 done
+
+# 2. The runs: "input|policy", split between JOBS slots.
+pairs=()
+for norm in "${inputs[@]}"; do
+	if [ "$("$DPPCAP" count "$norm")" -le $SMALL_FRAMES ]; then
+		for pol in "${CORPUS_POLICIES[@]}"; do pairs+=("$norm|$pol"); done
+	else
+		for pol in "${BIG_POLICIES[@]}"; do pairs+=("$norm|$pol"); done
+	fi
+done
+
+# run_pair ID INPUT POLICY SLOT: one comparison, its log in $tmp/j-ID.log
+run_pair() {
+	local id=$1 norm=$2 pol=$3 slot=$4 d=$tmp/j-$1 name lcores=0@0,1@1
+	[ "$slot" = 1 ] && lcores=0@1,1@0 # the other slot's worker on CPU 0
+	local EAL_PREFIX=$EAL_PREFIX-$slot # what eal and cleanup_eal see
+	name="${name_of[$norm]} / $(basename "$pol")"
+	mkdir -p "$d"
+	exec >"$tmp/j-$id.log" 2>&1
+	if ! "$REPLAY" --policy "$pol" --pass "$d/r-pass.pcap" \
+		--reset "$d/r-rst.pcap" "$norm" >"$d/r.json" 2>"$d/r.err"; then
+		bad "$name: mxgate-replay failed: $(cat "$d/r.err")"
+		return
+	fi
+	# shellcheck disable=SC2046
+	if ! run_dp "$d/d.json" "$d/d.err" $(eal $lcores) \
+		--vdev "net_pcap0,rx_pcap=$norm,tx_pcap=$d/d-p0.pcap" \
+		--vdev "net_pcap1,tx_pcap=$d/d-p1.pcap" -- \
+		--policy "$pol" --clock rx-timestamp --idle-exit 300; then
+		bad "$name: mxgate-dp failed"
+		tail -5 "$d/d.err"
+		return
+	fi
+	check "$name: summary identical" cmp -s "$d/d.json" "$d/r.json"
+	if ! cmp -s "$d/d.json" "$d/r.json"; then
+		echo "  replay: $(cat "$d/r.json")"
+		echo "  dp:     $(cat "$d/d.json")"
+	fi
+	"$DPPCAP" hash "$d/d-p1.pcap" >"$d/d-pass.h"
+	"$DPPCAP" hash "$d/r-pass.pcap" >"$d/r-pass.h"
+	check "$name: forwarded frames = replay --pass ($(wc -l <"$d/r-pass.h"))" \
+		cmp -s "$d/d-pass.h" "$d/r-pass.h"
+	"$DPPCAP" hash "$d/d-p0.pcap" >"$d/d-rst.h"
+	"$DPPCAP" hash "$d/r-rst.pcap" >"$d/r-rst.h"
+	check "$name: RSTs = replay --reset ($(wc -l <"$d/r-rst.h"))" \
+		cmp -s "$d/d-rst.h" "$d/r-rst.h"
+	check "$name: no mbuf leaked" mbufs_back "$d/d.err"
+	rm -rf "$d"
+}
+
+for ((s = 0; s < JOBS; s++)); do
+	(
+		for ((i = s; i < ${#pairs[@]}; i += JOBS)); do
+			run_pair $i "${pairs[$i]%%|*}" "${pairs[$i]#*|}" $s
+		done
+	) &
+done
+wait
+
+for ((i = 0; i < ${#pairs[@]}; i++)); do
+	if [ ! -f "$tmp/j-$i.log" ]; then
+		bad "${pairs[$i]}: not run"
+		continue
+	fi
+	cat "$tmp/j-$i.log"
+	k=$(grep -c '^ok: ' "$tmp/j-$i.log")
+	f=$(grep -c '^FAIL: ' "$tmp/j-$i.log")
+	checks=$((checks + k + f))
+	fails=$((fails + f))
+done
+echo "${#CORPUS[@]} captures, ${#inputs[@]} distinct once normalised," \
+	"${#pairs[@]} runs (SMALL_FRAMES=$SMALL_FRAMES)"
 finish

@@ -13,7 +13,8 @@
  * captures with microsecond timestamps and treats every frame as
  * Ethernet, so Linux cooked (SLL, SLL2) and raw IP captures get an
  * Ethernet header and nanosecond timestamps are truncated to the
- * microsecond. It prints "converted" or "unchanged".
+ * microsecond. It prints "converted" or "unchanged". Link types that
+ * mxgate-replay refuses are refused (exit 1, nothing written).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -331,6 +332,15 @@ static int cmd_normalize(int argc, char **argv)
 	if (!in)
 		return 1;
 	lt = pcap_datalink(in);
+	/* The link types mxgate-replay reads; it refuses the others, and so
+	 * does this (rather than guess raw IP). */
+	if (lt != DLT_EN10MB && lt != DLT_LINUX_SLL && lt != DLT_LINUX_SLL2 &&
+	    lt != DLT_RAW && lt != DLT_IPV4 && lt != DLT_IPV6) {
+		fprintf(stderr, "dp_pcap: %s: unsupported link type %d\n",
+			argv[2], lt);
+		pcap_close(in);
+		return 1;
+	}
 	converted = lt != DLT_EN10MB || pcap_get_tstamp_precision(in) !=
 						PCAP_TSTAMP_PRECISION_MICRO;
 	{
@@ -373,7 +383,7 @@ static int cmd_normalize(int argc, char **argv)
 		case DLT_IPV6:
 			et = 0x86dd;
 			break;
-		default: /* raw IP */
+		default: /* DLT_RAW */
 			if (caplen)
 				et = (data[0] >> 4) == 6 ? 0x86dd :
 				     (data[0] >> 4) == 4 ? 0x0800 :
