@@ -24,8 +24,9 @@
 #include "pkt_rows.h"
 #include "shared_check.skel.h"
 
-/* XDP test runs take frames from an Ethernet header up to what fits in
- * one page with headroom and shared info. */
+/* XDP test runs take frames from an Ethernet header on; the program sees
+ * at most what fits in one page with headroom and shared info (about
+ * 3,520 bytes), so longer frames run on their first XDP_TEST_MAX bytes. */
 #define XDP_TEST_MIN 14
 #define XDP_TEST_MAX 3000
 
@@ -114,11 +115,19 @@ static void row_in_kernel(void **state)
 
 	need_bpf();
 	assert_true(len > 0);
-	if (len < XDP_TEST_MIN || len > XDP_TEST_MAX) {
-		print_message("  skipped: %zu-byte frame is outside what "
-			      "BPF_PROG_TEST_RUN accepts for XDP\n",
-			      len);
+	if (len < XDP_TEST_MIN) {
+		print_message("  skipped: BPF_PROG_TEST_RUN refuses an XDP "
+			      "frame shorter than %d bytes (this one: %zu)\n",
+			      XDP_TEST_MIN, len);
 		skip();
+	}
+	if (len > XDP_TEST_MAX) {
+		/* The program sees only the start of a longer frame; both
+		 * parsers read the same first bytes. */
+		print_message("  %zu-byte frame: both parsers read its first "
+			      "%d bytes\n",
+			      len, XDP_TEST_MAX);
+		len = XDP_TEST_MAX;
 	}
 	mxg_parse_eth(frame, frame + len, &user);
 	attempt = mxg_pkt_is_smtp_syn(&user, pkt_rows_smtp_ports, 3, 3);
