@@ -325,24 +325,26 @@ void mxg_xdp_close(struct mxg_xdp *x)
 static int probe_bpf(void)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "mxg_probe", 4, 4, 1, NULL);
+	int err = errno; /* logging below may change errno */
 
 	if (fd >= 0) {
 		close(fd);
 		return 0;
 	}
-	if (errno == EPERM || errno == EACCES) {
+	if (err == EPERM || err == EACCES) {
 		XDP_ERR("not permitted to use BPF: run as root (or with "
 			"CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)");
 		return -EPERM;
 	}
-	if (errno == ENOSYS) {
+	if (err == ENOSYS) {
 		XDP_ERR("this kernel has no BPF system call "
 			"(CONFIG_BPF_SYSCALL); the XDP path needs Linux " MIN_KERNEL
 			" or later with BPF (see bpf/README.md)");
 		return -ENOSYS;
 	}
-	XDP_ERR("cannot create a BPF map: %s", strerror(errno));
-	return errno == EOPNOTSUPP ? -EINVAL : -errno;
+	XDP_ERR("cannot create a BPF map: %s", strerror(err));
+	/* -EOPNOTSUPP would read as "kernel too old" (xdp_loader.h) */
+	return err == EOPNOTSUPP ? -EINVAL : -err;
 }
 
 static int probe_map(enum bpf_map_type type, const char *what)
