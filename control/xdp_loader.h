@@ -12,6 +12,7 @@
 #ifndef MXGATE_XDP_LOADER_H
 #define MXGATE_XDP_LOADER_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,13 @@ struct mxg_xdp;
  * rejecting the program.
  */
 int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o);
+
+/* Did mxg_xdp_load() fail because BPF is unavailable here (no privilege,
+ * kernel too old), rather than on a capable kernel? */
+static inline int mxg_xdp_load_unavailable(int err)
+{
+	return err == -EPERM || err == -EOPNOTSUPP || err == -ENOSYS;
+}
 
 /* The instance an earlier attach pinned in pin_dir (NULL: default). */
 int mxg_xdp_open_pinned(struct mxg_xdp **out, const char *pin_dir);

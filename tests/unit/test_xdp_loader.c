@@ -88,7 +88,7 @@ static int setup(void **state)
 		return 0;
 	}
 	err = mxg_xdp_load(&x, &o);
-	if (err == -EPERM || err == -EOPNOTSUPP || err == -ENOSYS) {
+	if (mxg_xdp_load_unavailable(err)) {
 		snprintf(skip_reason, sizeof(skip_reason), "%.200s", last_err);
 		return 0;
 	}

@@ -76,7 +76,7 @@ static int probe_bpf(void **state)
 	if (err == 0) {
 		skip_reason[0] = 0;
 		mxg_xdp_close(x);
-	} else if (err == -EPERM || err == -EOPNOTSUPP || err == -ENOSYS) {
+	} else if (mxg_xdp_load_unavailable(err)) {
 		if (!skip_reason[0])
 			snprintf(skip_reason, sizeof(skip_reason),
 				 "cannot load the XDP program");
