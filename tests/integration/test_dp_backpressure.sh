@@ -44,8 +44,8 @@ accounted() {
 	local name=$1 cap=$2 pol=$3 n rx tx txd pd rst fwd out0 sent0
 	"$REPLAY" --policy "$pol" "$cap" >"$tmp/$name.replay.json"
 	exit_stats "$tmp/$name.err" >"$tmp/$name.stats"
-	tr '{' '\n' <"$tmp/$name.stats" | grep '"port": 0,' >"$tmp/$name.p0"
-	tr '{' '\n' <"$tmp/$name.stats" | grep '"port": 1,' >"$tmp/$name.p1"
+	port_stats "$tmp/$name.stats" 0 >"$tmp/$name.p0"
+	port_stats "$tmp/$name.stats" 1 >"$tmp/$name.p1"
 	n=$("$DPPCAP" count "$cap")
 	rx=$(json_num "$tmp/$name.stats" rx)
 	tx=$(json_num "$tmp/$name.stats" tx)

@@ -139,11 +139,8 @@ rc=$?
 dp_pid=
 check "graceful exit on SIGINT (status $rc)" test "$rc" -eq 0
 exit_stats "$tmp/dp.err" >"$tmp/exit.json"
-tr '{' '\n' <"$tmp/exit.json" >"$tmp/ports.txt"
-p0=$(grep '"port": 0,' "$tmp/ports.txt")
-p1=$(grep '"port": 1,' "$tmp/ports.txt")
-echo "$p0" >"$tmp/p0"
-echo "$p1" >"$tmp/p1"
+port_stats "$tmp/exit.json" 0 >"$tmp/p0"
+port_stats "$tmp/exit.json" 1 >"$tmp/p1"
 rx=$(json_num "$tmp/exit.json" rx)
 fwd=$(json_num "$tmp/dp.json" forwarded)
 dropped=$(json_num "$tmp/dp.json" smtp_dropped)

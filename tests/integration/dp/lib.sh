@@ -91,3 +91,8 @@ json_num() {
 exit_stats() {
 	sed -n 's/.*exit stats //p' "$1"
 }
+
+# port_stats STATS PORT: that port's record of exit_stats' output.
+port_stats() {
+	tr '{' '\n' <"$1" | grep "\"port\": $2,"
+}
