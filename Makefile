@@ -27,7 +27,8 @@ DEB_PACKAGES := build-essential pkg-config clang llvm clang-format \
 	iproute2 tshark jq python3 python3-jsonschema
 
 WARN := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane -Icontrol \
+BASE_CFLAGS := -std=gnu11 -g $(WARN) -Iinclude -Idataplane/core -Idataplane/dpdk -Idataplane/replay \
+	-Icontrol/policy -Icontrol/xdp -Icontrol/ctl \
 	-I$(BUILD)/gen -MMD -MP -D_GNU_SOURCE
 OPT_CFLAGS := -O2
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -53,9 +54,8 @@ BPF_CFLAGS = -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 #   tests/unit/test_*.c  cmocka tests, built with ASan+UBSan
 #   tests/integration/test_*.sh  scripts; exit 77 to report a skip
 
-CORE_SRCS := $(filter-out dataplane/dp_%.c dataplane/replay%.c, \
-	$(wildcard dataplane/*.c))
-POLICY_SRCS := $(wildcard control/policy*.c)
+CORE_SRCS := $(wildcard dataplane/core/*.c)
+POLICY_SRCS := $(wildcard control/policy/*.c)
 # The test tools (tests/tools/) are also in the test library, so unit
 # tests run them in-process under the sanitizers.
 TOOL_SRCS := tests/tools/scenario.c tests/tools/capture_writer.c \
@@ -106,7 +106,8 @@ SAN_TESTS := $(filter-out $(NOSAN_TESTS),$(UNIT_TESTS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Idataplane -Icontrol \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Idataplane/core -Idataplane/dpdk -Idataplane/replay \
+	-Icontrol/policy -Icontrol/xdp -Icontrol/ctl \
 	-MMD -MP -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzzobj = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(1))
@@ -207,7 +208,7 @@ $(BUILD)/san/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 # Library headers: only the control plane and tests see cJSON and cmocka.
-$(BUILD)/obj/control/%.o $(BUILD)/san/control/%.o: \
+$(BUILD)/obj/control/policy/%.o $(BUILD)/san/control/policy/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libcjson)
 $(BUILD)/san/tests/%.o $(BUILD)/obj/tests/%.o: EXTRA_CFLAGS = \
 	$(call pc_cflags,cmocka libcjson libpcap $($(notdir $(basename $@))_PKGS))
@@ -285,7 +286,7 @@ benches: $(BENCH_BINS)
 # Binaries
 
 # mxgate-replay, with the default policy compiled in at build time.
-REPLAY_SRCS := $(wildcard dataplane/replay*.c)
+REPLAY_SRCS := $(wildcard dataplane/replay/*.c)
 DEFAULT_POLICY := control/examples/default.json
 BINARIES += $(BIN)/mxgate-replay
 
@@ -294,17 +295,17 @@ $(BUILD)/gen/default_policy.bin: $(DEFAULT_POLICY) \
 	@mkdir -p $(@D)
 	$(BIN)/mxgatectl compile $(DEFAULT_POLICY) -o $@
 
-$(BUILD)/obj/dataplane/replay_default_policy.o: \
-		dataplane/replay_default_policy.S $(BUILD)/gen/default_policy.bin
+$(BUILD)/obj/dataplane/replay/replay_default_policy.o: \
+		dataplane/replay/replay_default_policy.S $(BUILD)/gen/default_policy.bin
 	@mkdir -p $(@D)
 	$(CC) -c -DMXG_DEFAULT_POLICY_BIN='"$(BUILD)/gen/default_policy.bin"' \
 		$< -o $@
 
-$(BUILD)/obj/dataplane/replay%.o $(BUILD)/san/dataplane/replay%.o: \
+$(BUILD)/obj/dataplane/replay/%.o $(BUILD)/san/dataplane/replay/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libpcap)
 
 $(BIN)/mxgate-replay: $(call obj,$(REPLAY_SRCS)) \
-		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(BUILD)/obj/dataplane/replay/replay_default_policy.o \
 		$(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap libcjson libbpf) -lm -lpthread
@@ -314,7 +315,7 @@ SAN_BIN := $(BUILD)/san-bin
 SAN_BINARIES := $(SAN_BIN)/mxgate-replay
 
 $(SAN_BIN)/mxgate-replay: $(call san,$(REPLAY_SRCS)) \
-		$(BUILD)/obj/dataplane/replay_default_policy.o \
+		$(BUILD)/obj/dataplane/replay/replay_default_policy.o \
 		$(POLICY_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_LDFLAGS) -o $@ $^ \
@@ -359,7 +360,7 @@ $(BIN)/mxgate-badpcap: $(call obj,tests/tools/mxgate-badpcap.c \
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^
 
-$(BIN)/mxgatectl: $(BUILD)/obj/control/mxgatectl.o $(POLICY_LIB) $(CORE_LIB)
+$(BIN)/mxgatectl: $(BUILD)/obj/control/ctl/mxgatectl.o $(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libcjson)
 
@@ -369,10 +370,10 @@ $(BIN)/mxgatectl: $(BUILD)/obj/control/mxgatectl.o $(POLICY_LIB) $(CORE_LIB)
 # mxgate-dp, the DPDK data plane (dataplane/dp_*.c), the control-socket
 # client library (control/ctl_client.c) and the mxgate-dp test helpers
 # (tests/integration/dp/).
-DP_SRCS := $(wildcard dataplane/dp_*.c)
-CTL_SRCS := control/ctl_client.c
+DP_SRCS := $(wildcard dataplane/dpdk/*.c)
+CTL_SRCS := control/ctl/ctl_client.c
 CTL_LIB := $(BUILD)/lib/libmxgate_ctl.a
-DP_TEST_TOOLS := $(BUILD)/test/dpctl $(BUILD)/test/dp_pcap
+DP_TEST_TOOLS := $(BUILD)/tools/dpctl $(BUILD)/tools/dp_pcap
 BINARIES += $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 binaries: $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 # test_dp_af_packet.sh: ping, nc, and ethtool to turn veth tx checksum
@@ -385,21 +386,21 @@ DEB_PACKAGES += kmod dpdk passwd
 
 $(CTL_LIB): $(call obj,$(CTL_SRCS))
 
-$(BUILD)/obj/dataplane/dp_%.o: EXTRA_CFLAGS = $(call pc_cflags,libdpdk)
+$(BUILD)/obj/dataplane/dpdk/%.o: EXTRA_CFLAGS = $(call pc_cflags,libdpdk)
 
 $(BIN)/mxgate-dp: $(call obj,$(DP_SRCS)) $(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libdpdk libcjson) -lm -lpthread
 
-$(BUILD)/obj/tests/integration/dp/dp_pcap.o: \
+$(BUILD)/obj/tests/tools/dp_pcap.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libpcap) -Itests/lib
 
-$(BUILD)/test/dpctl: $(BUILD)/obj/tests/integration/dp/dpctl.o $(CTL_LIB) \
+$(BUILD)/tools/dpctl: $(BUILD)/obj/tests/tools/dpctl.o $(CTL_LIB) \
 		$(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libcjson) -lm -lpthread
 
-$(BUILD)/test/dp_pcap: $(BUILD)/obj/tests/integration/dp/dp_pcap.o \
+$(BUILD)/tools/dp_pcap: $(BUILD)/obj/tests/tools/dp_pcap.o \
 		$(BUILD)/obj/tests/lib/pktgen.o
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap) -lm
@@ -415,7 +416,7 @@ bench-dp: $(BIN)/mxgate-dp $(DP_TEST_TOOLS)
 # library (control/xdp_*.c, with the libbpf skeleton), mxgate-xdp, the XDP
 # engine of mxgate-replay (dataplane/replay_xdp.c), their tests, the test
 # tools and bench_xdp.
-XDP_SRCS := $(wildcard control/xdp_*.c)
+XDP_SRCS := $(filter-out control/xdp/mxgate_xdp.c,$(wildcard control/xdp/*.c))
 XDP_LIB := $(BUILD)/lib/libmxgate_xdp.a
 XDP_SAN_LIB := $(BUILD)/lib/libmxgate_xdp_san.a
 XDP_UNIT_TESTS := $(filter test_xdp_%,$(UNIT_TESTS))
@@ -434,20 +435,20 @@ $(BUILD)/bpf/mxgate.bpf.o: BPF_CFLAGS += -mcpu=v3
 # the image check they call (an archive member is only taken when still
 # needed), so that they link after libmxgate_core as well as before.
 $(call obj,$(XDP_SRCS)) $(call san,$(XDP_SRCS)): $(BUILD)/gen/mxgate.skel.h
-$(BUILD)/obj/control/xdp_%.o $(BUILD)/san/control/xdp_%.o: \
+$(BUILD)/obj/control/xdp/%.o $(BUILD)/san/control/xdp/%.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libbpf)
-$(XDP_LIB): $(call obj,$(XDP_SRCS) dataplane/policy_image.c)
-$(XDP_SAN_LIB): $(call san,$(XDP_SRCS) dataplane/policy_image.c)
+$(XDP_LIB): $(call obj,$(XDP_SRCS) dataplane/core/policy_image.c)
+$(XDP_SAN_LIB): $(call san,$(XDP_SRCS) dataplane/core/policy_image.c)
 
 # mxgate-replay --engine xdp (the replay rules link libbpf).
 $(BIN)/mxgate-replay: $(XDP_LIB)
 $(SAN_BIN)/mxgate-replay: $(XDP_SAN_LIB)
 
-$(BIN)/mxgate-xdp: $(BUILD)/obj/control/mxgate_xdp.o $(XDP_LIB) \
+$(BIN)/mxgate-xdp: $(BUILD)/obj/control/xdp/mxgate_xdp.o $(XDP_LIB) \
 		$(POLICY_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libbpf libcjson) -lm -lpthread
-$(BUILD)/obj/control/mxgate_xdp.o: \
+$(BUILD)/obj/control/xdp/mxgate_xdp.o: \
 	EXTRA_CFLAGS = $(call pc_cflags,libbpf libcjson)
 
 # Tests: the mixed traffic generator joins the test library; the XDP
@@ -456,7 +457,7 @@ $(TEST_SAN_LIB): $(call san,tests/lib/traffic.c)
 $(TEST_LIB): $(call obj,tests/lib/traffic.c)
 test_xdp_prog_PKGS := libbpf
 test_xdp_loader_PKGS := libbpf
-$(XDP_UNIT_TESTS:%=$(BUILD)/test/%): $(call san,dataplane/replay_xdp.c) \
+$(XDP_UNIT_TESTS:%=$(BUILD)/test/%): $(call san,dataplane/replay/replay_xdp.c) \
 	$(XDP_SAN_LIB)
 
 # `make bench` runs bench_xdp with the other benchmarks.

@@ -17,7 +17,7 @@
 # program without XDP fragments at most 3,520 bytes of a frame (a page
 # less headroom and skb_shared_info; the rest goes to fragments the
 # program cannot see), so replay runs such a frame on its first 3,500
-# (REPLAY_XDP_FRAME_MAX, dataplane/replay_xdp.h), and the RST acknowledges
+# (REPLAY_XDP_FRAME_MAX, dataplane/replay/replay_xdp.h), and the RST acknowledges
 # the SYN's payload as far as the program saw it. The verdict of such a
 # frame is compared like any other. For its RSTs the core engine also
 # runs on a copy of the capture cut where XDP's view ends (editcap -s):
@@ -33,7 +33,7 @@ set -u
 BIN=${MXG_BIN:?run through make check}
 : "${MXG_BUILD:?run through make check}"
 REPLAY=$BIN/mxgate-replay
-DPPCAP=$MXG_BUILD/test/dp_pcap
+DPPCAP=$MXG_BUILD/tools/dp_pcap
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 XDP_FRAME_MAX=3500 # REPLAY_XDP_FRAME_MAX
 

@@ -9,8 +9,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 DP=$BUILD/bin/mxgate-dp
 REPLAY=$BUILD/bin/mxgate-replay
-DPCTL=$BUILD/test/dpctl
-DPPCAP=$BUILD/test/dp_pcap
+DPCTL=$BUILD/tools/dpctl
+DPPCAP=$BUILD/tools/dp_pcap
 POLICIES=$ROOT/tests/integration/dp
 DP_TIMEOUT=${DP_TIMEOUT:-120}
 
