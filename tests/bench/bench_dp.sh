@@ -47,7 +47,7 @@ done
 "$DPPCAP" gen "$tmp/synflood.pcap" synflood 4096 2
 "$DPPCAP" gen "$tmp/empty.pcap" mix 0
 SPOOFED=${SPOOFED:-1000000}
-"$ROOT/build/bin/mxgate-scenario" spoofed spoofed.rate="$SPOOFED/s" \
+"$ROOT/build/tools/mxgate-scenario" spoofed spoofed.rate="$SPOOFED/s" \
 	spoofed.duration=1 "$tmp/spoofed.pcap"
 POLICY=$ROOT/tests/integration/dp/policy-mix.json
 

@@ -14,8 +14,8 @@
 set -u
 BIN=${MXG_BIN:?run through make check}
 REPLAY=${MXG_SAN_BIN:?}/mxgate-replay
-SCEN=$BIN/mxgate-scenario
-BAD=$BIN/mxgate-badpcap
+SCEN=$MXG_TOOLS/mxgate-scenario
+BAD=$MXG_TOOLS/mxgate-badpcap
 for tool in tshark jq; do
 	command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
 done

@@ -10,8 +10,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-S=build/bin/mxgate-scenario
-BAD=build/bin/mxgate-badpcap
+S=build/tools/mxgate-scenario
+BAD=build/tools/mxgate-badpcap
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0

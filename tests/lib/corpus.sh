@@ -83,7 +83,7 @@ _corpus_gen() {
 }
 
 corpus_build() {
-	local t c scen=$CORPUS_BIN/mxgate-scenario bad=$CORPUS_BIN/mxgate-badpcap
+	local t c scen=$CORPUS_BUILD/tools/mxgate-scenario bad=$CORPUS_BUILD/tools/mxgate-badpcap
 	local traffic=$CORPUS_BUILD/tools/mxg-traffic
 	local dppcap=$CORPUS_BUILD/tools/dp_pcap fmt lt ext
 	_corpus_dir=$1
