@@ -26,16 +26,6 @@
 
 #include "pktgen.h"
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
 static uint64_t rng_state = 88172645463325252ULL;
 
 static uint64_t rnd(void)
