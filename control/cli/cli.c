@@ -208,7 +208,7 @@ static void apply(const struct mxg_opt *o, void *cfg, const char *arg)
 	snprintf(opt, sizeof(opt), "--%s", o->name);
 	switch (o->type) {
 	case MXG_ARG_NONE:
-		*(int *)field(cfg, o) = 1;
+		store_uint(field(cfg, o), o->size, 1);
 		break;
 	case MXG_ARG_STR:
 		*(const char **)field(cfg, o) = arg;
@@ -226,7 +226,8 @@ static void apply(const struct mxg_opt *o, void *cfg, const char *arg)
 	case MXG_ARG_ENUM:
 		for (c = o->choices; c->name; c++)
 			if (strcmp(arg, c->name) == 0) {
-				*(int *)field(cfg, o) = c->value;
+				store_uint(field(cfg, o), o->size,
+					   (uint64_t)(int64_t)c->value);
 				break;
 			}
 		if (!c->name) {

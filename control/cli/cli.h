@@ -73,11 +73,11 @@ void mxg_cli_wrap(FILE *f, unsigned int col, unsigned int indent,
 
 /* What an option's argument is (the row macros below set it). */
 enum mxg_opt_type {
-	MXG_ARG_NONE = 1, /* a flag: the int field is set to 1 */
+	MXG_ARG_NONE = 1, /* a flag: the field is set to 1 */
 	MXG_ARG_STR,	  /* the const char * field points at the argument */
-	MXG_ARG_UINT,	  /* an unsigned integer field (1, 2, 4 or 8 bytes) */
+	MXG_ARG_UINT,	  /* an integer field (1, 2, 4 or 8 bytes) */
 	MXG_ARG_SIZE,	  /* the same, with a k, M or G suffix allowed */
-	MXG_ARG_ENUM,	  /* one of 'choices'; the int field gets its value */
+	MXG_ARG_ENUM,	  /* one of 'choices': the field gets its value */
 	MXG_ARG_FUNC,	  /* parse(cfg, arg, "--name") does it all */
 };
 
@@ -100,43 +100,45 @@ struct mxg_opt {
 };
 
 /*
- * Rows of a table, for a field FLD of the config struct ST. Help of an
+ * Rows of a table, for a field FLD of the config struct ST; each takes
+ * optional designated initializers last (MXG_OPT_GIVEN). Help of an
  * integer option ends with "(default N)" when the field is not 0 before
  * parsing; an enum's argument is its choices, "a|b|c".
  */
 #define MXG_OPT_FIELD_(ST, FLD)                                                \
 	.off = offsetof(ST, FLD), .size = sizeof(((ST *)0)->FLD)
-#define MXG_OPT_FLAG(NAME, ST, FLD, HELP)                                      \
+#define MXG_OPT_FLAG(NAME, ST, FLD, HELP, ...)                                 \
 	{                                                                      \
 		.name = NAME, .type = MXG_ARG_NONE, MXG_OPT_FIELD_(ST, FLD),   \
-		.help = HELP                                                   \
+		.help = HELP, __VA_ARGS__                                      \
 	}
-#define MXG_OPT_STR(NAME, ST, FLD, ARG, HELP)                                  \
+#define MXG_OPT_STR(NAME, ST, FLD, ARG, HELP, ...)                             \
 	{                                                                      \
 		.name = NAME, .type = MXG_ARG_STR, MXG_OPT_FIELD_(ST, FLD),    \
-		.arg = ARG, .help = HELP                                       \
+		.arg = ARG, .help = HELP, __VA_ARGS__                          \
 	}
-#define MXG_OPT_UINT(NAME, ST, FLD, MIN, MAX, ARG, HELP)                       \
+#define MXG_OPT_UINT(NAME, ST, FLD, MIN, MAX, ARG, HELP, ...)                  \
 	{                                                                      \
 		.name = NAME, .type = MXG_ARG_UINT, MXG_OPT_FIELD_(ST, FLD),   \
-		.arg = ARG, .help = HELP, .min = MIN, .max = MAX               \
+		.arg = ARG, .help = HELP, .min = MIN, .max = MAX, __VA_ARGS__  \
 	}
-#define MXG_OPT_SIZE(NAME, ST, FLD, MIN, MAX, ARG, HELP)                       \
+#define MXG_OPT_SIZE(NAME, ST, FLD, MIN, MAX, ARG, HELP, ...)                  \
 	{                                                                      \
 		.name = NAME, .type = MXG_ARG_SIZE, MXG_OPT_FIELD_(ST, FLD),   \
-		.arg = ARG, .help = HELP, .min = MIN, .max = MAX               \
+		.arg = ARG, .help = HELP, .min = MIN, .max = MAX, __VA_ARGS__  \
 	}
-#define MXG_OPT_ENUM(NAME, ST, FLD, CHOICES, HELP)                             \
+#define MXG_OPT_ENUM(NAME, ST, FLD, CHOICES, HELP, ...)                        \
 	{                                                                      \
 		.name = NAME, .type = MXG_ARG_ENUM, MXG_OPT_FIELD_(ST, FLD),   \
-		.choices = CHOICES, .help = HELP                               \
+		.choices = CHOICES, .help = HELP, __VA_ARGS__                  \
 	}
-#define MXG_OPT_FUNC(NAME, FN, ARG, HELP)                                      \
+#define MXG_OPT_FUNC(NAME, FN, ARG, HELP, ...)                                 \
 	{                                                                      \
 		.name = NAME, .type = MXG_ARG_FUNC, .parse = FN, .arg = ARG,   \
-		.help = HELP                                                   \
+		.help = HELP, __VA_ARGS__                                      \
 	}
-/* Any row, then: also note that it was given, in int field FLD. */
+/* The last argument of any row: also note that the option was given,
+ * in the int field FLD. */
 #define MXG_OPT_GIVEN(ST, FLD) .given_off = offsetof(ST, FLD) + 1
 #define MXG_OPT_END                                                            \
 	{                                                                      \
