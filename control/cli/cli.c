@@ -270,6 +270,16 @@ option_error(const struct option *lo, char **argv)
 		      arg);
 }
 
+int mxg_cli_help_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
 int mxg_cli_parse(const struct mxg_cli *cli, void *cfg, int argc, char **argv)
 {
 	struct option lo[CLI_OPTS_MAX + 2];
@@ -285,6 +295,12 @@ int mxg_cli_parse(const struct mxg_cli *cli, void *cfg, int argc, char **argv)
 					   required_argument,
 			.val = CLI_OPT_VAL + n,
 		};
+	}
+	/* --help first, so that the defaults it shows are not values parsed
+	 * before it. */
+	if (mxg_cli_help_asked(argc, argv)) {
+		mxg_cli_help(stdout, cli, cfg);
+		exit(MXG_EXIT_OK);
 	}
 	lo[n] = (struct option){ .name = "help", .val = 'h' };
 	lo[n + 1] = (struct option){ .name = NULL };

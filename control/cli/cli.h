@@ -161,6 +161,10 @@ struct mxg_cli {
  */
 int mxg_cli_parse(const struct mxg_cli *cli, void *cfg, int argc, char **argv);
 
+/* 1 if any argument is --help or -h, even after "--" (mxgate-dp asks
+ * before the EAL sees its arguments: its own come after "--"). */
+int mxg_cli_help_asked(int argc, char **argv);
+
 /* The help text: usage line, about, one line (or more) per option, the
  * default values read from cfg, epilog. */
 void mxg_cli_help(FILE *f, const struct mxg_cli *cli, const void *cfg);

@@ -391,12 +391,10 @@ int main(int argc, char **argv)
 	mxg_cli_init("mxgate-dp");
 	config_defaults(&dp.cfg);
 	/* Before the EAL, which does not know --help. */
-	for (rc = 1; rc < argc; rc++)
-		if (strcmp(argv[rc], "--help") == 0 ||
-		    strcmp(argv[rc], "-h") == 0) {
-			mxg_cli_help(stdout, &cli, &dp.cfg);
-			return MXG_EXIT_OK;
-		}
+	if (mxg_cli_help_asked(argc, argv)) {
+		mxg_cli_help(stdout, &cli, &dp.cfg);
+		return MXG_EXIT_OK;
+	}
 	/* stdout carries the summary only: everything else goes to stderr. */
 	summary_fd = dup(STDOUT_FILENO);
 	if (summary_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
