@@ -96,31 +96,30 @@ int mxg_cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return parse_uint(s, min, max, 1, out);
 }
 
-uint64_t mxg_cli_uint(const char *opt, const char *s, uint64_t min,
-		      uint64_t max)
+static uint64_t parse_or_exit(const char *opt, const char *s, uint64_t min,
+			      uint64_t max, int size)
 {
 	uint64_t v;
 
-	if (mxg_cli_parse_uint(s, min, max, &v))
+	if (parse_uint(s, min, max, size, &v))
 		mxg_cli_fatal(MXG_EXIT_USAGE,
 			      "%s: expected an integer from %" PRIu64
-			      " to %" PRIu64 ", got \"%s\"",
-			      opt, min, max, s);
+			      " to %" PRIu64 "%s, got \"%s\"",
+			      opt, min, max,
+			      size ? " (k, M or G suffix allowed)" : "", s);
 	return v;
+}
+
+uint64_t mxg_cli_uint(const char *opt, const char *s, uint64_t min,
+		      uint64_t max)
+{
+	return parse_or_exit(opt, s, min, max, 0);
 }
 
 uint64_t mxg_cli_size(const char *opt, const char *s, uint64_t min,
 		      uint64_t max)
 {
-	uint64_t v;
-
-	if (mxg_cli_parse_size(s, min, max, &v))
-		mxg_cli_fatal(MXG_EXIT_USAGE,
-			      "%s: expected an integer from %" PRIu64
-			      " to %" PRIu64 " (k, M or G suffix allowed), "
-			      "got \"%s\"",
-			      opt, min, max, s);
-	return v;
+	return parse_or_exit(opt, s, min, max, 1);
 }
 
 void mxg_cli_wrap(FILE *f, unsigned int col, unsigned int indent,
@@ -218,9 +217,8 @@ static void apply(const struct mxg_opt *o, void *cfg, const char *arg)
 		/* A table whose range does not fit its field is a bug. */
 		if (o->size < 8 && o->max >> (o->size * 8))
 			abort();
-		v = o->type == MXG_ARG_SIZE ?
-			    mxg_cli_size(opt, arg, o->min, o->max) :
-			    mxg_cli_uint(opt, arg, o->min, o->max);
+		v = parse_or_exit(opt, arg, o->min, o->max,
+				  o->type == MXG_ARG_SIZE);
 		store_uint(field(cfg, o), o->size, v);
 		break;
 	case MXG_ARG_ENUM:
