@@ -60,27 +60,34 @@ close_socket:
 	return err;
 }
 
-int mxg_ctl_memfd(const void *buf, size_t len, int *memfd)
+int mxg_ctl_write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int mxg_ctl_memfd(const void *buf, size_t len, int *memfd)
+{
 	int fd, err;
 
 	*memfd = -1;
 	fd = memfd_create("mxgate-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			goto close_memfd;
-		}
-		done += (size_t)n;
-	}
+	err = mxg_ctl_write_all(fd, buf, len);
+	if (err)
+		goto close_memfd;
 	if (fcntl(fd, F_ADD_SEALS,
 		  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
 	    0) {

@@ -49,6 +49,10 @@ int mxg_ctl_stats(int fd, uint16_t type, uint32_t top_n,
  * wait up to timeout_ms for the reply to 'seq'.
  */
 int mxg_ctl_memfd(const void *buf, size_t len, int *memfd);
+
+/* Write all of buf[0..len) to fd, again after EINTR. 0 or a negative
+ * errno (-EIO: the file took no more). */
+int mxg_ctl_write_all(int fd, const void *buf, size_t len);
 int mxg_ctl_send(int fd, const void *msg, size_t len, int pass_fd);
 int mxg_ctl_recv(int fd, uint32_t seq, int timeout_ms,
 		 struct mxg_ctl_result *res);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_policy.h"
+#include "ctl_client.h"
 
 struct ctl_verb {
 	const char *name;
@@ -90,8 +91,6 @@ static int verb_check(int argc, char **argv)
 static int write_atomic(const char *path, const void *buf, size_t len)
 {
 	char tmp[4096];
-	const char *p = buf;
-	size_t done = 0;
 	int fd, err = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
@@ -100,17 +99,9 @@ static int write_atomic(const char *path, const void *buf, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			goto remove_tmp;
-		}
-		done += (size_t)n;
-	}
+	err = mxg_ctl_write_all(fd, buf, len);
+	if (err)
+		goto remove_tmp;
 	if (fsync(fd)) {
 		err = -errno;
 		goto remove_tmp;
