@@ -316,27 +316,12 @@ static int cmd_bad(int argc, char **argv)
 	}
 	if (strcmp(kind, "twofds") == 0) {
 		/* two SCM_RIGHTS fds in one message */
-		union {
-			char buf[CMSG_SPACE(2 * sizeof(int))];
-			struct cmsghdr align;
-		} ctrl;
-		struct iovec iov = { .iov_base = msg, .iov_len = msg_len };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct cmsghdr *c;
 		int two[2];
 
 		extra = dup(memfd);
 		two[0] = memfd;
 		two[1] = extra;
-		memset(&ctrl, 0, sizeof(ctrl));
-		mh.msg_control = ctrl.buf;
-		mh.msg_controllen = sizeof(ctrl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(two));
-		memcpy(CMSG_DATA(c), two, sizeof(two));
-		rc = sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
+		rc = mxg_ctl_send_fds(fd, msg, msg_len, two, 2);
 	} else {
 		rc = mxg_ctl_send(fd, msg, msg_len, pass);
 	}
