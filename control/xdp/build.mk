@@ -9,8 +9,8 @@ $(call obj,$(xdp_SRCS)) $(call san,$(xdp_SRCS)): $(BUILD)/gen/mxgate.skel.h
 
 mxgate_xdp_DIR := control/xdp
 mxgate_xdp_SRCS := $(mxgate_xdp_DIR)/mxgate_xdp.c
-mxgate_xdp_DEPS := xdp policy core
-mxgate_xdp_LIBS := xdp policy core
+mxgate_xdp_DEPS := cli xdp policy core
+mxgate_xdp_LIBS := cli xdp policy core
 mxgate_xdp_BIN := $(BIN)/mxgate-xdp
 PROGRAMS += mxgate_xdp
 

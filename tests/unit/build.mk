@@ -4,7 +4,7 @@
 # the test library's defaults).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
-UNIT_DEPS := testlib ctl xdp policy core mxgate_replay
+UNIT_DEPS := testlib cli ctl xdp policy core mxgate_replay
 
 test_bpf_shared_PKGS := libbpf
 test_scenario_PKGS := libpcap
@@ -22,7 +22,7 @@ $(call san,tests/unit/$(1).c): MOD_CFLAGS = -Itests/unit \
 	$$(foreach d,$(UNIT_DEPS),-I$$($$(d)_DIR)) \
 	$$(call pc_cflags,cmocka libcjson libpcap $($(1)_PKGS))
 $(BUILD)/test/$(1): $(call san,tests/unit/$(1).c) $($(1)_OBJS) \
-		$(call sanlib,testlib xdp policy core)
+		$(call sanlib,testlib cli xdp policy core)
 	@mkdir -p $$(@D)
 	$$(CC) $$(SAN_LDFLAGS) -o $$@ $$^ \
 		$$(call pc_libs,cmocka libcjson libpcap $($(1)_PKGS)) \
