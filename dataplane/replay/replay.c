@@ -26,16 +26,6 @@
 #define REPLAY_ATTEMPTS_MAX  (16u << 20) /* kept for the report */
 
 /* Link types this side of libpcap's DLT mapping. */
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
 /* The built-in default policy, compiled at build time (default.json). */
 extern const unsigned char mxg_default_policy[];
 extern const unsigned char mxg_default_policy_end[];
