@@ -22,7 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_types.h"
+#include "policy_cidr.h"
+#include "policy_compile.h"
+#include "policy_diag.h"
+#include "policy_parse.h"
+#include "policy_scan.h"
+#include "policy_sets.h"
+#include "policy_validate.h"
 
 typedef unsigned __int128 u128;
 
@@ -434,8 +440,8 @@ static void set_info(struct mxg_set_info *s, const char *name, size_t n)
 	s->n_prefixes = (uint32_t)n;
 }
 
-int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
-		struct mxg_policy_header **out)
+static int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
+		       struct mxg_policy_header **out)
 {
 	struct mxg_prefix4 *v4 = NULL;
 	struct mxg_prefix6 *v6 = NULL;

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_types.h"
+#include "policy_diag.h"
+#include "policy_scan.h"
 
 #define POL_MSG_MAX    512
 #define POL_PREFIX_MAX 4200 /* "FILE:LINE:COL:", FILE up to PATH_MAX */
@@ -44,109 +45,6 @@ void mxg_diag_print(FILE *f, const char *policy, const struct mxg_diag *d,
 	if (!d->stored)
 		fprintf(f, "%s: cannot compile the policy: %s\n", policy,
 			strerror(rc < 0 ? -rc : rc));
-}
-
-static int is_word_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-}
-
-static void path_append(struct pol_path *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (p->len + n + 1 > sizeof(p->s)) {
-		/* Too deep or too long: keep it on one bounded line. */
-		n = sizeof(p->s) - 1 - p->len;
-		if (n > 3) {
-			memcpy(p->s + p->len, s, n - 3);
-			memcpy(p->s + p->len + n - 3, "...", 3);
-		}
-		p->len = sizeof(p->s) - 1;
-		p->s[p->len] = '\0';
-		return;
-	}
-	memcpy(p->s + p->len, s, n + 1);
-	p->len += n;
-}
-
-size_t pol_path_key(struct pol_path *p, const char *key)
-{
-	size_t saved = p->len, i, n = strlen(key);
-	char buf[POL_PATH_MAX];
-	int plain = n > 0;
-
-	for (i = 0; i < n; i++)
-		if (!is_word_char(key[i]))
-			plain = 0;
-	if (plain) {
-		snprintf(buf, sizeof(buf), "%s%.*s", p->len ? "." : "",
-			 (int)(sizeof(buf) - 2), key);
-	} else {
-		char q[96];
-
-		pol_quote(q, sizeof(q), key, n, 40);
-		snprintf(buf, sizeof(buf), "[%s]", q);
-	}
-	path_append(p, buf);
-	return saved;
-}
-
-size_t pol_path_index(struct pol_path *p, unsigned int i)
-{
-	size_t saved = p->len;
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "[%u]", i);
-	path_append(p, buf);
-	return saved;
-}
-
-void pol_path_pop(struct pol_path *p, size_t saved)
-{
-	if (saved < sizeof(p->s)) {
-		p->len = saved;
-		p->s[saved] = '\0';
-	}
-}
-
-void pol_quote(char *out, size_t out_len, const char *s, size_t len, size_t max)
-{
-	size_t i, o = 0;
-	int cut = 0;
-
-	if (out_len < 8) {
-		if (out_len)
-			out[0] = '\0';
-		return;
-	}
-	if (len > max) {
-		len = max;
-		cut = 1;
-	}
-	out[o++] = '"';
-	for (i = 0; i < len && o + 8 < out_len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			o += (size_t)snprintf(out + o, out_len - o, "\\x%02x",
-					      ch);
-		} else {
-			out[o++] = (char)ch;
-		}
-	}
-	if (i < len)
-		cut = 1;
-	if (cut && o + 5 < out_len) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
 }
 
 static void slot_store(struct pol_ctx *c, uint64_t key, char *line)
@@ -255,49 +153,4 @@ void pol_errors_flush(struct pol_ctx *c)
 	d->count += c->count;
 	c->n_errs = 0;
 	c->count = 0;
-}
-
-int pol_enum_value(const struct pol_enum *tab, const char *name)
-{
-	for (; tab->name; tab++)
-		if (!strcmp(tab->name, name))
-			return tab->value;
-	return -1;
-}
-
-const char *pol_enum_name(const struct pol_enum *tab, int value)
-{
-	for (; tab->name; tab++)
-		if (tab->value == value)
-			return tab->name;
-	return "?";
-}
-
-unsigned int pol_edit_distance(const char *a, const char *b)
-{
-	unsigned int row[33], i, j, la = (unsigned int)strlen(a),
-				    lb = (unsigned int)strlen(b);
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		unsigned int diag = row[0], up;
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			unsigned int best;
-
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
 }
