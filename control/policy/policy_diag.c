@@ -13,39 +13,11 @@
 #include <string.h>
 
 #include "policy_diag.h"
+#include "policy_errors.h"
 #include "policy_scan.h"
 
 #define POL_MSG_MAX    512
 #define POL_PREFIX_MAX 4200 /* "FILE:LINE:COL:", FILE up to PATH_MAX */
-
-void mxg_diag_init(struct mxg_diag *d)
-{
-	memset(d, 0, sizeof(*d));
-}
-
-void mxg_diag_free(struct mxg_diag *d)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->stored && i < MXG_DIAG_MAX; i++)
-		free(d->lines[i]);
-	memset(d, 0, sizeof(*d));
-}
-
-void mxg_diag_print(FILE *f, const char *policy, const struct mxg_diag *d,
-		    int rc)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->stored && i < MXG_DIAG_MAX; i++)
-		fprintf(f, "%s\n", d->lines[i]);
-	if (d->count > d->stored)
-		fprintf(f, "%s: %u more errors not shown\n", policy,
-			d->count - d->stored);
-	if (!d->stored)
-		fprintf(f, "%s: cannot compile the policy: %s\n", policy,
-			strerror(rc < 0 ? -rc : rc));
-}
 
 static void slot_store(struct pol_ctx *c, uint64_t key, char *line)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy_compile.h"
+#include "policy_errors.h"
 #include "policy_path.h"
 #include "policy_scan.h"
 

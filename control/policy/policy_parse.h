@@ -3,6 +3,8 @@
  * The policy compiler works in stages, each with its own header, each
  * using only the stages below it:
  *
+ *   policy_errors.c    the error list a compile returns, input limits
+ *                      (public, through policy_compile.h; no deps)
  *   policy_path.c      JSON paths and quoting for messages (no deps)
  *   policy_names.c     name-to-value tables, "did you mean" (no deps)
  *   policy_cidr.c      CIDR syntax and prefix lists (quotes with path)
@@ -14,9 +16,8 @@
  *   policy_sets.c      set files (spamhaus-drop, plain)
  *   policy_validate.c  cross-field checks: set references, rule names,
  *                      conflicting fields, unreachable rules
- *   policy_compile.c   struct pol_policy -> image; the public API
- *                      (policy_compile.h, which every stage may use for
- *                      its limits and struct mxg_diag)
+ *   policy_compile.c   struct pol_policy -> image; runs the stages
+ *                      (the public API, policy_compile.h)
  *
  * Every stage runs on what the earlier ones could read, so one run reports
  * every error it can find; only the image is withheld when any was found.

@@ -18,6 +18,7 @@
 
 #include "policy_cidr.h"
 #include "policy_diag.h"
+#include "policy_errors.h"
 #include "policy_path.h"
 #include "policy_sets.h"
 
