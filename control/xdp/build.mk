@@ -1,7 +1,7 @@
 # libmxgate_xdp, the XDP loader (the libbpf skeleton of bpf/mxgate.bpf.c
 # is embedded), and mxgate-xdp, the operators' command.
 xdp_DIR := control/xdp
-xdp_SRCS := $(xdp_DIR)/xdp_loader.c
+xdp_SRCS := $(filter-out $(xdp_DIR)/mxgate_xdp.c,$(wildcard $(xdp_DIR)/*.c))
 xdp_DEPS := core
 xdp_PKGS := libbpf
 LIBRARIES += xdp
