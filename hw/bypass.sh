@@ -110,17 +110,44 @@ net() {
 
 is_pci() { [[ $1 =~ ^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$ ]]; }
 
-# link_json IF: ip's record of IF ("[]" if there is none).
-link_json() { net ip -j -d link show dev "$1" 2>/dev/null || echo '[]'; }
-link_exists() { net ip link show dev "$1" >/dev/null 2>&1; }
-master_of() { link_json "$1" | jq -r '.[0].master // "none"'; }
-is_up() { link_json "$1" | jq -e '.[0].flags // [] | index("UP") != null' >/dev/null; }
-# xdp_of IF: "ID MODE" of the XDP program attached to IF, or nothing.
-# ip reports the attach mode as 1 native, 2 generic, 3 offloaded.
-xdp_of() {
-	link_json "$1" | jq -r '.[0].xdp // empty |
-		"\(.prog.id // .attached[0].prog.id) \(.mode)"'
+# Every ip or jq process costs tens of milliseconds on a busy appliance,
+# so the links are read once (load_links) and changes are queued and run
+# in one `ip -batch` (ipq, then ipflush).
+# LINK[name] = "MASTER UP XDP_ID XDP_MODE"; ip reports the XDP attach
+# mode as 1 native, 2 generic, 3 offloaded.
+declare -A LINK=()
+load_links() {
+	local name info
+	LINK=()
+	while read -r name info; do
+		[ -n "$name" ] && LINK[$name]=$info
+	done < <(net ip -j -d link show 2>/dev/null | jq -r '.[] | "\(.ifname) \(.master // "none") \(if (.flags // []) | index("UP") then 1 else 0 end) \(.xdp.prog.id // .xdp.attached[0].prog.id // "-") \(.xdp.mode // "-")"')
 }
+link_exists() { [ -n "${LINK[$1]+set}" ]; }
+# port_info IF: "MASTER UP XDP_ID XDP_MODE" ("none 0 - -" if IF is absent).
+port_info() { echo "${LINK[$1]:-none 0 - -}"; }
+master_of() {
+	local m
+	read -r m _ <<<"$(port_info "$1")"
+	echo "$m"
+}
+IPQ=()
+ipq() {
+	say "+ ${NETNS:+[netns $NETNS] }ip $*"
+	IPQ+=("$*")
+}
+# ipflush [force]: run the queued ip commands (with force, on past the
+# failures); ipflush_error says what went wrong.
+IPERR=
+ipflush() {
+	local -a q=("${IPQ[@]}")
+	IPQ=()
+	[ ${#q[@]} -gt 0 ] && [ "$DRY" = 0 ] || return 0
+	IPERR=$(printf '%s\n' "${q[@]}" | net ip ${1:+-force} -batch - 2>&1) && return 0
+	IPERR=${IPERR//$'\n'/; }
+	return 1
+}
+ipflush_error() { echo "$IPERR"; }
 xdp_mode_name() {
 	case $1 in
 	1) echo xdpdrv ;;
@@ -253,46 +280,50 @@ rebind_port() {
 }
 
 engage_bridge() {
-	local br=$1 ifc m
+	local br=$1 ifc master up
 	shift
 	link_exists "$br" && [ "$DRY" = 0 ] && die "$br exists already (another bypass? --bridge NAME)"
 	record "bridge $br"
-	run net ip link add "$br" type bridge stp_state 0 forward_delay 0 \
+	ipq link add "$br" type bridge stp_state 0 forward_delay 0 \
 		nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0
 	# A wire, not a host: no IPv6 address of its own.
-	run net ip link set dev "$br" addrgenmode none
+	ipq link set dev "$br" addrgenmode none
 	for ifc in "$@"; do
-		m=$(master_of "$ifc")
-		[ "$m" = none ] || [ "$DRY" = 1 ] || die "$ifc is a port of $m already"
+		read -r master up _ <<<"$(port_info "$ifc")"
+		[ "$master" = none ] || [ "$DRY" = 1 ] || die "$ifc is a port of $master already"
 		record "master $ifc"
-		run net ip link set dev "$ifc" master "$br"
-		if ! is_up "$ifc"; then
+		ipq link set dev "$ifc" master "$br"
+		if [ "$up" = 0 ]; then
 			record "up $ifc"
-			run net ip link set dev "$ifc" up
+			ipq link set dev "$ifc" up
 		fi
 	done
-	run net ip link set dev "$br" up
+	ipq link set dev "$br" up
+	ipflush || die "bridge $br: ip: $(ipflush_error)"
 }
 
-# xdp_off IF: take IF's XDP program off, pinned for the way back.
+# xdp_off IF...: take the XDP programs off, each pinned for the way back.
 xdp_off() {
-	local ifc=$1 id mode pin
-	read -r id mode <<<"$(xdp_of "$ifc")" || true
-	if [ -z "${id:-}" ]; then
-		warn "$ifc has no XDP program: nothing to take off"
-		return 0
-	fi
-	pin=$BPFFS/mxgate-bypass/${NETNS:-host}-$ifc
-	[ "$DRY" = 1 ] || mkdir -p "$BPFFS/mxgate-bypass"
-	[ "$DRY" = 1 ] || rm -f "$pin"
-	run "$BPFTOOL" prog pin id "$id" "$pin"
-	record "xdp $ifc $(xdp_mode_name "$mode") $pin"
-	run net ip link set dev "$ifc" "$(xdp_mode_name "$mode")" off
+	local ifc id mode pin
+	for ifc in "$@"; do
+		read -r _ _ id mode <<<"$(port_info "$ifc")"
+		if [ "$id" = - ]; then
+			warn "$ifc has no XDP program: nothing to take off"
+			continue
+		fi
+		pin=$BPFFS/mxgate-bypass/${NETNS:-host}-$ifc
+		[ "$DRY" = 1 ] || mkdir -p "$BPFFS/mxgate-bypass"
+		[ "$DRY" = 1 ] || rm -f "$pin"
+		run "$BPFTOOL" prog pin id "$id" "$pin" || die "cannot pin XDP program $id of $ifc at $pin"
+		record "xdp $ifc $(xdp_mode_name "$mode") $pin"
+		ipq link set dev "$ifc" "$(xdp_mode_name "$mode")" off
+	done
+	ipflush || die "XDP off: ip: $(ipflush_error)"
 }
 
 cmd_engage() {
-	local -a ifs
-	local p ifc mode_was line
+	local -a ifs names=()
+	local p ifc mode_was method id
 	if [ -s "$STATE" ]; then
 		mode_was=$(awk '$1 == "engaged" { print $2 }' "$STATE")
 		if [ -n "$mode_was" ]; then
@@ -304,122 +335,138 @@ cmd_engage() {
 		warn "an earlier engage was cut short: undoing it first"
 		cmd_disengage || die "could not undo the earlier engage"
 	fi
+	IFS=, read -r -a ifs <<<"$PORTS"
+	if [ "$MODE" = nic ]; then
+		[ -n "$PROFILE" ] || usage_die "--mode nic needs --profile NAME"
+		jq -e --arg p "$PROFILE" '.profiles[] | select(.name == $p)' "$NICS" >/dev/null ||
+			die "no profile $PROFILE in $NICS"
+		method=$(bypass_field method 2>/dev/null || echo none)
+		case $method in
+		file | command | ethtool-priv-flag) ;;
+		*) die "profile $PROFILE has no bypass switch (bypass.method: $method): use --mode bridge" ;;
+		esac
+	fi
 	[ "$DRY" = 1 ] || mkdir -p "$STATE_DIR"
 	record "mode $MODE ports $PORTS netns ${NETNS:--}"
-	IFS=, read -r -a ifs <<<"$PORTS"
 	case $MODE in
 	bridge | xdp-pass)
-		local -a names=()
 		for p in "${ifs[@]}"; do
 			if is_pci "$p"; then
 				ifc=$(rebind_port "$p")
 			else
 				ifc=$p
-				link_exists "$ifc" || [ "$DRY" = 1 ] ||
-					die "$ifc: no such interface${NETNS:+ in $NETNS}"
 			fi
 			names+=("$ifc")
 		done
-		if [ "$MODE" = bridge ]; then
-			for ifc in "${names[@]}"; do
-				[ -z "$(xdp_of "$ifc")" ] ||
-					warn "$ifc has an XDP program, which sees frames before the bridge (--mode xdp-pass?)"
-			done
-		fi
+		load_links
+		for ifc in "${names[@]}"; do
+			link_exists "$ifc" || [ "$DRY" = 1 ] ||
+				die "$ifc: no such interface${NETNS:+ in $NETNS}"
+			read -r _ _ id _ <<<"$(port_info "$ifc")"
+			[ "$MODE" = xdp-pass ] || [ "$id" = - ] ||
+				warn "$ifc has an XDP program, which sees frames before the bridge (--mode xdp-pass?)"
+		done
 		# The bridge first, the XDP programs off after: XDP handles
 		# every frame before the bridge would, so until the programs are
 		# off the pair forwards as before, and after, the bridge does.
 		engage_bridge "${BRIDGE:-$(default_bridge)}" "${names[@]}"
-		if [ "$MODE" = xdp-pass ]; then
-			for ifc in "${names[@]}"; do xdp_off "$ifc"; done
-		fi
+		[ "$MODE" = bridge ] || xdp_off "${names[@]}"
 		;;
 	nic)
-		[ -n "$PROFILE" ] || usage_die "--mode nic needs --profile NAME"
-		jq -e --arg p "$PROFILE" '.profiles[] | select(.name == $p)' "$NICS" >/dev/null ||
-			die "no profile $PROFILE in $NICS"
 		# The pair's relay is switched through its first (master) port.
 		ifc=${ifs[0]}
 		record "nic $PROFILE $ifc"
 		nic_switch on "$ifc"
 		;;
-	*) usage_die "--mode: expected bridge, xdp-pass or nic, got $MODE" ;;
 	esac
-	line="engaged $MODE $(date +%s)"
-	record "$line"
+	record "engaged $MODE $(date +%s)"
 	say "engaged ($MODE) on $PORTS${NETNS:+ in $NETNS}"
 }
 
 # --- disengage
 
-# undo LINE: the undo of one record; returns non-zero if it failed.
-undo() {
-	local kind a b c
-	read -r kind a b c <<<"$1"
-	case $kind in
-	engaged | mode) return 0 ;;
-	bridge)
-		if link_exists "$a" || [ "$DRY" = 1 ]; then
-			run net ip link del dev "$a"
-		else
-			say "$a: gone already"
-		fi
-		;;
-	master)
-		if link_exists "$a" || [ "$DRY" = 1 ]; then
-			run net ip link set dev "$a" nomaster
-		else
-			say "$a: gone already"
-		fi
-		;;
-	up)
-		if link_exists "$a" || [ "$DRY" = 1 ]; then
-			run net ip link set dev "$a" down
-		fi
-		;;
-	xdp)
-		# Back on before the bridge goes: XDP takes the frames over
-		# from the bridge at once, so the pair never stops forwarding.
-		run net ip link set dev "$a" "$b" pinned "$c" || return 1
-		run rm -f "$c"
-		[ "$DRY" = 1 ] || rmdir "$(dirname "$c")" 2>/dev/null || true
-		;;
-	rebind)
-		run "$DEVBIND" --bind=vfio-pci "$a" || return 1
-		say "$a: $b -> vfio-pci"
-		;;
-	nic)
-		PROFILE=$a
-		(nic_switch off "$b") || return 1
-		;;
-	*)
-		warn "unknown undo record: $1"
-		return 1
-		;;
-	esac
-}
-
 cmd_disengage() {
-	local -a lines failed=()
-	local i
+	local -a lines failed=() bridged=() pins=()
+	local i kind a b c br="" line
 	if [ ! -s "$STATE" ]; then
 		say "not engaged: nothing to undo"
 		[ "$DRY" = 1 ] || rm -f "$STATE"
 		return 0
 	fi
 	mapfile -t lines <"$STATE"
+	load_links
 	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
-		if ! undo "${lines[$i]}"; then
-			warn "undo failed: ${lines[$i]}"
-			failed=("${lines[$i]}" "${failed[@]}")
-		fi
+		line=${lines[$i]}
+		read -r kind a b c <<<"$line"
+		case $kind in
+		engaged | mode) ;;
+		xdp)
+			# Back on while the bridge still forwards: XDP takes the
+			# frames over from it at once, so the pair never stops.
+			if run net ip link set dev "$a" "$b" pinned "$c"; then
+				pins+=("$c")
+			else
+				failed=("$line" "${failed[@]}")
+			fi
+			;;
+		up)
+			ipq link set dev "$a" down
+			bridged+=("$line")
+			;;
+		master)
+			ipq link set dev "$a" nomaster
+			bridged+=("$line")
+			;;
+		bridge)
+			br=$a
+			ipq link del dev "$a"
+			bridged+=("$line")
+			;;
+		rebind)
+			# The bridge (if any) first: the netdev goes with the driver.
+			undo_bridge "$br" || failed=("${bridged[@]}" "${failed[@]}")
+			bridged=()
+			if run "$DEVBIND" --bind=vfio-pci "$a"; then
+				say "$a: $b -> vfio-pci"
+			else
+				failed=("$line" "${failed[@]}")
+			fi
+			;;
+		nic)
+			PROFILE=$a
+			(nic_switch off "$b") || failed=("$line" "${failed[@]}")
+			;;
+		*)
+			warn "unknown undo record: $line"
+			failed=("$line" "${failed[@]}")
+			;;
+		esac
 	done
+	undo_bridge "$br" || failed=("${bridged[@]}" "${failed[@]}")
+	if [ ${#pins[@]} -gt 0 ]; then
+		run rm -f "${pins[@]}"
+		[ "$DRY" = 1 ] || rmdir "$(dirname "${pins[0]}")" 2>/dev/null || true
+	fi
 	if [ ${#failed[@]} -gt 0 ]; then
 		[ "$DRY" = 1 ] || printf '%s\n' "${lines[0]}" "${failed[@]}" >"$STATE"
 		die "disengage: ${#failed[@]} step(s) failed, kept in $STATE: ${failed[*]}"
 	fi
 	run rm -f "$STATE"
 	say "disengaged $PORTS${NETNS:+ in $NETNS}"
+}
+
+# undo_bridge BRIDGE: run the queued bridge undo; on an error, judge by
+# what is left (a port or bridge already gone is no failure).
+undo_bridge() {
+	local br=$1 ifc
+	[ ${#IPQ[@]} -gt 0 ] || return 0
+	ipflush force && return 0
+	load_links
+	[ -z "$br" ] || ! link_exists "$br" || return 1
+	for ifc in "${!LINK[@]}"; do
+		[ "$(master_of "$ifc")" != "$br" ] || return 1
+	done
+	return 0
 }
 
 # --- status
@@ -434,6 +481,7 @@ cmd_status() {
 		br=$(awk '$1 == "bridge" { print $2 }' "$STATE")
 		case $mode in
 		bridge | xdp-pass)
+			load_links
 			while read -r ifc; do
 				m=$(master_of "$ifc")
 				[ "$m" = "$br" ] || ok=false
