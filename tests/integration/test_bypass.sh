@@ -184,10 +184,29 @@ check "disengage again: nothing to do, exit 0" bp disengage
 check "status: disengaged" test "$(bp status)" = disengaged
 expect "disengaged, no data plane: nothing forwarded" timeout 192.0.2.1 192.0.2.2
 check "mxgate-dp restarted" start_dp
-expect "through mxgate-dp again: 192.0.2.1" connected 192.0.2.1 192.0.2.2
+if t_flow=$(until_connected 192.0.2.1 192.0.2.2 10); then
+	ok "through mxgate-dp again: 192.0.2.1 (${t_flow} ms after it said its workers run)"
+else
+	bad "through mxgate-dp again: 192.0.2.1 not within 10 s"
+	sed 's/^/  | /' "$tmp/dp.err"
+fi
 expect "through mxgate-dp again: 192.0.2.3 denied (the data plane decides)" timeout 192.0.2.3 192.0.2.2
-kill -INT "$dp_pid"
-wait "$dp_pid"
+# stop_dp: SIGINT, then at most 30 s for the summary and a clean exit.
+stop_dp() {
+	local i
+	kill -INT "$dp_pid"
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$dp_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$dp_pid" 2>/dev/null; then
+		kill -KILL "$dp_pid"
+		echo "  | mxgate-dp still running 30 s after SIGINT: killed"
+		sed 's/^/  | /' "$tmp/dp.err"
+	fi
+	wait "$dp_pid"
+}
+stop_dp
 rc=$?
 dp_pid=
 check "mxgate-dp exits cleanly (status $rc)" test "$rc" -eq 0
