@@ -23,6 +23,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
+#include "dp_notify.h"
 #include "engine.h"
 #include "top_sources.h"
 
@@ -197,6 +198,7 @@ struct dp_state {
 	uint64_t reloads, requests_refused;
 	struct dp_policy *pending_free; /* waiting for an RCU grace period */
 	uint64_t pending_token;
+	struct dp_notify notify; /* systemd: READY, WATCHDOG, STOPPING */
 };
 
 extern struct dp_state dp;

@@ -479,6 +479,7 @@ void dp_control_run(void)
 				drop_client(slot[i]);
 		}
 		dp_policy_reap(0);
+		dp_notify_watchdog(&dp.notify, dp_now_ms());
 		if (dp.cfg.idle_exit_ms) {
 			uint64_t rx = total_rx(), t = dp_now_ms();
 

@@ -442,6 +442,12 @@ int main(int argc, char **argv)
 			mxg_cli_fatal(MXG_EXIT_FAIL, "control socket %s: %s",
 				      dp.cfg.control_path, strerror(-rc));
 	}
+	rc = dp_notify_init(&dp.notify, getenv("NOTIFY_SOCKET"),
+			    getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"),
+			    getpid());
+	if (rc)
+		DP_LOG(WARNING, "main", "systemd notification off: %s",
+		       strerror(-rc));
 	setup_signals();
 
 	for (w = 0; w < dp.n_workers; w++)
@@ -449,8 +455,10 @@ int main(int argc, char **argv)
 				      dp.workers[w]->lcore_id);
 	DP_LOG(NOTICE, "main", "%u worker(s) running, clock %s", dp.n_workers,
 	       dp.cfg.clock == DP_CLOCK_TSC ? "tsc" : "rx-timestamp");
+	dp_notify_send(&dp.notify, "READY=1");
 
 	dp_control_run();
+	dp_notify_send(&dp.notify, "STOPPING=1");
 
 	__atomic_store_n(&dp.stop, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
@@ -475,6 +483,7 @@ int main(int argc, char **argv)
 		rte_mempool_free(dp.pools[rc]);
 	rte_free(dp.qsv);
 	rte_eal_cleanup();
+	dp_notify_close(&dp.notify);
 	close(summary_fd);
 	return status;
 }
