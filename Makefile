@@ -477,3 +477,6 @@ $(BUILD)/tools/mxg-traffic: $(call obj,tests/tools/traffic_pcap.c \
 		tests/lib/pktgen.c tests/lib/traffic.c)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(call pc_libs,libpcap)
+
+# The end-to-end test: `make e2e` (tests/e2e/build.mk).
+-include tests/e2e/build.mk

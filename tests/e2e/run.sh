@@ -21,7 +21,8 @@
 # them. In each mode, with legitimate mail (swaks, IPv4 and IPv6, from
 # an allow set) flowing all the time:
 #   flood-host  one address, 100 attempts/s for 3 s; per-host limit, reset
-#   flood-net   200 addresses of one /24; per-prefix limit, drop
+#   flood-net   200 addresses of one /24, 100/s for 2 s; per-prefix
+#               limit, drop (clients retransmit their SYNs)
 #   flood-v6    100 addresses of one /64; per-host (/64) limit, reset
 #   loop        a mailing-list loop: one address re-sends one message as
 #               fast as it is accepted, 4 s; per-host limit (live reload
@@ -43,8 +44,10 @@ BUILD=${MXG_BUILD:-$ROOT/build}
 BIN=${MXG_BIN:-$BUILD/bin}
 DP=$BIN/mxgate-dp
 XDP=$BIN/mxgate-xdp
-DPCTL=$BUILD/test/dpctl
-XDPPASS=$BUILD/tools/mxg-xdp-pass
+TOOLS=${MXG_TOOLS:-$BUILD/tools}
+DPCTL=$TOOLS/dpctl
+[ -x "$DPCTL" ] || DPCTL=$BUILD/test/dpctl
+XDPPASS=$TOOLS/mxg-xdp-pass
 FLOOD=$HERE/smtpflood.py
 E2E_MODES=${E2E_MODES:-bridge dp xdp}
 E2E_TIMEOUT=${E2E_TIMEOUT:-280}
@@ -223,25 +226,28 @@ pf_connects() {
 }
 
 # legit_bg TAG COUNT: COUNT messages with swaks, alternately over IPv4
-# and IPv6, one every 0.3 s, in the background; $E2E_TMP/TAG.sent gets
-# the number swaks saw accepted.
+# and IPv6, one started every 0.5 s, in the background; $E2E_TMP/TAG.sent
+# gets the number swaks saw accepted.
+legit_one() { # TAG I
+	local srv=$MX4 src=$LEGIT4
+	[ $(($2 % 2)) = 1 ] || srv=$MX6 src=$LEGIT6
+	in_s timeout 40 swaks --server "$srv" --local-interface "$src" \
+		--helo legit.example.net --from alice@legit.example.net \
+		--to bob@example.test --header "X-E2E-Id: $1-$2" \
+		--timeout 30 --silent 2 >"$E2E_TMP/swaks-$1-$2.log" 2>&1
+}
 legit_bg() {
 	local tag=$1 count=$2
 	(
-		sent=0
+		pids=()
 		for i in $(seq 1 "$count"); do
-			if [ $((i % 2)) = 1 ]; then
-				srv=$MX4 src=$LEGIT4
-			else
-				srv=$MX6 src=$LEGIT6
-			fi
-			if in_s timeout 30 swaks --server "$srv" --local-interface "$src" \
-				--helo legit.example.net --from alice@legit.example.net \
-				--to bob@example.test --header "X-E2E-Id: $tag-$i" \
-				--timeout 20 --silent 2 >>"$E2E_TMP/swaks.log" 2>&1; then
-				sent=$((sent + 1))
-			fi
-			sleep 0.3
+			legit_one "$tag" "$i" &
+			pids+=($!)
+			sleep 0.5
+		done
+		sent=0
+		for p in "${pids[@]}"; do
+			wait "$p" && sent=$((sent + 1))
 		done
 		echo "$sent" >"$E2E_TMP/$tag.sent"
 	) &
@@ -277,12 +283,8 @@ syns_sent() {
 	} END { print n + 0 }' /proc/net/snmp /proc/net/netstat
 }
 
-# stat KEY JSON: a number of the summary JSON; rule NAME FIELD JSON.
-stat() { jq -r ".$1 // 0" <<<"$2"; }
-rule() { jq -r "[.rules[]? | select(.name == \"$1\") | .$2] | add // 0" <<<"$3"; }
-
 ROWS=()
-row() { ROWS+=("$(printf '%-6s %-10s %8s %8s %9s  %s' "$@")"); }
+row() { ROWS+=("$(printf '%-6s %-10s %6s %8s %6s %9s  %s' "$@")"); }
 
 # ---------------------------------------------------------------------
 # One phase: a flood, a loop or a storm, with legitimate mail alongside.
@@ -323,25 +325,26 @@ phase() {
 		--iface "$IF_S")
 	legit_wait "$legit_tag"
 	local legit_sent=$LEGIT_SENT
-	sleep 0.5 # the last log lines through postlogd
+	sleep 0.3 # frames still in flight reach the counters
 	after=$(engine stats) || bad "$MODE/$name: engine stats"
 	sent=$(($(syns_sent) - sent0))
 	echo "$out" >"$E2E_TMP/$MODE-$name.client.json"
 
-	attempts=$(stat attempts "$out")
-	connected=$(stat connected "$out")
-	refused=$(stat refused "$out")
-	timeouts=$(stat timeout "$out")
-	err=$(stat error "$out")
-	span=$(stat syn_span "$out")
-	rmax=$(jq -r '.refused_ms_max // 0' <<<"$out")
-	rmed=$(jq -r '.refused_ms_median // 0' <<<"$out")
-	wire=$(stat wire_syns "$out")
-	sessions=$(stat sessions_ok "$out")
-	mails=$(stat mails_ok "$out")
+	read -r attempts connected refused timeouts err span rmax rmed wire \
+		sessions mails < <(jq -r '[.attempts, .connected, .refused,
+			.timeout, .error, .syn_span, .refused_ms_max // 0,
+			.refused_ms_median // 0, .wire_syns, .sessions_ok,
+			.mails_ok] | map(. // 0) | @tsv' <<<"$out")
+	[ -n "$mails" ] || bad "$MODE/$name: no result from the client: $out"
+	# Postfix logs a connection before its greeting, which the client
+	# waited for; the line may still be on its way through postlogd.
+	for _ in $(seq 50); do
+		seen=$(pf_connects "$mark" "$src_re")
+		[ "$seen" -ge "$connected" ] && break
+		sleep 0.1
+	done
 	bound=$(awk -v b="$burst" -v r="$rate" -v t="$span" \
 		'BEGIN { printf "%d", b + r * t + 1 }')
-	seen=$(pf_connects "$mark" "$src_re")
 	echo "  client: $attempts attempts, $wire SYNs on the wire over ${span} s:" \
 		"$connected completed, $refused refused (median ${rmed} ms, max" \
 		"${rmax} ms), $timeouts timed out, $err errors; Postfix logged $seen" \
@@ -359,9 +362,13 @@ phase() {
 			"$connected" -ge "$burst"
 		# The appliance, this phase only: every attempt, then the
 		# passes of everything but the allow set (the legitimate client).
-		syns=$(($(stat smtp_syns "$after") - $(stat smtp_syns "$before")))
-		passed=$(($(stat smtp_passed "$after") - $(stat smtp_passed "$before")))
-		legit_syns=$(($(rule legit matched "$after") - $(rule legit matched "$before")))
+		read -r syns passed legit_syns < <(jq -rs '
+			def c: [.smtp_syns, .smtp_passed,
+				([.rules[]? | select(.name == "legit") | .matched] | add)]
+				| map(. // 0);
+			(.[1] | c) as $a | (.[0] | c) as $b
+			| [range(3) | $a[.] - $b[.]] | @tsv' \
+			<<<"$before$after")
 		passed=$((passed - legit_syns))
 		echo "  appliance: $syns attempts ($legit_syns legitimate, allowed)," \
 			"$passed others passed; the senders sent $sent SYNs"
@@ -401,8 +408,8 @@ phase() {
 		"$legit_sent" -eq 4 -a "$delivered" -eq 4
 	local limit="$burst+${rate}/s"
 	[ "$MODE" = bridge ] && limit=none bound=-
-	row "$MODE" "$name" "$legit_sent/$delivered" "$attempts" "$connected" \
-		"$limit (<= $bound)"
+	row "$MODE" "$name" "$legit_sent/$delivered" "$attempts" "$wire" \
+		"$connected" "$limit (<= $bound)"
 }
 
 # anvil_check MARK: every "max connection rate N/1s" anvil logged since
@@ -457,7 +464,7 @@ run_mode() {
 	rc=$?
 	if [ $rc = 77 ]; then
 		echo "SKIP mode $MODE: BPF unavailable here"
-		row "$MODE" skipped - - - "BPF unavailable"
+		row "$MODE" skipped - - - - "BPF unavailable"
 		return
 	fi
 	[ $rc = 0 ] || { bad "$MODE: the engine did not start"; return; }
@@ -475,7 +482,7 @@ run_mode() {
 			--src "$HOST4" --rate 100 --count 300
 		phase flood-net "198\.51\.100\.[0-9]+" 10 5 drop -- connect \
 			--dst "$MX4" --src "$(seq -s, -f '198.51.100.%g' 1 200)" \
-			--rate 100 --count 300
+			--rate 100 --count 200
 		phase flood-v6 "2001:db8:bad:64::[0-9a-f]+" 5 2 reset -- connect \
 			--dst "$MX6" --rate 100 --count 300 \
 			--src "$(for i in $(seq 1 100); do printf '2001:db8:bad:64::%x,' "$i"; done)"
@@ -522,9 +529,18 @@ fi
 
 echo
 echo "=== summary ($(($(date +%s) - start_time)) s)"
-printf '%-6s %-10s %8s %8s %9s  %s\n' mode traffic legit attempts completed \
-	"limit (bound: burst + rate*T + 1)"
+printf '%-6s %-10s %6s %8s %6s %9s  %s\n' mode traffic legit attempts SYNs \
+	completed "limit (bound: burst + rate*T + 1)"
 printf '%s\n' "${ROWS[@]}"
-echo "legit = legitimate messages sent/delivered during that traffic"
+echo "legit: legitimate messages sent/delivered meanwhile; attempts: the" \
+	"client's connects; SYNs: on the wire (retransmissions included)," \
+	"= the appliance's count; completed: = the appliance's passes = the" \
+	"connections Postfix logged"
+if [ "$fails" -gt 0 ]; then
+	echo
+	echo "=== on failure: the end of the mail log and of mxgate-dp's log"
+	pf_log | tail -20
+	tail -20 "$E2E_TMP/dp.err" 2>/dev/null
+fi
 echo "e2e: $((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
