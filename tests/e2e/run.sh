@@ -99,7 +99,7 @@ bg_pids=()
 watchdog=
 cleanup() {
 	local p ns
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM ALRM
 	[ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
 	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
 	engine_cleanup
@@ -118,13 +118,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "FAIL: interrupted"; exit 1' INT
-trap 'echo "FAIL: stopped after ${E2E_TIMEOUT} s (E2E_TIMEOUT)"; exit 1' TERM
+trap 'echo "FAIL: terminated"; exit 1' TERM
+trap 'echo "FAIL: stopped after ${E2E_TIMEOUT} s (E2E_TIMEOUT)"; exit 1' ALRM
 # The watchdog: its sleep must not hold our stdout open after we exit.
 (
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
 	sleep "$E2E_TIMEOUT" &
 	sp=$!
-	wait "$sp" && kill -TERM $$
+	wait "$sp" && kill -ALRM $$
 ) >/dev/null 2>&1 &
 watchdog=$!
 
