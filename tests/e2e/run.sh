@@ -62,10 +62,7 @@ MX4=192.0.2.25 MX6=2001:db8:25::25
 LEGIT4=192.0.2.10 LEGIT6=2001:db8:25::10
 HOST4=192.0.2.66 LOOP4=192.0.2.77
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+. "$ROOT/tests/lib/check.sh"
 die() {
 	echo "FAIL: $*"
 	exit 1
@@ -130,23 +127,6 @@ trap 'echo "FAIL: stopped after ${E2E_TIMEOUT} s (E2E_TIMEOUT)"; exit 1' ALRM
 watchdog=$!
 
 start_time=$(date +%s)
-fails=0
-checks=0
-ok() {
-	checks=$((checks + 1))
-	echo "  ok   $*"
-}
-bad() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "  FAIL $*"
-}
-# check DESCRIPTION TEST-ARGS...: a `test` expression.
-check() {
-	local what=$1
-	shift
-	if test "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 # ---------------------------------------------------------------------
 # Topology
@@ -368,12 +348,12 @@ phase() {
 
 	if [ "$MODE" = bridge ]; then
 		# Without the appliance everything reaches Postfix.
-		check "$MODE/$name: without mxgate every attempt completes" \
+		check "$MODE/$name: without mxgate every attempt completes" test \
 			"$connected" -eq "$attempts"
 	else
-		check "$MODE/$name: completed $connected <= limit $bound" \
+		check "$MODE/$name: completed $connected <= limit $bound" test \
 			"$connected" -le "$bound"
-		check "$MODE/$name: completed $connected >= the burst $burst" \
+		check "$MODE/$name: completed $connected >= the burst $burst" test \
 			"$connected" -ge "$burst"
 		# The appliance, this phase only: every attempt, then the
 		# passes of everything but the allow set (the legitimate client).
@@ -387,39 +367,39 @@ phase() {
 		passed=$((passed - legit_syns))
 		echo "  appliance: $syns attempts ($legit_syns legitimate, allowed)," \
 			"$passed others passed; the senders sent $sent SYNs"
-		check "$MODE/$name: the appliance saw every SYN sent ($syns = $sent)" \
+		check "$MODE/$name: the appliance saw every SYN sent ($syns = $sent)" test \
 			"$syns" -eq "$sent"
-		check "$MODE/$name: ... and all of the phase's ($((syns - legit_syns)) = $wire)" \
+		check "$MODE/$name: ... and all of the phase's ($((syns - legit_syns)) = $wire)" test \
 			"$((syns - legit_syns))" -eq "$wire"
-		check "$MODE/$name: appliance passed = client completed ($passed = $connected)" \
+		check "$MODE/$name: appliance passed = client completed ($passed = $connected)" test \
 			"$passed" -eq "$connected"
 		# Reset: clients fail fast, before their SYN is retransmitted
 		# (1 s): no SYN sent twice, every attempt refused or completed.
 		# (Drop: they wait, and retransmit, as the timeouts show.)
 		if [ "$kind" = reset ]; then
-			check "$MODE/$name: reset: no attempt timed out ($timeouts)" \
+			check "$MODE/$name: reset: no attempt timed out ($timeouts)" test \
 				"$timeouts" -eq 0
-			check "$MODE/$name: reset: the others refused ($refused)" \
+			check "$MODE/$name: reset: the others refused ($refused)" test \
 				"$refused" -eq $((attempts - connected))
-			check "$MODE/$name: reset: no SYN retransmitted ($wire = $attempts)" \
+			check "$MODE/$name: reset: no SYN retransmitted ($wire = $attempts)" test \
 				"$wire" -eq "$attempts"
-			check "$MODE/$name: reset: refused within ${rmax} ms (< 1000)" \
+			check "$MODE/$name: reset: refused within ${rmax} ms (< 1000)" test \
 				"${rmax%%.*}" -lt 1000
 		fi
 	fi
-	check "$MODE/$name: Postfix logged the completed ($seen = $connected)" \
+	check "$MODE/$name: Postfix logged the completed ($seen = $connected)" test \
 		"$seen" -eq "$connected"
-	check "$MODE/$name: every completed session got 220 and 221 ($sessions)" \
+	check "$MODE/$name: every completed session got 220 and 221 ($sessions)" test \
 		"$sessions" -eq "$connected"
 	if [ "$mails" -gt 0 ]; then
 		local got
 		got=$(wait_delivered "X-E2E-Id: $MODE-$name\$" "$mails")
-		check "$MODE/$name: the $mails messages accepted are in the mailbox ($got)" \
+		check "$MODE/$name: the $mails messages accepted are in the mailbox ($got)" test \
 			"$got" -eq "$mails"
 	fi
 	local delivered
 	delivered=$(wait_delivered "X-E2E-Id: $legit_tag-[0-9]+\$" 4)
-	check "$MODE/$name: legitimate mail: 4 sent ($legit_sent), $delivered delivered" \
+	check "$MODE/$name: legitimate mail: 4 sent ($legit_sent), $delivered delivered" test \
 		"$legit_sent" -eq 4 -a "$delivered" -eq 4
 	local limit="$rule $burst+${rate}/s"
 	[ "$MODE" = bridge ] && limit=none bound=-
@@ -454,10 +434,10 @@ anvil_check() {
 	echo "  anvil: highest connection rate of a flooding client:" \
 		"$worst/1s ($worst_addr)"
 	if [ "$MODE" = bridge ]; then
-		check "$MODE: without mxgate anvil sees the flood (${worst}/1s > 8)" \
+		check "$MODE: without mxgate anvil sees the flood (${worst}/1s > 8)" test \
 			"$worst" -gt 8
 	else
-		check "$MODE: anvil: no flooding client above its limit per second" \
+		check "$MODE: anvil: no flooding client above its limit per second" test \
 			"$over" -eq 0
 	fi
 }
@@ -561,5 +541,4 @@ if [ "$fails" -gt 0 ]; then
 	pf_log | tail -20
 	tail -20 "$E2E_TMP/dp.err" 2>/dev/null
 fi
-echo "e2e: $((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
