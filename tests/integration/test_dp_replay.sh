@@ -23,8 +23,9 @@
 #    the others say which one covers them.
 #
 # The policies (corpus_policies): control/examples/*.json, the
-# tests/integration/dp/policy-*.json, and the reset policies resets.json
-# and reset-all.json. Each run of the real binary costs about a second,
+# tests/integration/dp/policy-*.json, the committed captures' exact-limit
+# policies tests/captures/*.policy.json, and the reset policies
+# resets.json and reset-all.json. Each run of the real binary costs about a second,
 # mostly EAL start-up and --idle-exit, so to keep CI time down (358 runs:
 # 2.5 minutes on a shared 2-core VM with MXG_DP_JOBS=2, the default, two
 # at a time on opposite cores; 4.5 minutes with MXG_DP_JOBS=1):
