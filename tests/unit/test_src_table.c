@@ -769,8 +769,9 @@ static void no_duplicates(void **state)
  * per key and round is exactly what one thread would get: any lost
  * update or duplicate entry shows up as a difference. On top of that,
  * over every window of rounds [a, b] the conforming attempts of a key
- * must not exceed burst + rate * (b - a) * dt + 1, and the total must
- * reach burst + rate * T - 1.
+ * must not exceed burst + rate * (b - a) * dt (DESIGN allows one more;
+ * the bound of bucket.h has none), and the total must reach
+ * burst + rate * T - 1.
  */
 #define STRESS_KEYS	 8
 #define STRESS_TAKES	 48 /* per key, round and thread */
@@ -881,7 +882,7 @@ static void stress_shared_keys(void **state)
 			if (prefix - rate_per_round * n - min_prefix > best)
 				best = prefix - rate_per_round * n - min_prefix;
 		}
-		assert_true(best <= STRESS_BURST + 1 + 1e-9);
+		assert_true(best <= STRESS_BURST + 1e-9);
 		assert_true((double)total >=
 			    STRESS_BURST + rate_per_round * (rounds - 1) - 1);
 	}
