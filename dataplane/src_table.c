@@ -83,9 +83,10 @@
  * chosen among the 8 slots of b1 then b2, in order of preference: a slot
  * whose bucket is full at 'now' (tat <= now: one compare, whatever the
  * rule) or whose rule is gone (resolve() returns NULL): both lossless,
- * the first found; then the slot whose bucket will be full again soonest
- * (the smallest tat, the first found among equals): lossy. A resolve()
- * call is made only for a slot that is not full, of another key_id. The cost of an insert is therefore
+ * the first found; then the slot whose eviction forgives the fewest
+ * tokens, the least debt (tat - now) / T under its rule (the first found
+ * among equals): lossy. A resolve() call is made only for a slot that is
+ * not full, of another key_id than the last one resolved. The cost of an insert is therefore
  * bounded, and the same at any occupancy: the two buckets read before
  * the locks and once more under them (re-check and free slots in one
  * pass; when both are full, one more pass to choose the victim), at most
@@ -507,11 +508,11 @@ static inline int pair_find(const struct src_pair *pr,
 /*
  * Evict: both buckets are full. Choose among their slots, b1's then
  * b2's, the first whose token bucket is full at 'now' (tat <= now) or
- * whose rule is gone (lossless), else the one that will be full again
- * soonest (the smallest tat: the least time left in debt, whatever its
- * rule), and claim it (BUSY) with the 16-byte CAS. Called with both
- * locks held, so only readers' takes race with it (on states); if one
- * changes the victim's state, the choice is made again.
+ * whose rule is gone (lossless), else the one whose eviction forgives
+ * the fewest tokens: the least debt (tat - now) / T, compared exactly
+ * by cross-multiplying; and claim it (BUSY) with the 16-byte CAS.
+ * Called with both locks held, so only readers' takes race with it (on
+ * states); if one changes the victim's state, the choice is made again.
  */
 static struct src_slot *
 claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
@@ -521,21 +522,22 @@ claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
 {
 	int nb = pair_size(pr);
 
-	(void)bp; /* a full bucket is full under any rule */
 	for (;;) {
 		uint64_t m = 0, s = 0, busy;
-		struct src_slot *victim = NULL, *soonest = NULL;
+		/* The least debt so far: best_debt / best_t tokens. */
+		uint64_t best_debt = 0, best_t = 1;
+		struct src_slot *victim = NULL, *least = NULL;
 		/* The last rule resolved: slots often share one. */
+		const struct mxg_bucket_params *last_p = bp;
 		uint32_t last_kid = key->key_id;
-		int last_known = 1;
 		int i, w;
 
 		for (i = 0; victim == NULL && i < nb; i++) {
 			for (w = 0; w < MXG_SRC_WAYS; w++) {
 				struct src_slot *sl = &pr->b[i]->slot[w];
+				const struct mxg_bucket_params *p;
 				uint32_t kid;
-				uint64_t ms, ss;
-				int known;
+				uint64_t ms, ss, debt, t;
 
 				ms = __atomic_load_n(&sl->meta,
 						     __ATOMIC_RELAXED);
@@ -549,34 +551,41 @@ claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
 				}
 				kid = (uint32_t)(ms >> META_KEY_SHIFT);
 				if (kid == key->key_id || resolve == NULL)
-					known = 1; /* unknown: by tat */
+					p = bp; /* unknown: as the key's rule */
 				else if (kid == last_kid)
-					known = last_known;
+					p = last_p;
 				else
-					known = resolve(ctx, kid) != NULL;
+					p = resolve(ctx, kid);
 				last_kid = kid;
-				last_known = known;
-				if (!known) {
+				last_p = p;
+				if (p == NULL) { /* orphaned */
 					victim = sl;
 					m = ms;
 					s = ss;
 					break;
 				}
-				if (soonest == NULL || ss < s) {
-					soonest = sl;
+				/* debt / T < best_debt / best_t */
+				debt = ss - now_ns;
+				t = p->interval_ns;
+				if (least == NULL ||
+				    (unsigned __int128)debt * best_t <
+					    (unsigned __int128)best_debt * t) {
+					least = sl;
+					best_debt = debt;
+					best_t = t;
 					m = ms;
 					s = ss;
 				}
 			}
 		}
 		if (victim == NULL)
-			victim = soonest;
+			victim = least;
 
 		*seq = ((m >> META_SEQ_SHIFT) + 1) & META_SEQ_MASK;
 		/* Slot 0 keeps the lock bit, which we hold. */
 		busy = *seq << META_SEQ_SHIFT | META_BUSY | (m & META_LOCK);
 		if (slot_cas(victim, &s, &m, s, busy)) {
-			if (victim == soonest)
+			if (victim == least)
 				st->evict_lossy++;
 			else
 				st->evict_lossless++;

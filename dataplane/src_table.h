@@ -15,8 +15,8 @@
  *    both of the key's buckets are full, one of their 8 slots is
  *    evicted, preferring a slot whose token bucket is full again
  *    (lossless: a full bucket is indistinguishable from a fresh one) or
- *    whose rule no longer exists, then the one that will be full again
- *    soonest.
+ *    whose rule no longer exists, then the one whose eviction forgives
+ *    the fewest tokens (the least debt, (tat - now) / interval).
  *  - The same key is never present twice.
  */
 #ifndef MXGATE_SRC_TABLE_H
@@ -65,9 +65,11 @@ uint64_t mxg_src_table_count(const struct mxg_src_table *t);
  *
  * resolve() is called only when an insert has to evict, for slots of
  * other key_ids whose bucket is not full (at most 8 calls), with the
- * insert locks of the key's two buckets held: it must not block. It
- * only tells an orphaned slot (NULL): a full bucket needs no params.
- * With resolve NULL, no slot is taken for orphaned. st may be NULL.
+ * insert locks of the key's two buckets held: it must not block. A full
+ * bucket needs no params; resolve() tells an orphaned slot (NULL) and
+ * the interval that weighs a slot's debt. With resolve NULL, no slot is
+ * taken for orphaned, and every slot's debt is weighed with bp's
+ * interval. st may be NULL.
  */
 int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		       uint64_t now_ns, const struct mxg_bucket_params *bp,

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Source table tests: the take semantics, sizes and bad arguments; the
- * eviction order (full or orphaned buckets first, then the one full again
- * soonest, at any time scale) with exact counters, in a table of one bucket (a key's two
- * choices are the same bucket) and of two (every key's two choices are
- * the same two buckets: 8 candidate slots); how often an insert must
+ * eviction order (full or orphaned buckets first, then the least debt in
+ * tokens, at any time scale) with exact counters, in a table of one
+ * bucket (a key's two choices are the same bucket) and of two (every
+ * key's two choices are the same two buckets: 8 candidate slots); how often an insert must
  * evict while the table fills (two choices: hardly ever at 50%); and
  * concurrency: no duplicate keys when threads insert the same new keys
  * into a half-full table (so that many go to their second bucket), the
@@ -37,7 +37,7 @@
 
 #define RULE_SLOW   1u /* 1/h, burst 5: never refills within a test */
 #define RULE_FAST   2u /* 1000/s, burst 2: a token back every 1 ms */
-#define RULE_HOT    3u /* 1/h, burst 1: soonest full after one take */
+#define RULE_HOT    3u /* 1/h, burst 1: the least debt after one take */
 #define RULE_ORPHAN 99u
 
 struct rules {
@@ -299,7 +299,7 @@ static struct mxg_src_table *evict_table(uint32_t cap)
 	return t;
 }
 
-static void evict_soonest_full_in(uint32_t n)
+static void evict_least_debt_in(uint32_t n)
 {
 	struct mxg_src_table_stats st = { 0 };
 	struct rules r = default_rules();
@@ -314,8 +314,8 @@ static void evict_soonest_full_in(uint32_t n)
 	assert_int_equal(mxg_src_table_count(t), n);
 
 	/*
-	 * Nothing is full: the one full again soonest goes, 1 (an hour
-	 * after its take, the earliest).
+	 * Nothing is full: the least debt goes, 1 (one token, due back an
+	 * hour after its take, the earliest).
 	 */
 	assert_int_equal(take(t, &r, RULE_SLOW, n + 1, T0 + 10 * MS, &st), 1);
 	assert_false(present(t, RULE_SLOW, 1));
@@ -341,6 +341,32 @@ static void evict_soonest_full_in(uint32_t n)
 	mxg_src_table_destroy(t);
 }
 
+/*
+ * The debt is weighed in tokens, under each slot's rule: a fast bucket
+ * half a token in debt stays, and a slow one a few ms of its hour in
+ * debt goes, although the fast one is full again sooner.
+ */
+static void evict_debt_in_tokens_in(uint32_t n)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct rules r = default_rules();
+	struct mxg_src_table *t = evict_table(n);
+	uint32_t ip;
+
+	/* Drained at T0: full again at T0 + 2 ms. */
+	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 1);
+	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 1);
+	/* Taken almost an hour ago: full again at T0 + 3 ms and later. */
+	for (ip = 2; ip <= n; ip++)
+		take(t, &r, RULE_SLOW, ip, T0 - HOUR + 3 * MS + ip * US, &st);
+	take(t, &r, RULE_SLOW, n + 1, T0 + 1 * MS + 500 * US, &st);
+	assert_true(present(t, RULE_FAST, 1));
+	assert_false(present(t, RULE_SLOW, 2));
+	assert_int_equal(st.evict_lossy, 1);
+	assert_int_equal(st.evict_lossless, 0);
+	mxg_src_table_destroy(t);
+}
+
 static void evict_full_first_in(uint32_t n)
 {
 	struct mxg_src_table_stats st = { 0 };
@@ -354,9 +380,9 @@ static void evict_full_first_in(uint32_t n)
 		take(t, &r, RULE_SLOW, ip, T0 + (ip - 1) * MS, &st);
 
 	/*
-	 * At +1.5 ms nothing is full. The fast bucket, full again in
-	 * 0.5 ms, goes rather than a slow one with an hour to go, although
-	 * the slow key 1 was used before it: lossy.
+	 * At +1.5 ms nothing is full. The fast bucket, half a token in
+	 * debt, goes rather than a slow one with nearly a whole token,
+	 * although the slow key 1 was used before it: lossy.
 	 */
 	take(t, &r, RULE_SLOW, n + 1, T0 + 1 * MS + 500 * US, &st);
 	assert_false(present(t, RULE_FAST, 2));
@@ -364,7 +390,7 @@ static void evict_full_first_in(uint32_t n)
 	assert_int_equal(st.evict_lossy, 1);
 	assert_int_equal(st.evict_lossless, 0);
 
-	/* A fast key again: now the slow key 1 is the soonest full. */
+	/* A fast key again: now the slow key 1 has the least debt. */
 	take(t, &r, RULE_FAST, n + 2, T0 + 1 * MS + 500 * US, &st);
 	assert_false(present(t, RULE_SLOW, 1));
 	assert_int_equal(st.evict_lossy, 2);
@@ -376,7 +402,7 @@ static void evict_full_first_in(uint32_t n)
 	assert_int_equal(st.evict_lossy, 2);
 	assert_int_equal(st.evict_lossless, 1);
 
-	/* Slow buckets never refill here: the soonest (+1.5 ms) goes. */
+	/* Slow buckets never refill here: the least debt (+1.5 ms) goes. */
 	take(t, &r, RULE_SLOW, n + 4, T0 + 101 * MS, &st);
 	assert_false(present(t, RULE_SLOW, n + 1));
 	assert_true(present(t, RULE_SLOW, 3));
@@ -447,7 +473,7 @@ static void evict_without_resolve_in(uint32_t n)
 		assert_true(present(t, RULE_SLOW, ip));
 	assert_int_equal(st.evict_lossless, n / 2);
 	assert_int_equal(st.evict_lossy, 0);
-	/* Then nothing is full: the soonest full, slow 1, goes (lossy). */
+	/* Then nothing is full: the least debt, slow 1, goes (lossy). */
 	k = key4(RULE_SLOW, n + n / 2 + 1);
 	mxg_src_table_take(t, &k, T0 + 100 * MS, &r.bp[0], NULL, NULL, &st);
 	assert_false(present(t, RULE_SLOW, 1));
@@ -524,7 +550,8 @@ static void evict_future_tat_is_late_in(uint32_t n)
 			name##_in(caps[i]);                                    \
 	}
 
-EVICT_TEST(evict_soonest_full)
+EVICT_TEST(evict_least_debt)
+EVICT_TEST(evict_debt_in_tokens)
 EVICT_TEST(evict_full_first)
 EVICT_TEST(evict_orphan_first)
 EVICT_TEST(evict_without_resolve)
@@ -1117,7 +1144,8 @@ int main(void)
 		cmocka_unit_test(count_keys),
 		cmocka_unit_test(capacity_and_memory),
 		cmocka_unit_test(bad_arguments),
-		cmocka_unit_test(evict_soonest_full),
+		cmocka_unit_test(evict_least_debt),
+		cmocka_unit_test(evict_debt_in_tokens),
 		cmocka_unit_test(evict_full_first),
 		cmocka_unit_test(evict_orphan_first),
 		cmocka_unit_test(evict_without_resolve),
