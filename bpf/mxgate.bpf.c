@@ -202,8 +202,7 @@ __noinline int mxg_xdp_take(const struct mxg_src_key *key,
 	b = *bp;
 	state = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &k);
 	if (!state) {
-		conform = mxg_bucket_take(mxg_bucket_fresh(now_ns, &b), now_ns,
-					  &b, &next);
+		conform = mxg_bucket_take(MXG_BUCKET_FRESH, now_ns, &b, &next);
 		if (!bpf_map_update_elem(&MXG_XDP_MAP_BUCKETS, &k, &next,
 					 BPF_NOEXIST))
 			return conform;

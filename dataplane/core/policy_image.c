@@ -108,6 +108,12 @@ static int check_rule(const struct mxg_rule *r, uint32_t n_sets,
 		if (mxg_bucket_params_init(&bp, r->rate_count, r->rate_period_s,
 					   r->burst))
 			FAIL("rule rate or burst out of range");
+		if (r->bucket.interval_ns < 1)
+			FAIL("rule bucket interval is zero");
+		/* tau = (burst - 1) * T, by division: no overflow. */
+		if (r->bucket.tau_ns % r->bucket.interval_ns ||
+		    r->bucket.tau_ns / r->bucket.interval_ns != r->burst - 1)
+			FAIL("rule bucket tau is not (burst - 1) * interval");
 		if (memcmp(&bp, &r->bucket, sizeof(bp)))
 			FAIL("rule bucket parameters do not match its rate and burst");
 	}

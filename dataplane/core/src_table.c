@@ -9,7 +9,7 @@
  * pair:
  *
  *   slot (32 bytes, 16-aligned)
- *     state    the packed token bucket (mxgate/bucket.h)
+ *     state    the token bucket's tat (mxgate/bucket.h)
  *     meta     [63..32] key_id  [31..3] seq  [2] LOCK  [1] VALID  [0] BUSY
  *     addr[2]  the key's 16-byte masked address
  *
@@ -48,11 +48,11 @@
  *    {state, meta} -> {next, meta}. Because meta is part of the compared
  *    value, a take can never land on a slot that was re-keyed since the
  *    key was matched: re-keying changes seq. (A 64-bit CAS on state alone
- *    cannot promise that: a full bucket evicted and re-keyed within the
- *    same 1.024 us tick under a rule of the same cap has the same state
+ *    cannot promise that: a full bucket evicted and re-keyed at the same
+ *    nanosecond under a rule of the same interval has the same state
  *    word, so a late reader's CAS would succeed on the wrong key.) A
- *    take that changes nothing (over the limit within one tick) writes
- *    nothing. Readers (takes of a key that is present) never take a
+ *    take that changes nothing (over the limit: the state is unchanged)
+ *    writes nothing. Readers (takes of a key that is present) never take a
  *    lock and never wait for one.
  *  - Keys are only written (inserted, evicted) by an insert holding the
  *    insert locks of both of the key's buckets. An insert takes them in
@@ -81,10 +81,12 @@
  * Placement. A new key goes to whichever of b1 and b2 has more free
  * slots (b1 when they tie). Only when both are full is a slot evicted,
  * chosen among the 8 slots of b1 then b2, in order of preference: a slot
- * whose bucket would be full at 'now' or whose rule is gone (resolve()
- * returns NULL): both lossless, the first found; then the slot with the
- * oldest 'last' (wrap-aware, a 'last' in the future counts as age 0; the
- * first found among equals): lossy. The cost of an insert is therefore
+ * whose bucket is full at 'now' (tat <= now: one compare, whatever the
+ * rule) or whose rule is gone (resolve() returns NULL): both lossless,
+ * the first found; then the slot whose eviction forgives the fewest
+ * tokens, the least debt (tat - now) / T under its rule (the first found
+ * among equals): lossy. A resolve() call is made only for a slot that is
+ * not full, of another key_id than the last one resolved. The cost of an insert is therefore
  * bounded, and the same at any occupancy: the two buckets read before
  * the locks and once more under them (re-check and free slots in one
  * pass; when both are full, one more pass to choose the victim), at most
@@ -503,21 +505,14 @@ static inline int pair_find(const struct src_pair *pr,
 	return bucket_find(pr->b[1], p, meta, state);
 }
 
-/* Ticks since 'state' was last updated; a 'last' in the future is 0. */
-static inline uint64_t state_age(uint64_t state, uint64_t now_t)
-{
-	uint64_t d = (now_t - mxg_bucket_last(state)) & MXG_BUCKET_TICK_MASK;
-
-	return d > MXG_BUCKET_TICK_MASK - MXG_BUCKET_BACKWARD_TICKS ? 0 : d;
-}
-
 /*
  * Evict: both buckets are full. Choose among their slots, b1's then
- * b2's, the first whose bucket is full at 'now' or whose rule is gone
- * (lossless), else the oldest, and claim it (BUSY) with the 16-byte
- * CAS. Called with both locks held, so only readers' takes race with it
- * (on states); if one changes the victim's state, the choice is made
- * again.
+ * b2's, the first whose token bucket is full at 'now' (tat <= now) or
+ * whose rule is gone (lossless), else the one whose eviction forgives
+ * the fewest tokens: the least debt (tat - now) / T, compared exactly
+ * by cross-multiplying; and claim it (BUSY) with the 16-byte CAS.
+ * Called with both locks held, so only readers' takes race with it (on
+ * states); if one changes the victim's state, the choice is made again.
  */
 static struct src_slot *
 claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
@@ -525,12 +520,13 @@ claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
 	     mxg_params_lookup_fn resolve, const void *ctx,
 	     struct mxg_src_table_stats *st, uint64_t *seq)
 {
-	uint64_t now_t = mxg_bucket_ticks(now_ns);
 	int nb = pair_size(pr);
 
 	for (;;) {
-		uint64_t m = 0, s = 0, oldest_age = 0, busy;
-		struct src_slot *victim = NULL, *oldest = NULL;
+		uint64_t m = 0, s = 0, busy;
+		/* The least debt so far: best_debt / best_t tokens. */
+		uint64_t best_debt = 0, best_t = 1;
+		struct src_slot *victim = NULL, *least = NULL;
 		/* The last rule resolved: slots often share one. */
 		const struct mxg_bucket_params *last_p = bp;
 		uint32_t last_kid = key->key_id;
@@ -541,48 +537,55 @@ claim_victim(const struct src_pair *pr, const struct mxg_src_key *key,
 				struct src_slot *sl = &pr->b[i]->slot[w];
 				const struct mxg_bucket_params *p;
 				uint32_t kid;
-				uint64_t ms, ss, age;
+				uint64_t ms, ss, debt, t;
 
 				ms = __atomic_load_n(&sl->meta,
 						     __ATOMIC_RELAXED);
 				ss = __atomic_load_n(&sl->state,
 						     __ATOMIC_RELAXED);
-				kid = (uint32_t)(ms >> META_KEY_SHIFT);
-				if (kid == key->key_id)
-					p = bp;
-				else if (kid == last_kid)
-					p = last_p;
-				else if (resolve != NULL)
-					p = resolve(ctx, kid);
-				else
-					p = NULL; /* unknown rule: by age */
-				last_kid = kid;
-				last_p = p;
-				if ((resolve != NULL && p == NULL) ||
-				    (p != NULL &&
-				     mxg_bucket_is_full(ss, now_ns, p))) {
+				if (mxg_bucket_is_full(ss, now_ns)) {
 					victim = sl;
 					m = ms;
 					s = ss;
 					break;
 				}
-				age = state_age(ss, now_t);
-				if (oldest == NULL || age > oldest_age) {
-					oldest_age = age;
-					oldest = sl;
+				kid = (uint32_t)(ms >> META_KEY_SHIFT);
+				if (kid == key->key_id || resolve == NULL)
+					p = bp; /* unknown: as the key's rule */
+				else if (kid == last_kid)
+					p = last_p;
+				else
+					p = resolve(ctx, kid);
+				last_kid = kid;
+				last_p = p;
+				if (p == NULL) { /* orphaned */
+					victim = sl;
+					m = ms;
+					s = ss;
+					break;
+				}
+				/* debt / T < best_debt / best_t */
+				debt = ss - now_ns;
+				t = p->interval_ns;
+				if (least == NULL ||
+				    (unsigned __int128)debt * best_t <
+					    (unsigned __int128)best_debt * t) {
+					least = sl;
+					best_debt = debt;
+					best_t = t;
 					m = ms;
 					s = ss;
 				}
 			}
 		}
 		if (victim == NULL)
-			victim = oldest;
+			victim = least;
 
 		*seq = ((m >> META_SEQ_SHIFT) + 1) & META_SEQ_MASK;
 		/* Slot 0 keeps the lock bit, which we hold. */
 		busy = *seq << META_SEQ_SHIFT | META_BUSY | (m & META_LOCK);
 		if (slot_cas(victim, &s, &m, s, busy)) {
-			if (victim == oldest)
+			if (victim == least)
 				st->evict_lossy++;
 			else
 				st->evict_lossless++;
@@ -669,8 +672,7 @@ static int src_insert(const struct src_pair *pr, const struct mxg_src_key *key,
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&sl->addr[0], p->a0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->addr[1], p->a1, __ATOMIC_RELAXED);
-	conform = mxg_bucket_take(mxg_bucket_fresh(now_ns, bp), now_ns, bp,
-				  &next);
+	conform = mxg_bucket_take(MXG_BUCKET_FRESH, now_ns, bp, &next);
 	__atomic_store_n(&sl->state, next, __ATOMIC_RELAXED);
 	/*
 	 * Publish. In slot 0 this store also releases that bucket's lock:

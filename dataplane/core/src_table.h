@@ -15,7 +15,8 @@
  *    both of the key's buckets are full, one of their 8 slots is
  *    evicted, preferring a slot whose token bucket is full again
  *    (lossless: a full bucket is indistinguishable from a fresh one) or
- *    whose rule no longer exists, then the oldest.
+ *    whose rule no longer exists, then the one whose eviction forgives
+ *    the fewest tokens (the least debt, (tat - now) / interval).
  *  - The same key is never present twice.
  */
 #ifndef MXGATE_SRC_TABLE_H
@@ -58,15 +59,17 @@ uint64_t mxg_src_table_count(const struct mxg_src_table *t);
 
 /*
  * One connection attempt for 'key' at now_ns under bucket 'bp': find or
- * insert the key (a new key starts full, as mxg_bucket_fresh), then take
+ * insert the key (a new key starts full, MXG_BUCKET_FRESH), then take
  * a token with compare-and-swap. Returns 1 if the attempt conforms, 0 if
  * it is over the limit. Never fails; safe to call from many threads.
  *
  * resolve() is called only when an insert has to evict, for slots of
- * other key_ids (at most 8 calls), with the insert locks of the key's
- * two buckets held: it must not block.
- * With resolve NULL, only slots of key->key_id can be judged full (with
- * bp); the others are judged by age. st may be NULL.
+ * other key_ids whose bucket is not full (at most 8 calls), with the
+ * insert locks of the key's two buckets held: it must not block. A full
+ * bucket needs no params; resolve() tells an orphaned slot (NULL) and
+ * the interval that weighs a slot's debt. With resolve NULL, no slot is
+ * taken for orphaned, and every slot's debt is weighed with bp's
+ * interval. st may be NULL.
  */
 int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		       uint64_t now_ns, const struct mxg_bucket_params *bp,

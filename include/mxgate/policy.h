@@ -28,7 +28,7 @@
 #include "bucket.h"
 
 #define MXG_POLICY_MAGIC   0x5047584dU /* "MXGP" little-endian */
-#define MXG_POLICY_VERSION 1
+#define MXG_POLICY_VERSION 2	       /* 2: GCRA bucket parameters */
 
 #define MXG_RULES_MAX	     64
 #define MXG_NAMED_SETS_MAX   32
@@ -82,10 +82,10 @@ struct mxg_rule {
 	char name[MXG_NAME_MAX]; /* NUL-terminated */
 	/*
 	 * Stable id of the rule's buckets: FNV-1a 32 over the name, the key
-	 * kind, both key prefix lengths and the bucket's unit_shift and
-	 * cost (mxg_rule_key_id). A reload that keeps these keeps the
-	 * buckets, wherever the rule moved; changing the rate or the keying
-	 * starts fresh buckets. Non-limit rules carry it too. Bit 0 is
+	 * kind, both key prefix lengths and the bucket's interval_ns and
+	 * tau_ns (mxg_rule_key_id). A reload that keeps these keeps the
+	 * buckets, wherever the rule moved; changing the rate, the burst
+	 * or the keying starts fresh buckets. Non-limit rules carry it too. Bit 0 is
 	 * clear: bucket keys use it for the family (MXG_KEY_ID_IPV6).
 	 */
 	uint32_t key_id;
@@ -191,7 +191,7 @@ MXG_INLINE uint32_t mxg_fnv1a32(uint32_t h, const void *data, uint32_t len)
 static inline uint32_t mxg_rule_key_id(const struct mxg_rule *r)
 {
 	uint32_t h = MXG_FNV32_INIT, n = 0;
-	uint8_t tail[8];
+	uint8_t tail[19];
 
 	while (n < MXG_NAME_MAX && r->name[n])
 		n++;
@@ -199,11 +199,10 @@ static inline uint32_t mxg_rule_key_id(const struct mxg_rule *r)
 	tail[0] = r->key_kind;
 	tail[1] = r->ipv4_prefix;
 	tail[2] = r->ipv6_prefix;
-	tail[3] = r->bucket.unit_shift;
-	tail[4] = (uint8_t)r->bucket.cost;
-	tail[5] = (uint8_t)(r->bucket.cost >> 8);
-	tail[6] = (uint8_t)(r->bucket.cost >> 16);
-	tail[7] = (uint8_t)(r->bucket.cost >> 24);
+	for (n = 0; n < 8; n++) {
+		tail[3 + n] = (uint8_t)(r->bucket.interval_ns >> (8 * n));
+		tail[11 + n] = (uint8_t)(r->bucket.tau_ns >> (8 * n));
+	}
 	return mxg_fnv1a32(h, tail, sizeof(tail)) & ~MXG_KEY_ID_IPV6;
 }
 

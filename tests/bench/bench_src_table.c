@@ -155,14 +155,13 @@ static void rh_set_phase(struct rh_table *r, enum rh_phase phase,
 /* The bucket update of a key found (or added) at 'pos'. */
 static inline int rh_update(struct rh_table *r, int32_t pos, uint64_t now)
 {
-	uint64_t cur, base, next;
+	uint64_t cur, next;
 	int conform;
 
-	/* A state of 0 is a position never used: a fresh bucket. */
+	/* A state of 0 is a position never used: MXG_BUCKET_FRESH. */
 	cur = __atomic_load_n(&r->states[pos], __ATOMIC_RELAXED);
 	for (;;) {
-		base = cur ? cur : mxg_bucket_fresh(now, &rule_bp);
-		conform = mxg_bucket_take(base, now, &rule_bp, &next);
+		conform = mxg_bucket_take(cur, now, &rule_bp, &next);
 		if (next == cur)
 			return conform;
 		if (__atomic_compare_exchange_n(&r->states[pos], &cur, next, 0,

@@ -3,9 +3,10 @@
 #
 # The differential test of DESIGN §5 for the XDP program: on every capture
 # of the test corpus (tests/lib/corpus.sh) and under every policy of it
-# (control/examples/*.json, tests/integration/dp/policy-*.json, the reset
-# policies resets.json and reset-all.json) and the built-in default,
-# mxgate-replay --engine xdp, which runs each frame through the XDP
+# (control/examples/*.json, tests/integration/dp/policy-*.json, the
+# committed captures' exact-limit policies tests/captures/*.policy.json,
+# the reset policies resets.json and reset-all.json) and the built-in
+# default, mxgate-replay --engine xdp, which runs each frame through the XDP
 # program with BPF_PROG_TEST_RUN, gives exactly the core engine's results:
 # the same exit status, summary JSON, per-attempt --verdicts JSONL,
 # --drop and --pass captures and --reset RSTs. The full cross product: no

@@ -12,7 +12,10 @@
 #                        (by path), prints how many of each kind. Non-zero
 #                        if any generator failed (each failure printed).
 #   corpus_policies DIR  write the corpus's own policies into DIR; fills
-#                        CORPUS_POLICIES (paths, in a fixed order).
+#                        CORPUS_POLICIES (paths, in a fixed order): the
+#                        examples, the mxgate-dp tests' policies, the
+#                        committed captures' own (tests/captures/
+#                        *.policy.json: exact limits) and two of its own.
 #
 # Kinds: committed (tests/captures/), variant (demo-small in another
 # format or link type), scenario (mxgate-scenario: both presets, every
@@ -202,7 +205,8 @@ corpus_policies() {
 	mkdir -p "$dir"
 	CORPUS_POLICIES=()
 	for p in "$CORPUS_ROOT"/control/examples/*.json \
-		"$CORPUS_ROOT"/tests/integration/dp/policy-*.json; do
+		"$CORPUS_ROOT"/tests/integration/dp/policy-*.json \
+		"$CORPUS_ROOT"/tests/captures/*.policy.json; do
 		[ -f "$p" ] && CORPUS_POLICIES+=("$p")
 	done
 	# Resets, which no example policy has: per rule kind (prefix, host,

@@ -147,10 +147,9 @@ static void bucket_in_kernel(void **state)
 {
 	static const struct {
 		uint64_t count, period, burst;
-	} rules[] = { { 20, 60, 10 },
-		      { 1, 3600, 1 },
-		      { 1000000, 1, 4 },
-		      { 2000, 1, 4000 } };
+	} rules[] = { { 20, 60, 10 },	   { 1, 3600, 1 }, { 1000000, 1, 4 },
+		      { 2000, 1, 4000 },   { 3, 1, 7 },	   { 1000000000, 1, 1 },
+		      { 1, 3600, 100000 }, { 7, 60, 2 } };
 	uint8_t frame[64] = { 0 };
 	uint32_t key = 0, ret;
 	unsigned int r, i;
@@ -166,7 +165,7 @@ static void bucket_in_kernel(void **state)
 			mxg_bucket_params_init(&probe.params, rules[r].count,
 					       rules[r].period, rules[r].burst),
 			0);
-		user_state = mxg_bucket_fresh(now, &probe.params);
+		user_state = MXG_BUCKET_FRESH;
 		for (i = 0; i < 2000; i++) {
 			uint64_t next;
 			int conform;

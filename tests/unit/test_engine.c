@@ -202,12 +202,12 @@ static void per_host_limit_and_refill(void **state)
 	assert_int_equal(passed, 3);
 	/* Another host has its own bucket. */
 	assert_int_equal(syn(f, "203.0.113.6", T0), MXG_VERDICT_PASS);
-	/* One token every 3 s. */
+	/* One token every 3 s, exactly: not a ns before. */
 	assert_int_equal(syn(f, "203.0.113.5", T0 + 2 * SEC), MXG_VERDICT_DROP);
-	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC + 1000),
-			 MXG_VERDICT_PASS);
-	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC + 2000),
+	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC - 1),
 			 MXG_VERDICT_DROP);
+	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC), MXG_VERDICT_PASS);
+	assert_int_equal(syn(f, "203.0.113.5", T0 + 3 * SEC), MXG_VERDICT_DROP);
 	check_invariants(f);
 }
 
@@ -419,6 +419,104 @@ static void reload_keeps_bucket_state(void **state)
 	mxg_engine_destroy(f->engine);
 	f->engine = e2;
 	assert_int_equal(syn(f, "203.0.113.5", T0 + SEC), MXG_VERDICT_PASS);
+
+	/* Same name and rate, new burst: fresh buckets too. */
+	ib_init(&b2);
+	ib_limit(&b2, "per-host", 2, 3600, 3, MXG_KEY_HOST, MXG_OVER_DROP);
+	img = ib_build(&b2);
+	assert_int_equal(mxg_engine_create(&e2, img, img->total_len,
+					   MXG_ENGINE_PORTABLE_LPM, NULL),
+			 0);
+	free(img);
+	mxg_engine_destroy(f->engine);
+	f->engine = e2;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(syn(f, "203.0.113.5", T0 + SEC),
+				 MXG_VERDICT_PASS);
+	assert_int_equal(syn(f, "203.0.113.5", T0 + SEC), MXG_VERDICT_DROP);
+}
+
+/*
+ * Periodic senders through the engine, real frames from IPv4 and IPv6
+ * sources (keyed per host): at exactly the limit every attempt passes; at
+ * twice it the first 2 * burst attempts pass 2 * burst - 1 and exactly
+ * one in two of the rest (test_bucket explains the counts). Token
+ * intervals 1 ns, 1 us, 1 ms, 50 ms, 1 s, 2 s, 1 h; bursts 1, 2, 100.
+ */
+#define PERIODIC_N 400
+
+static void periodic_senders(void **state)
+{
+	static const struct {
+		const char *what;
+		uint32_t count, period_s;
+		uint64_t interval;
+	} rates[] = {
+		{ "1 ns", 1000000000, 1, 1 },	{ "1 us", 1000000, 1, 1000 },
+		{ "1 ms", 1000, 1, 1000000 },	{ "50 ms", 20, 1, 50000000 },
+		{ "1 s", 1, 1, SEC },		{ "2 s", 30, 60, 2 * SEC },
+		{ "1 h", 1, 3600, 3600 * SEC },
+	};
+	static const uint32_t bursts[] = { 1, 2, 100 };
+	static const char *const srcs[] = { "203.0.113.77", "2001:db8:77::7" };
+	struct fixture *f = *state;
+	unsigned int r, b, fam, k, twice;
+
+	for (r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+		for (b = 0; b < 3; b++) {
+			ib_init(&f->b);
+			ib_limit(&f->b, "per-host", rates[r].count,
+				 rates[r].period_s, bursts[b], MXG_KEY_HOST,
+				 MXG_OVER_DROP);
+			build(f);
+			for (fam = 0; fam < 2; fam++) {
+				for (twice = 0; twice < 2; twice++) {
+					/* A new start: the bucket is full. */
+					uint64_t t0 =
+						T0 + twice * 1000000 *
+							     rates[r].interval;
+					unsigned int head = 0, tail = 0;
+
+					for (k = 0; k < PERIODIC_N; k++) {
+						uint64_t t =
+							t0 +
+							k * rates[r].interval /
+								(1 + twice);
+						int ok = (fam ? syn6(f, srcs[1],
+								     t) :
+								syn(f, srcs[0],
+								    t)) ==
+							 MXG_VERDICT_PASS;
+
+						if (k < 2 * bursts[b])
+							head += ok;
+						else
+							tail += ok;
+					}
+					if (!twice && head + tail != PERIODIC_N)
+						fail_msg(
+							"%s every %s, burst %u: "
+							"%u of %u passed",
+							srcs[fam],
+							rates[r].what,
+							bursts[b], head + tail,
+							PERIODIC_N);
+					if (twice &&
+					    (head != 2 * bursts[b] - 1 ||
+					     tail != (PERIODIC_N -
+						      2 * bursts[b]) /
+							     2))
+						fail_msg(
+							"%s every %s / 2, burst "
+							"%u: %u + %u passed",
+							srcs[fam],
+							rates[r].what,
+							bursts[b], head, tail);
+				}
+			}
+		}
+	}
+	check_invariants(f);
 }
 
 static void bad_images_are_refused(void **state)
@@ -552,6 +650,8 @@ int main(void)
 			protected_ports_family_and_dst_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(unparsed_frames_are_forwarded,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(periodic_senders, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_bucket_state,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_images_are_refused, setup,

@@ -399,6 +399,34 @@ static void key_ids_stable(void **state)
 	free(c);
 }
 
+/*
+ * The key id hashes the compiled bucket (interval and tau): another
+ * burst at the same rate starts fresh buckets too, and a rate written
+ * another way that compiles to the same bucket keeps them.
+ */
+static void key_ids_follow_bucket(void **state)
+{
+	struct mxg_policy_header *a = compile_text(
+		"{\"version\":1,\"rules\":[{\"name\":\"y\",\"limit\":{\"rate\":\"20/min\",\"burst\":10}}]}",
+		NULL);
+	struct mxg_policy_header *b = compile_text(
+		"{\"version\":1,\"rules\":[{\"name\":\"y\",\"limit\":{\"rate\":\"20/min\",\"burst\":11}}]}",
+		NULL);
+	struct mxg_policy_header *c = compile_text(
+		"{\"version\":1,\"rules\":[{\"name\":\"y\",\"limit\":{\"rate\":\"1200/h\",\"burst\":10}}]}",
+		NULL);
+	const struct mxg_rule *ra = rule_named(a, "y");
+
+	(void)state;
+	assert_int_equal(ra->bucket.interval_ns, 3000000000ULL);
+	assert_int_equal(ra->bucket.tau_ns, 9 * 3000000000ULL);
+	assert_int_not_equal(ra->key_id, rule_named(b, "y")->key_id);
+	assert_int_equal(ra->key_id, rule_named(c, "y")->key_id);
+	free(a);
+	free(b);
+	free(c);
+}
+
 /* BOM, CRLF, spaces around ':' and ',', \u escapes, monitor mode. */
 static void syntax_variants(void **state)
 {
@@ -751,6 +779,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(per_and_rates),
 		cmocka_unit_test(sets_and_classes),
 		cmocka_unit_test(key_ids_stable),
+		cmocka_unit_test(key_ids_follow_bucket),
 		cmocka_unit_test(syntax_variants),
 		cmocka_unit_test(set_file),
 		cmocka_unit_test(wide_and_narrow),

@@ -56,7 +56,9 @@ static void fix_key_id(struct mxg_rule *r)
 	}
 
 MUT(bad_magic, h->magic ^= 1)
-MUT(bad_version, h->version = 2)
+MUT(bad_version, h->version = MXG_POLICY_VERSION + 1)
+/* Version 1 had the packed 1.024 us-tick bucket parameters. */
+MUT(old_version, h->version = 1)
 MUT(bad_header_len, h->header_len = 104)
 MUT(bad_total_len, h->total_len += 8)
 MUT(bad_mode, h->mode = 2)
@@ -103,7 +105,7 @@ MUT(rule_pad, RULES(h)[R_LIMIT].pad = 1)
 MUT(deny_with_over, RULES(h)[R_DENY].over = 1)
 MUT(deny_with_key_kind, RULES(h)[R_DENY].key_kind = MXG_KEY_HOST;
     fix_key_id(&RULES(h)[R_DENY]))
-MUT(deny_with_bucket, RULES(h)[R_DENY].bucket.cost = 1)
+MUT(deny_with_bucket, RULES(h)[R_DENY].bucket.interval_ns = 1)
 MUT(limit_over, RULES(h)[R_LIMIT].over = 2)
 MUT(limit_key_kind_zero, RULES(h)[R_LIMIT].key_kind = 0;
     fix_key_id(&RULES(h)[R_LIMIT]))
@@ -112,10 +114,18 @@ MUT(limit_key_kind_five, RULES(h)[R_LIMIT].key_kind = 5;
 MUT(limit_period, RULES(h)[R_LIMIT].rate_period_s = 30)
 MUT(limit_rate_zero, RULES(h)[R_LIMIT].rate_count = 0)
 MUT(limit_burst_over, RULES(h)[R_LIMIT].burst = 100001)
-MUT(limit_bucket_cost, RULES(h)[R_LIMIT].bucket.cost += 1;
+/* A consistent tau for another interval: not the rule's rate. */
+MUT(limit_bucket_interval, struct mxg_rule *r = &RULES(h)[R_LIMIT];
+    r->bucket.interval_ns += 1;
+    r->bucket.tau_ns = (r->burst - 1) * r->bucket.interval_ns; fix_key_id(r))
+MUT(limit_bucket_interval_zero, struct mxg_rule *r = &RULES(h)[R_LIMIT];
+    r->bucket.interval_ns = 0; r->bucket.tau_ns = 0; fix_key_id(r))
+MUT(limit_bucket_tau, RULES(h)[R_LIMIT].bucket.tau_ns += 1;
     fix_key_id(&RULES(h)[R_LIMIT]))
-MUT(limit_bucket_cap, RULES(h)[R_LIMIT].bucket.cap += 1)
-MUT(limit_bucket_pad, RULES(h)[R_LIMIT].bucket.pad[0] = 1)
+/* tau = (burst - 1) * interval modulo 2^64: caught without overflow. */
+MUT(limit_bucket_tau_wraps, struct mxg_rule *r = &RULES(h)[R_LIMIT];
+    r->bucket.interval_ns = (1ULL << 63) + r->bucket.interval_ns;
+    r->bucket.tau_ns = (r->burst - 1) * r->bucket.interval_ns; fix_key_id(r))
 MUT(key_id_wrong, RULES(h)[R_LIMIT].key_id ^= 1)
 MUT(key_id_shared,
     memcpy(RULES(h)[R_DENY].name, RULES(h)[R_ALLOW].name, MXG_NAME_MAX);
@@ -159,6 +169,7 @@ MUT(v6_pad, V6(h)[1].pad[0] = 1)
 static const struct image_row rows[] = {
 	{ "bad magic", bad_magic, "magic", 0 },
 	{ "bad version", bad_version, "version", 0 },
+	{ "version 1", old_version, "version", 0 },
 	{ "bad header_len", bad_header_len, "header_len", 0 },
 	{ "total_len not the length", bad_total_len, "total_len", 0 },
 	{ "mode 2", bad_mode, "mode", 0 },
@@ -207,9 +218,11 @@ static const struct image_row rows[] = {
 	{ "limit period 30 s", limit_period, "period", 0 },
 	{ "limit rate 0", limit_rate_zero, "out of range", 0 },
 	{ "limit burst 100001", limit_burst_over, "out of range", 0 },
-	{ "bucket cost", limit_bucket_cost, "bucket parameters", 0 },
-	{ "bucket cap", limit_bucket_cap, "bucket parameters", 0 },
-	{ "bucket pad", limit_bucket_pad, "bucket parameters", 0 },
+	{ "bucket interval", limit_bucket_interval, "bucket parameters", 0 },
+	{ "bucket interval 0", limit_bucket_interval_zero, "interval is zero",
+	  0 },
+	{ "bucket tau", limit_bucket_tau, "tau is not", 0 },
+	{ "bucket tau wraps", limit_bucket_tau_wraps, "tau is not", 0 },
 	{ "key_id not derived", key_id_wrong, "key_id", 0 },
 	{ "two rules, one key_id", key_id_shared, "share a key_id", 0 },
 	{ "set name without NUL", set_name_unterminated, "set name", 0 },
