@@ -7,14 +7,16 @@
 # exits 77 has skipped itself. Exit status is non-zero on any failure.
 #
 # MXG_TEST_JOBS programs run at once (default: the number of CPUs). The
-# programs that load BPF programs, pin maps or make network namespaces
-# (names matching SERIAL below) share machine-wide state, so at most one
-# of them runs at a time, beside the others. Programs start longest
+# programs that attach XDP programs to interfaces or make network
+# namespaces and veths (names matching SERIAL below) move real traffic
+# with timing bounds, so at most one of them runs at a time, beside the
+# others. (BPF_PROG_TEST_RUN tests load private programs and maps: they
+# run like any other.) Programs start longest
 # first, by the durations of the previous run (build/test-times.txt).
 set -u
 jobs_max=${MXG_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1
-SERIAL='xdp|bpf|netns|af_packet|bypass|e2e|ctld|mxgated'
+SERIAL='netns|af_packet|bypass|e2e|mxgated'
 times_file=${MXG_BUILD:-build}/test-times.txt
 logs=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$logs"' EXIT
