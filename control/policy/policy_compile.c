@@ -179,16 +179,6 @@ static int cmp_ent6(const void *a, const void *b)
 	return x->bit < y->bit ? -1 : x->bit > y->bit;
 }
 
-static u128 addr6(const uint8_t a[16])
-{
-	u128 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
 static u128 mask6(unsigned int len)
 {
 	return len == 0 ? 0 : ~(u128)0 << (128 - len);
@@ -223,7 +213,7 @@ static void add_list(struct entries *e, const struct pol_prefix_list *l,
 		} else {
 			struct ent6 *x = &e->v6[e->n6++];
 
-			x->addr = addr6(p->addr);
+			x->addr = mxg_addr6_u128(p->addr);
 			x->len = p->len;
 			x->bit = bit;
 		}

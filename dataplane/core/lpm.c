@@ -127,16 +127,6 @@ static int build4(struct mxg_lpm *l, const struct mxg_prefix4 *v, uint32_t n)
 	return 0;
 }
 
-static u128 load6(const uint8_t a[16])
-{
-	u128 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
 static void emit6(struct mxg_lpm *l, uint32_t *k, u128 pos, uint32_t cls)
 {
 	struct lpm6_start s = { (uint64_t)(pos >> 64), (uint64_t)pos };
@@ -168,7 +158,7 @@ static int build6(struct mxg_lpm *l, const struct mxg_prefix6 *v, uint32_t n)
 	emit6(l, &k, 0, 0);
 	for (i = 0; i < n; i++) {
 		const struct mxg_prefix6 *p = &v[i];
-		u128 a = load6(p->addr), host;
+		u128 a = mxg_addr6_u128(p->addr), host;
 
 		if (p->len > 128)
 			return -EINVAL;

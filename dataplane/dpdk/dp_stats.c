@@ -138,12 +138,32 @@ int dp_collect(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 	return rc;
 }
 
+/* What both texts start from: every worker's counters, summed. */
+struct dp_snapshot {
+	struct mxg_counters *c; /* large: on the heap */
+	struct mxg_src_table_stats ts;
+	struct dp_stats st;
+};
+
+static int snapshot_take(struct dp_snapshot *s, int workers_running)
+{
+	int rc;
+
+	s->c = calloc(1, sizeof(*s->c));
+	if (!s->c)
+		return -ENOMEM;
+	rc = dp_collect(s->c, &s->ts, &s->st, workers_running);
+	if (rc) {
+		free(s->c);
+		s->c = NULL;
+	}
+	return rc;
+}
+
 int dp_summary_text(char **out, size_t *len, uint32_t top_n,
 		    int workers_running)
 {
-	struct mxg_counters *c;
-	struct mxg_src_table_stats ts;
-	struct dp_stats st;
+	struct dp_snapshot snap;
 	struct mxg_top_entry *top = NULL;
 	uint32_t n_top = 0;
 	FILE *f;
@@ -151,12 +171,9 @@ int dp_summary_text(char **out, size_t *len, uint32_t top_n,
 
 	*out = NULL;
 	*len = 0;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	rc = dp_collect(c, &ts, &st, workers_running);
+	rc = snapshot_take(&snap, workers_running);
 	if (rc)
-		goto free_counters;
+		return rc;
 	if (top_n) {
 		top = calloc(top_n, sizeof(*top));
 		if (!top) {
@@ -170,7 +187,7 @@ int dp_summary_text(char **out, size_t *len, uint32_t top_n,
 		rc = -errno;
 		goto free_top;
 	}
-	rc = mxg_summary_write(f, dp.active->engine->image, c, top, n_top);
+	rc = mxg_summary_write(f, dp.active->engine->image, snap.c, top, n_top);
 	if (fclose(f) && !rc)
 		rc = -EIO;
 	if (rc) {
@@ -180,15 +197,16 @@ int dp_summary_text(char **out, size_t *len, uint32_t top_n,
 free_top:
 	free(top);
 free_counters:
-	free(c);
+	free(snap.c);
 	return rc;
 }
 
 int dp_stats_text(char **out, size_t *len, int workers_running)
 {
-	struct mxg_counters *c;
-	struct mxg_src_table_stats ts;
-	struct dp_stats st;
+	struct dp_snapshot snap;
+	const struct mxg_counters *c;
+	const struct mxg_src_table_stats *ts = &snap.ts;
+	const struct dp_stats *st = &snap.st;
 	const char *sep = "";
 	FILE *f;
 	uint16_t i;
@@ -196,12 +214,10 @@ int dp_stats_text(char **out, size_t *len, int workers_running)
 
 	*out = NULL;
 	*len = 0;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	rc = dp_collect(c, &ts, &st, workers_running);
+	rc = snapshot_take(&snap, workers_running);
 	if (rc)
-		goto free_counters;
+		return rc;
+	c = snap.c;
 	f = open_memstream(out, len);
 	if (!f) {
 		rc = -errno;
@@ -221,12 +237,13 @@ int dp_stats_text(char **out, size_t *len, int workers_running)
 		", \"inserts\": %" PRIu64 ", \"evict_lossless\": %" PRIu64
 		", \"evict_lossy\": %" PRIu64 "}, \"ports\": [",
 		dp.active->generation, dp.reloads, dp.requests_refused,
-		dp.n_workers, st.rx, st.tx, st.tx_dropped, st.policy_dropped,
-		st.rst_sent, st.rst_unbuilt, st.no_rx_timestamp, st.linearized,
-		st.too_long, st.policy_adopted, c->totals.packets,
-		c->totals.forwarded, c->totals.smtp_syns,
-		c->totals.smtp_dropped, mxg_src_table_capacity(dp.table),
-		ts.takes, ts.inserts, ts.evict_lossless, ts.evict_lossy);
+		dp.n_workers, st->rx, st->tx, st->tx_dropped,
+		st->policy_dropped, st->rst_sent, st->rst_unbuilt,
+		st->no_rx_timestamp, st->linearized, st->too_long,
+		st->policy_adopted, c->totals.packets, c->totals.forwarded,
+		c->totals.smtp_syns, c->totals.smtp_dropped,
+		mxg_src_table_capacity(dp.table), ts->takes, ts->inserts,
+		ts->evict_lossless, ts->evict_lossy);
 	for (i = 0; i < DP_MAX_PORTS; i++) {
 		struct rte_eth_stats es;
 
@@ -253,6 +270,6 @@ int dp_stats_text(char **out, size_t *len, int workers_running)
 		*out = NULL;
 	}
 free_counters:
-	free(c);
+	free(snap.c);
 	return rc;
 }

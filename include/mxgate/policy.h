@@ -187,6 +187,17 @@ MXG_INLINE uint32_t mxg_fnv1a32(uint32_t h, const void *data, uint32_t len)
 #define MXG_KEY_ID_IPV6 1u
 
 #ifndef __bpf__
+/* A 16-byte address in network byte order as one 128-bit number. */
+static inline unsigned __int128 mxg_addr6_u128(const uint8_t a[16])
+{
+	unsigned __int128 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
 /* The rule's stable bucket id (see struct mxg_rule.key_id). */
 static inline uint32_t mxg_rule_key_id(const struct mxg_rule *r)
 {
