@@ -20,7 +20,7 @@
 #include "mxgated.h"
 #include "xdp_loader.h"
 
-#define CTLD_DP_TIMEOUT_MS   2000
+#define CTLD_DP_TIMEOUT_MS   5000
 #define CTLD_LOAD_TIMEOUT_MS 30000
 
 static uint64_t jnum(const cJSON *o, const char *key)

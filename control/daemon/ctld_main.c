@@ -1337,6 +1337,13 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &use_syslog, &verbose))
 		return 2;
+	/* Blocked before any thread starts (the metrics server's), so they
+	 * all inherit the mask and the signals reach only the signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_init(use_syslog, verbose ? LOG_LVL_INFO : LOG_LVL_NOTICE);
 	signal(SIGPIPE, SIG_IGN);
 	d.started = wall_s();
@@ -1395,11 +1402,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (ifd >= 0 &&
