@@ -337,7 +337,7 @@ static void print_top(const cJSON *r)
 
 		if (!cJSON_GetArraySize(ents))
 			continue;
-		printf("%-4s /%-3.0f %-32s %10s %10s %9s %9s\n",
+		printf("%-4s /%-3.0f %-28s %10s %10s %9s %9s\n",
 		       !strcmp(str(lv, "family"), "ipv4") ? "IPv4" : "IPv6",
 		       num(lv, "prefix_len"), "PREFIX", "ATTEMPTS", "DROPPED",
 		       "FIRST", "LAST");
@@ -345,7 +345,7 @@ static void print_top(const cJSON *r)
 		{
 			fmt_time(num(e, "first_seen"), first, sizeof(first));
 			fmt_time(num(e, "last_seen"), last, sizeof(last));
-			printf("  %-41.41s %10.0f %10.0f %9s %9s\n",
+			printf("  %-36.36s %10.0f %10.0f %9s %9s\n",
 			       str(e, "prefix"), num(e, "attempts"),
 			       num(e, "dropped"), first, last);
 		}

@@ -95,7 +95,7 @@ int mxg_ctld_call(const char *path, const char *req, size_t req_len,
 		goto close_fd;
 	if (h.magic != MXG_CTLD_MAGIC || h.version != MXG_CTLD_VERSION ||
 	    h.type != MXG_CTLD_REPLY || h.length > MXG_CTLD_REPLY_MAX ||
-	    h.seq != (uint32_t)getpid()) {
+	    (h.seq != (uint32_t)getpid() && h.seq != 0)) {
 		rc = -EPROTO;
 		goto close_fd;
 	}
