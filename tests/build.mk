@@ -9,6 +9,6 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 # test_dp_control.sh: groupadd and groupdel (passwd).
 DEB_PACKAGES += ethtool iputils-ping netcat-openbsd procps passwd
 
+export FUZZ_SECONDS
 check: all include-check
-	@tests/run-tests.sh $(UNIT_BINS) $(INTEGRATION_TESTS)
-	@$(MAKE) --no-print-directory fuzz-run
+	@tests/run-tests.sh $(UNIT_BINS) $(INTEGRATION_TESTS) $(FUZZ_TESTS)

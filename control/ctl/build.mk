@@ -8,8 +8,8 @@ LIBRARIES += ctl
 mxgatectl_DIR := control/ctl
 mxgatectl_SRCS := $(mxgatectl_DIR)/mxgatectl.c \
 	$(mxgatectl_DIR)/ctl_daemon_verbs.c
-mxgatectl_DEPS := ctl policy core
-mxgatectl_LIBS := ctl policy core
+mxgatectl_DEPS := cli ctl policy core
+mxgatectl_LIBS := cli ctl policy core
 mxgatectl_PKGS := libcjson
 mxgatectl_BIN := $(BIN)/mxgatectl
 PROGRAMS += mxgatectl

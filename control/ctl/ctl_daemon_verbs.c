@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli.h"
 #include "ctl_daemon_verbs.h"
 #include "ctld_client.h"
 
@@ -72,7 +73,7 @@ static int usage_err(const char *verb, const char *args)
 {
 	fprintf(stderr, "usage: mxgatectl %s %s [--json] [--socket PATH]\n",
 		verb, args);
-	return CTL_EXIT_USAGE;
+	return MXG_EXIT_USAGE;
 }
 
 /* Durations as mxgated takes them: seconds, or N{s,m,h,d}. */
@@ -106,29 +107,28 @@ static int call(const struct common *c, cJSON *req, cJSON **reply)
 	cJSON_Delete(req);
 	*reply = NULL;
 	if (!text)
-		return CTL_EXIT_FAIL;
+		return MXG_EXIT_FAIL;
 	rc = mxg_ctld_call(c->socket, text, strlen(text), CALL_TIMEOUT_MS, &out,
 			   &out_len);
 	free(text);
 	if (rc) {
-		fprintf(stderr, "mxgatectl: %s: %s%s\n", c->socket,
-			strerror(-rc),
-			rc == -EACCES ? " (root, or the socket's group)" :
-			rc == -ENOENT || rc == -ECONNREFUSED ?
-					" (is mxgated running?)" :
-					"");
-		return rc == -EACCES ? CTL_EXIT_DENIED : CTL_EXIT_NODAEMON;
+		mxg_cli_error("%s: %s%s", c->socket, strerror(-rc),
+			      rc == -EACCES ? " (root, or the socket's group)" :
+			      rc == -ENOENT || rc == -ECONNREFUSED ?
+					      " (is mxgated running?)" :
+					      "");
+		return rc == -EACCES ? MXG_EXIT_DENIED : MXG_EXIT_UNREACHABLE;
 	}
 	*reply = cJSON_ParseWithLength(out, out_len);
 	free(out);
 	if (!cJSON_IsObject(*reply)) {
 		cJSON_Delete(*reply);
 		*reply = NULL;
-		fprintf(stderr, "mxgatectl: mxgated sent a reply that is not "
-				"JSON\n");
-		return CTL_EXIT_NODAEMON;
+		mxg_cli_error("mxgated sent a reply that is not "
+			      "JSON");
+		return MXG_EXIT_UNREACHABLE;
 	}
-	return CTL_EXIT_OK;
+	return MXG_EXIT_OK;
 }
 
 static double num(const cJSON *o, const char *k)
@@ -163,17 +163,16 @@ static int verdict(const struct common *c, const cJSON *r)
 	}
 	if (status == 0) {
 		if (!c->json && *str(r, "warning"))
-			fprintf(stderr, "mxgatectl: warning: %s\n",
-				str(r, "warning"));
-		return CTL_EXIT_OK;
+			mxg_cli_error("warning: %s", str(r, "warning"));
+		return MXG_EXIT_OK;
 	}
 	if (!c->json) {
 		cJSON_ArrayForEach(e, errs) if (cJSON_IsString(e))
 			fprintf(stderr, "%s\n", e->valuestring);
-		fprintf(stderr, "mxgatectl: %s\n",
-			*str(r, "error") ? str(r, "error") : strerror(-status));
+		mxg_cli_error("%s", *str(r, "error") ? str(r, "error") :
+						       strerror(-status));
 	}
-	return status == -EACCES ? CTL_EXIT_DENIED : CTL_EXIT_FAIL;
+	return status == -EACCES ? MXG_EXIT_DENIED : MXG_EXIT_FAIL;
 }
 
 static cJSON *request(const char *cmd)
@@ -457,11 +456,10 @@ static int entry_verb(int argc, char **argv, const char *cmd, int add)
 		if (o == OPT_TTL) {
 			ttl = parse_ttl(optarg);
 			if (ttl < 0) {
-				fprintf(stderr,
-					"mxgatectl: --ttl: expected N, Ns, Nm, "
-					"Nh or Nd, got \"%s\"\n",
-					optarg);
-				return CTL_EXIT_USAGE;
+				mxg_cli_error("--ttl: expected N, Ns, Nm, "
+					      "Nh or Nd, got \"%s\"",
+					      optarg);
+				return MXG_EXIT_USAGE;
 			}
 		} else if (o == OPT_REASON) {
 			reason = optarg;

@@ -3,12 +3,10 @@
 #ifndef MXGATE_CTL_DAEMON_VERBS_H
 #define MXGATE_CTL_DAEMON_VERBS_H
 
-/* Exit statuses, stable (README "mxgatectl"). */
-#define CTL_EXIT_OK	  0 /* done */
-#define CTL_EXIT_FAIL	  1 /* refused or failed; the reason on stderr */
-#define CTL_EXIT_USAGE	  2 /* bad arguments */
-#define CTL_EXIT_NODAEMON 3 /* mxgated unreachable, or a broken reply */
-#define CTL_EXIT_DENIED	  4 /* mxgated refused this user */
+/* Each returns an exit status, enum mxg_exit of cli.h (stable, README
+ * "mxgatectl"): 0 done, 1 refused or failed (the reason on stderr),
+ * 2 bad arguments, 3 mxgated unreachable or a broken reply, 4 mxgated
+ * refused this user. */
 
 int verb_status(int argc, char **argv);
 int verb_stats(int argc, char **argv);

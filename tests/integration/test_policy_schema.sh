@@ -15,8 +15,8 @@ for p in /usr/bin/python3 python3; do
 	fi
 done
 if [ -z "$py" ]; then
-	echo "python3-jsonschema is not installed (make deps): skipped"
-	exit 77
+	. tests/lib/check.sh
+	skip "needs python3-jsonschema (make deps)"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -37,15 +37,11 @@ DPPCAP=$MXG_BUILD/tools/dp_pcap
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 XDP_FRAME_MAX=3500 # REPLAY_XDP_FRAME_MAX
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root for BPF_PROG_TEST_RUN"
+. "$(dirname "$0")/../lib/check.sh"
+need_root "BPF_PROG_TEST_RUN"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
 not_comparable_total=0
-ok() { checks=$((checks + 1)); echo "ok   $*"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
 
 # Is BPF there at all?
 out=$("$REPLAY" --engine xdp "$ROOT/tests/captures/demo-small.pcap" 2>&1 >/dev/null)
@@ -229,7 +225,7 @@ for p in "${policies[@]}"; do
 done
 
 echo
-echo "$checks checks, $fails failed: ${#CORPUS[@]} captures under" \
-	"${#policies[@]} policies ($pairs pairs); $not_comparable_total RSTs" \
-	"not comparable (SYNs longer than $XDP_FRAME_MAX bytes)"
-[ $fails -eq 0 ]
+echo "${#CORPUS[@]} captures under ${#policies[@]} policies ($pairs pairs);" \
+	"$not_comparable_total RSTs not comparable (SYNs longer than" \
+	"$XDP_FRAME_MAX bytes)"
+finish

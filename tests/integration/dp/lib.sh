@@ -14,13 +14,7 @@ DPPCAP=$BUILD/tools/dp_pcap
 POLICIES=$ROOT/tests/integration/dp
 DP_TIMEOUT=${DP_TIMEOUT:-120}
 
-fails=0
-checks=0
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+. "$ROOT/tests/lib/check.sh"
 
 need_tools() {
 	local t
@@ -29,32 +23,9 @@ need_tools() {
 	done
 }
 
-ok() {
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
-
-bad() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*"
-}
-
-# check DESCRIPTION COMMAND...: one test case.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-
 # fails COMMAND...: the command exits non-zero.
 fails() {
 	! "$@"
-}
-
-finish() {
-	echo "$((checks - fails)) passed, $fails failed"
-	[ "$fails" -eq 0 ]
 }
 
 # eal LCORES: EAL arguments for virtual devices; add --vdev after it.
@@ -75,6 +46,17 @@ run_dp() {
 	local out=$1 err=$2
 	shift 2
 	timeout -s INT -k 10 "$DP_TIMEOUT" "$DP" "$@" >"$out" 2>"$err"
+}
+
+# wait_running ERR.log [SECONDS]: wait (up to SECONDS, default 60) until
+# the mxgate-dp logging to ERR.log has its workers running.
+wait_running() {
+	local i
+	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		grep -q "worker(s) running" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # mbufs_back ERR.log: every mbuf went back to its pool at exit.
