@@ -248,11 +248,15 @@ int verb_status(int argc, char **argv)
 		       str(r, "target"), str(r, "health"));
 		printf("policy      %s: %.0f rules, %.0f prefixes\n",
 		       str(r, "policy"), num(r, "rules"), num(r, "prefixes"));
-		printf("generation  %.0f%s\n", num(r, "generation"),
-		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-			       r, "in_force")) ?
-			       " (in force)" :
-			       " (NOT in force: engine unreachable)");
+		printf("generation  %.0f", num(r, "generation"));
+		if (cJSON_IsTrue(
+			    cJSON_GetObjectItemCaseSensitive(r, "in_force")))
+			printf(" (in force)\n");
+		else if (*str(r, "push_error"))
+			printf(" (a newer one failed: %.40s)\n",
+			       str(r, "push_error"));
+		else
+			printf(" (a newer one is being pushed)\n");
 		printf("reloads     %.0f ok, %.0f failed; last %s (%s), "
 		       "%.1f ms\n",
 		       num(o, "ok"), num(o, "failed"), str(o, "last_result"),
@@ -483,7 +487,7 @@ static int entry_verb(int argc, char **argv, const char *cmd, int add)
 		printf("%s %s%s\n", cmd, argv[optind],
 		       cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
 			       r, "in_force")) ?
-			       " (saved; not in force yet: engine unreachable)" :
+			       ": saved, pushed to the engine" :
 			       ": in force");
 	cJSON_Delete(r);
 	return rc;

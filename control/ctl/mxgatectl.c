@@ -38,8 +38,9 @@ static const struct ctl_verb ctl_verbs[] = {
 	  "                             on stderr and exit 1",
 	  1, 1, verb_check },
 	{ "compile", "POLICY -o IMAGE",
-	  "compile POLICY and write the compiled image to IMAGE\n"
-	  "                             (a temporary file, synced, then renamed)",
+	  "compile POLICY and write the compiled image to\n"
+	  "                             IMAGE"
+	  " (a temporary file, synced, then renamed)",
 	  3, 3, verb_compile },
 	{ "status", "", "mxgated's engine, policy, reloads, entries, brake", -1,
 	  0, verb_status },
@@ -53,15 +54,17 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "block", "CIDR [--ttl T]", "drop CIDR's attempts [--reason TEXT]", -1,
 	  0, verb_block },
 	{ "allow", "CIDR [--ttl T]",
-	  "pass CIDR's attempts past the file's rules [--reason]", -1, 0,
-	  verb_allow },
+	  "pass CIDR's attempts past the file's rules\n"
+	  "                             [--reason TEXT]",
+	  -1, 0, verb_allow },
 	{ "unblock", "CIDR", "remove a block", -1, 0, verb_unblock },
 	{ "unallow", "CIDR", "remove an allow", -1, 0, verb_unallow },
 	{ "list", "[--kind K]", "dynamic entries and the brake", -1, 0,
 	  verb_list },
 	{ "brake", "RATE|off",
-	  "cap all attempts at RATE [--burst N] [--ttl T] [--reason]", -1, 0,
-	  verb_brake },
+	  "cap all attempts at RATE [--burst N] [--ttl T]\n"
+	  "                             [--reason TEXT]",
+	  -1, 0, verb_brake },
 };
 
 #define N_VERBS (sizeof(ctl_verbs) / sizeof(ctl_verbs[0]))

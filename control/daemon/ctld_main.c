@@ -21,18 +21,21 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "mxgate/ctld.h"
 #include "mxgated.h"
 #include "policy_compile.h"
 
 #define CTLD_VERSION	   "1.0"
 #define RELOAD_DEBOUNCE_MS 200
-#define BYPASS_TIMEOUT_MS  10000
-#define SEEN_MAX	   8192
+/* hw/build.mk installs the actuator as $(LIBEXECDIR)/bypass.sh */
+#ifndef MXGATED_BYPASS_CMD
+#define MXGATED_BYPASS_CMD "/usr/local/libexec/mxgate/bypass.sh"
+#endif
+#define SEEN_MAX 8192
 
 enum { FAIL_OPEN, FAIL_CLOSED };
 
@@ -51,7 +54,8 @@ static struct daemon {
 	uint16_t metrics_port;
 	int metrics_off;
 	int failure;
-	const char *bypass_cmd, *bypass_ports;
+	const char *bypass_cmd, *bypass_ports, *bypass_netns;
+	const char *bypass_argv[8];
 	int heartbeat_ms, heartbeat_timeout_ms, summary_s;
 	/* state */
 	struct dyn_state dyn;
@@ -59,8 +63,12 @@ static struct daemon {
 	int64_t started, last_ok_ms, next_hb_ms, reload_at_ms, next_sum_ms;
 	int healthy;  /* -1 unknown, 0 down, 1 up */
 	int bypassed; /* the bypass is engaged */
-	uint64_t gen_next, gen_pushed;
+	uint64_t gen_next, gen_pushed, gen_queued, gen_failed;
 	int need_push;
+	int wfd;	     /* the engine worker's eventfd */
+	int bypass_asked;    /* a bypass transition is with the worker */
+	double last_push_ms; /* engine time of the last push that worked */
+	char push_error[512];
 	uint64_t pushes_ok, pushes_failed, repushes;
 	uint64_t reloads_ok, reloads_failed;
 	int last_reload_ok;
@@ -111,11 +119,12 @@ static void sd_notify_msg(const char *msg)
 
 /* ---- pushing the image ---- */
 
-/* Build and push; 0 or -errno, errors in errs. */
+/* Build the image and queue it for the engine worker; 0 or -errno
+ * (the image does not compile: errors in errs). The push's own result
+ * comes back through on_worker(). */
 static int push(struct strv *errs)
 {
 	struct mxg_policy_header *image = NULL;
-	char why[512];
 	uint64_t gen = ++d.gen_next;
 	int rc;
 
@@ -126,27 +135,19 @@ static int push(struct strv *errs)
 		d.pushes_failed++;
 		return rc;
 	}
-	rc = engine_push(&d.eng, image, why, sizeof(why));
-	if (rc) {
-		strv_add(errs, "%s", why);
-		LOG(WARN, "engine", "push of generation %" PRIu64 ": %s", gen,
-		    why);
-		d.pushes_failed++;
-		d.need_push = 1;
-	} else {
-		d.gen_pushed = gen;
-		d.need_push = 0;
-		d.pushes_ok++;
-		LOG(INFO, "engine",
-		    "generation %" PRIu64 " in force: %u rules, %lu prefixes",
-		    gen, image->n_rules, mxg_policy_prefix_count(image));
-	}
-	free(image);
-	return rc;
+	d.gen_queued = gen;
+	worker_push(image, gen);
+	return 0;
 }
 
-/* Reload the file; 0 (in force), -EINVAL (rejected, errs), or the
- * push's error (the new policy is kept and pushed again later). */
+/* A push is with the worker (queued or running). */
+static int push_in_flight(void)
+{
+	return d.gen_queued > d.gen_pushed && d.gen_queued > d.gen_failed;
+}
+
+/* Reload the file; 0 (compiled, queued for the engine) or -EINVAL
+ * (rejected, errs). */
 static int do_reload(const char *source, struct strv *errs)
 {
 	struct timespec t0;
@@ -197,46 +198,20 @@ static int save_state(void)
 
 /* ---- the fail-open bypass ---- */
 
-static int run_bypass(const char *verb)
-{
-	int64_t deadline = mono_ms() + BYPASS_TIMEOUT_MS;
-	int status = 0;
-	pid_t pid, w;
-
-	if (!d.bypass_cmd)
-		return -ENOENT;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (d.bypass_ports)
-			execl(d.bypass_cmd, d.bypass_cmd, verb, "--ports",
-			      d.bypass_ports, (char *)NULL);
-		else
-			execl(d.bypass_cmd, d.bypass_cmd, verb, (char *)NULL);
-		_exit(127);
-	}
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
-		if (mono_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		usleep(10000);
-	}
-	if (w < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
+/* Ask the worker for a transition; its result comes to on_worker(). */
 static void bypass_set(int engage)
 {
-	const char *verb = engage ? "engage" : "disengage";
-	int rc;
-
-	if (d.bypassed == engage)
+	if (d.bypassed == engage || d.bypass_asked || !d.bypass_cmd)
 		return;
-	rc = run_bypass(verb);
+	d.bypass_asked = 1;
+	worker_bypass(engage, d.bypassed);
+}
+
+static void bypass_done(int engage, int rc)
+{
+	const char *verb = engage ? "engage" : "disengage";
+
+	d.bypass_asked = 0;
 	if (rc) {
 		d.bypass_failed_n++;
 		LOG(ERR, "watchdog", "%s %s --ports %s: %s", d.bypass_cmd, verb,
@@ -552,7 +527,10 @@ static cJSON *cmd_status(void)
 	cJSON_AddNumberToObject(r, "rules", d.pol.n_rules);
 	cJSON_AddNumberToObject(r, "prefixes", (double)d.pol.n_prefixes);
 	cJSON_AddNumberToObject(r, "generation", (double)d.gen_pushed);
-	cJSON_AddBoolToObject(r, "in_force", !d.need_push && d.gen_pushed);
+	cJSON_AddBoolToObject(r, "in_force",
+			      d.gen_pushed && d.gen_pushed == d.gen_queued);
+	if (d.push_error[0] && d.gen_failed > d.gen_pushed)
+		cJSON_AddStringToObject(r, "push_error", d.push_error);
 	o = cJSON_AddObjectToObject(r, "reloads");
 	cJSON_AddNumberToObject(o, "ok", (double)d.reloads_ok);
 	cJSON_AddNumberToObject(o, "failed", (double)d.reloads_failed);
@@ -561,6 +539,7 @@ static cJSON *cmd_status(void)
 	cJSON_AddStringToObject(o, "last_source", d.last_reload_source);
 	cJSON_AddNumberToObject(o, "last_at", (double)d.last_reload_at);
 	cJSON_AddNumberToObject(o, "last_ms", d.last_reload_ms);
+	cJSON_AddNumberToObject(o, "last_push_ms", d.last_push_ms);
 	add_errors(o, &d.last_errors);
 	o = cJSON_AddObjectToObject(r, "dynamic");
 	cJSON_AddNumberToObject(o, "block",
@@ -822,14 +801,13 @@ static cJSON *commit_change(struct dyn_state *undo, const char *what)
 	dyn_free(undo);
 	LOG(NOTICE, "dynamic", "%s", what);
 	r = reply_new(0, NULL);
-	cJSON_AddNumberToObject(r, "generation", (double)d.gen_pushed);
-	if (rc) {
-		cJSON_AddBoolToObject(r, "in_force", 0);
+	/* The reply does not wait for the engine (README "Engines"). */
+	cJSON_AddNumberToObject(r, "generation", (double)d.gen_queued);
+	cJSON_AddBoolToObject(r, "in_force", d.gen_pushed == d.gen_queued);
+	if (d.eng.kind != ENGINE_NONE && d.healthy == 0)
 		cJSON_AddStringToObject(r, "warning",
-					errs.n ? errs.v[0] : "push failed");
-	} else {
-		cJSON_AddBoolToObject(r, "in_force", 1);
-	}
+					"saved; the engine is down: pushed "
+					"when it answers again");
 	strv_free(&errs);
 	render_metrics();
 	return r;
@@ -945,21 +923,16 @@ static cJSON *cmd_reload(void)
 	cJSON *r;
 	int rc = do_reload("cli", &errs);
 
-	if (rc == -EINVAL)
+	if (rc)
 		r = reply_new(rc, "policy rejected; the policy in force stays");
-	else if (rc)
-		r = reply_new(0, NULL);
 	else
 		r = reply_new(0, NULL);
-	if (rc && rc != -EINVAL) {
-		cJSON_AddBoolToObject(r, "in_force", 0);
-		cJSON_AddStringToObject(r, "warning",
-					errs.n ? errs.v[0] : "push failed");
-	}
 	add_errors(r, &errs);
 	cJSON_AddNumberToObject(r, "rules", d.pol.n_rules);
 	cJSON_AddNumberToObject(r, "prefixes", (double)d.pol.n_prefixes);
-	cJSON_AddNumberToObject(r, "generation", (double)d.gen_pushed);
+	cJSON_AddNumberToObject(r, "generation", (double)d.gen_queued);
+	cJSON_AddBoolToObject(r, "in_force",
+			      !rc && d.gen_pushed == d.gen_queued);
 	cJSON_AddNumberToObject(r, "ms", d.last_reload_ms);
 	strv_free(&errs);
 	render_metrics();
@@ -996,10 +969,11 @@ static cJSON *handle(void *ctx, const cJSON *req)
 
 /* ---- periodic work ---- */
 
-static void heartbeat(void)
+/* A heartbeat's answer (the worker's poll): rc 0 and d.snap fresh, or
+ * the error. */
+static void heartbeat_result(int rc)
 {
 	int64_t now = mono_ms();
-	int rc = engine_poll(&d.eng, d.snap);
 
 	if (rc == 0) {
 		d.last_ok_ms = now;
@@ -1008,7 +982,8 @@ static void heartbeat(void)
 			    "engine up (generation %" PRIu64 " in force)",
 			    d.snap->generation);
 		d.healthy = 1;
-		if (d.snap->generation != d.gen_pushed || d.need_push) {
+		if ((d.snap->generation != d.gen_pushed || d.need_push) &&
+		    !push_in_flight()) {
 			struct strv errs = { 0 };
 
 			LOG(NOTICE, "engine",
@@ -1016,16 +991,17 @@ static void heartbeat(void)
 			    ", mxgated pushed %" PRIu64 ": pushing again",
 			    d.snap->generation, d.gen_pushed);
 			d.repushes++;
-			if (!push(&errs))
-				d.snap->generation = d.gen_pushed;
+			push(&errs);
 			strv_free(&errs);
 		}
 		seen_update(d.snap);
 		if (d.bypassed)
 			bypass_set(0);
 	} else {
+		/* Judged on failed answers only: a slow answer is not a dead
+		 * data plane (a loaded host), and a stopped one fails its
+		 * poll within CTLD_DP_TIMEOUT_MS. */
 		d.heartbeat_failures++;
-		d.snap->valid = 0;
 		LOG(WARN, "watchdog", "heartbeat: %s", strerror(-rc));
 		if (d.healthy != 0 &&
 		    now - d.last_ok_ms >= d.heartbeat_timeout_ms) {
@@ -1038,7 +1014,40 @@ static void heartbeat(void)
 			bypass_set(1);
 	}
 	render_metrics();
-	sd_notify_msg("WATCHDOG=1");
+}
+
+/* The worker's eventfd is readable: take its results. */
+static void on_worker(void)
+{
+	struct worker_result r;
+
+	worker_collect(&r, d.snap);
+	if (r.push_ok) {
+		/* an image load answered is as good as a heartbeat (a load
+		 * waits for mxgate-dp's workers, and the polls behind it) */
+		d.last_ok_ms = mono_ms();
+		d.pushes_ok += r.push_ok;
+		if (r.push_ok_gen > d.gen_pushed)
+			d.gen_pushed = r.push_ok_gen;
+		d.last_push_ms = r.push_ms;
+		LOG(INFO, "engine", "generation %" PRIu64 " in force (%.1f ms)",
+		    d.gen_pushed, r.push_ms);
+	}
+	if (r.push_failed) {
+		d.pushes_failed += r.push_failed;
+		if (r.push_fail_gen > d.gen_failed)
+			d.gen_failed = r.push_fail_gen;
+		snprintf(d.push_error, sizeof(d.push_error), "%s", r.push_why);
+		LOG(WARN, "engine", "push of generation %" PRIu64 ": %s",
+		    r.push_fail_gen, r.push_why);
+	}
+	d.need_push = d.gen_failed > d.gen_pushed;
+	if (r.bypass_done)
+		bypass_done(r.bypass_engage, r.bypass_rc);
+	if (r.poll_done)
+		heartbeat_result(r.poll_rc);
+	else if (r.push_ok || r.push_failed)
+		render_metrics();
 }
 
 static void summary_line(void)
@@ -1100,9 +1109,13 @@ static void usage(FILE *f)
 		"  --state FILE           dynamic entries (default /var/lib/mxgate/mxgated.state)\n"
 		"  --metrics ADDR:PORT    Prometheus (default 127.0.0.1:9725; \"off\")\n"
 		"  --failure open|closed  on data plane failure: bypass (open) or not\n"
-		"                         (default open; needs --bypass-cmd)\n"
+		"                         (default open; needs an actuator)\n"
 		"  --bypass-cmd PATH      the actuator: PATH engage|disengage --ports P\n"
+		"                         [--netns NS]; \"none\": no actuator; with\n"
+		"                         --bypass-ports, by default the installed\n"
+		"                         " MXGATED_BYPASS_CMD "\n"
 		"  --bypass-ports IF1,IF2 the port pair given to the actuator\n"
+		"  --bypass-netns NS      the namespace of the pair (actuator's --netns)\n"
 		"  --heartbeat MS         engine poll period (default 1000)\n"
 		"  --heartbeat-timeout MS silence that means down (default 3000)\n"
 		"  --summary-interval S   traffic summary log period (default 60)\n"
@@ -1127,6 +1140,7 @@ enum {
 	OPT_FAILURE,
 	OPT_BCMD,
 	OPT_BPORTS,
+	OPT_BNETNS,
 	OPT_HB,
 	OPT_HBT,
 	OPT_SUM,
@@ -1147,6 +1161,7 @@ static const struct option long_opts[] = {
 	{ "failure", required_argument, NULL, OPT_FAILURE },
 	{ "bypass-cmd", required_argument, NULL, OPT_BCMD },
 	{ "bypass-ports", required_argument, NULL, OPT_BPORTS },
+	{ "bypass-netns", required_argument, NULL, OPT_BNETNS },
 	{ "heartbeat", required_argument, NULL, OPT_HB },
 	{ "heartbeat-timeout", required_argument, NULL, OPT_HBT },
 	{ "summary-interval", required_argument, NULL, OPT_SUM },
@@ -1165,7 +1180,8 @@ static int parse_ms(const char *opt, const char *v, int lo, int hi, int *out)
 	errno = 0;
 	x = strtol(v, &end, 10);
 	if (errno || *end || !*v || x < lo || x > hi) {
-		fprintf(stderr, "mxgated: %s: expected %d..%d, got \"%s\"\n",
+		mxg_cli_error(
+			"%s: expected an integer from %d to %d, got \"%s\"",
 			opt, lo, hi, v);
 		return -1;
 	}
@@ -1229,10 +1245,10 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 				if (!p || p == optarg ||
 				    parse_ms("--metrics port", p + 1, 1, 65535,
 					     &port))
-					return fprintf(stderr,
-						       "mxgated: --metrics: "
+					return mxg_cli_error(
+						       "--metrics: "
 						       "expected ADDR:PORT or "
-						       "\"off\"\n"),
+						       "\"off\""),
 					       -1;
 				*p = '\0';
 				d.metrics_addr = optarg;
@@ -1250,10 +1266,10 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 			else if (!strcmp(optarg, "closed"))
 				d.failure = FAIL_CLOSED;
 			else
-				return fprintf(stderr,
-					       "mxgated: --failure: expected "
+				return mxg_cli_error(
+					       "--failure: expected "
 					       "\"open\" or \"closed\", got "
-					       "\"%s\"\n",
+					       "\"%s\"",
 					       optarg),
 				       -1;
 			break;
@@ -1262,6 +1278,9 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 			break;
 		case OPT_BPORTS:
 			d.bypass_ports = optarg;
+			break;
+		case OPT_BNETNS:
+			d.bypass_netns = optarg;
 			break;
 		case OPT_HB:
 			if (parse_ms("--heartbeat", optarg, 50, 60000,
@@ -1281,10 +1300,9 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 		case OPT_SETDIR:
 			d.pol.set_dir_ok = realpath(optarg, NULL);
 			if (!d.pol.set_dir_ok)
-				return fprintf(stderr,
-					       "mxgated: --allow-set-dir %s: "
-					       "%s\n",
-					       optarg, strerror(errno)),
+				return mxg_cli_error("--allow-set-dir %s: "
+						     "%s",
+						     optarg, strerror(errno)),
 				       -1;
 			break;
 		case OPT_SYSLOG:
@@ -1302,11 +1320,11 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 		}
 	}
 	if (optind != argc || !d.pol.path || n_eng != 1) {
-		fprintf(stderr, "mxgated: %s\n",
-			optind != argc ? "unexpected arguments" :
-			!d.pol.path    ? "--policy FILE is required" :
-					 "give exactly one of --dp, --xdp, "
-					 "--no-engine");
+		mxg_cli_error("%s",
+			      optind != argc ? "unexpected arguments" :
+			      !d.pol.path    ? "--policy FILE is required" :
+					       "give exactly one of --dp, --xdp, "
+					       "--no-engine");
 		usage(stderr);
 		return -1;
 	}
@@ -1320,6 +1338,11 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 			d.eng.n_ifaces = 2;
 		}
 	}
+	if (!d.bypass_cmd && d.bypass_ports &&
+	    access(MXGATED_BYPASS_CMD, X_OK) == 0)
+		d.bypass_cmd = MXGATED_BYPASS_CMD;
+	else if (d.bypass_cmd && !strcmp(d.bypass_cmd, "none"))
+		d.bypass_cmd = NULL;
 	if (d.failure == FAIL_OPEN && !d.bypass_cmd)
 		d.failure = FAIL_CLOSED; /* nothing to engage */
 	return 0;
@@ -1327,7 +1350,7 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 
 int main(int argc, char **argv)
 {
-	struct pollfd pfd[2 + 1 + SERVER_CLIENTS_MAX];
+	struct pollfd pfd[3 + 1 + SERVER_CLIENTS_MAX];
 	char why[512], pol_dir[PATH_MAX], *real;
 	struct strv errs = { 0 };
 	struct timespec t0;
@@ -1335,8 +1358,9 @@ int main(int argc, char **argv)
 	int use_syslog = 0, verbose = 0, sfd, ifd, rc;
 	unsigned int i;
 
+	mxg_cli_init("mxgated");
 	if (parse_args(argc, argv, &use_syslog, &verbose))
-		return 2;
+		return MXG_EXIT_USAGE;
 	/* Blocked before any thread starts (the metrics server's), so they
 	 * all inherit the mask and the signals reach only the signalfd. */
 	sigemptyset(&mask);
@@ -1351,13 +1375,12 @@ int main(int argc, char **argv)
 	d.snap = calloc(1, sizeof(*d.snap));
 	d.seen = calloc(SEEN_MAX, sizeof(*d.seen));
 	if (!d.snap || !d.seen)
-		return 1;
+		return MXG_EXIT_FAIL;
 	d.gen_next = (uint64_t)d.started << 16;
 	real = realpath(d.pol.path, NULL);
 	if (!real) {
-		fprintf(stderr, "mxgated: %s: %s\n", d.pol.path,
-			strerror(errno));
-		return 2;
+		mxg_cli_error("%s: %s", d.pol.path, strerror(errno));
+		return MXG_EXIT_USAGE;
 	}
 	snprintf(pol_dir, sizeof(pol_dir), "%s", real);
 	free(real);
@@ -1372,7 +1395,7 @@ int main(int argc, char **argv)
 		    "inspect it, then fix it or move it aside to start with "
 		    "no dynamic entries",
 		    why);
-		return 1;
+		return MXG_EXIT_FAIL;
 	}
 	LOG(NOTICE, "state", "%s: %zu blocks, %zu allows, brake %s (%.1f ms)",
 	    d.state_path, dyn_count(&d.dyn, DYN_BLOCK),
@@ -1386,20 +1409,37 @@ int main(int argc, char **argv)
 		for (i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.v[i]);
 		strv_free(&errs);
-		return 2;
+		return MXG_EXIT_USAGE;
 	}
 	d.last_reload_ok = 1;
 	d.last_reload_at = wall_s();
 	snprintf(d.last_reload_source, sizeof(d.last_reload_source), "start");
 	if (engine_open(&d.eng, why, sizeof(why))) {
 		LOG(ERR, "engine", "%s", why);
-		return 1;
+		return MXG_EXIT_FAIL;
+	}
+	i = 0;
+	d.bypass_argv[i++] = d.bypass_cmd;
+	d.bypass_argv[i++] = "engage"; /* or disengage */
+	if (d.bypass_ports) {
+		d.bypass_argv[i++] = "--ports";
+		d.bypass_argv[i++] = d.bypass_ports;
+	}
+	if (d.bypass_netns) {
+		d.bypass_argv[i++] = "--netns";
+		d.bypass_argv[i++] = d.bypass_netns;
+	}
+	d.bypass_argv[i] = NULL;
+	d.wfd = worker_start(&d.eng, d.bypass_argv);
+	if (d.wfd < 0) {
+		LOG(ERR, "engine", "worker: %s", strerror(-d.wfd));
+		return MXG_EXIT_FAIL;
 	}
 	if (server_open(&d.srv, d.sock_path, d.sock_group, handle, NULL))
-		return 1;
+		return MXG_EXIT_FAIL;
 	if (!d.metrics_off && metrics_start(d.metrics_addr, d.metrics_port)) {
 		server_close(d.srv);
-		return 1;
+		return MXG_EXIT_FAIL;
 	}
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -1453,6 +1493,7 @@ int main(int argc, char **argv)
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = ifd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = d.wfd, .events = POLLIN };
 		ns = server_pollfds(
 			d.srv, pfd + n,
 			(unsigned int)(sizeof(pfd) / sizeof(pfd[0])) - n);
@@ -1489,6 +1530,8 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		if (pfd[2].revents & POLLIN)
+			on_worker();
 		server_process(d.srv, pfd + n, ns);
 		now = mono_ms();
 		if (d.reload_at_ms && now >= d.reload_at_ms) {
@@ -1504,7 +1547,8 @@ int main(int argc, char **argv)
 		if (now >= d.next_hb_ms) {
 			d.next_hb_ms = now + d.heartbeat_ms;
 			if (d.eng.kind != ENGINE_NONE)
-				heartbeat();
+				worker_poll();
+			sd_notify_msg("WATCHDOG=1");
 		}
 		if (now >= d.next_sum_ms) {
 			d.next_sum_ms = now + d.summary_s * 1000LL;
@@ -1514,7 +1558,11 @@ int main(int argc, char **argv)
 	LOG(NOTICE, "main", "stopping; the engine keeps the policy in force");
 	server_close(d.srv);
 	metrics_stop();
-	engine_close(&d.eng);
+	if (worker_stop(2000))
+		engine_close(&d.eng);
+	else /* the worker is in an engine call; exit ends it */
+		LOG(WARN, "engine",
+		    "the engine did not answer in 2 s; exiting");
 	policy_free(&d.pol);
 	dyn_free(&d.dyn);
 	strv_free(&d.last_errors);

@@ -3,8 +3,10 @@
  * mxgated internals: the policy owner (file + dynamic entries -> image),
  * the engines it drives (mxgate-dp over its control socket, or the XDP
  * program through libmxgate_xdp), the operator socket, the metrics page,
- * the fail-open watchdog. Single-threaded event loop (poll), except the
- * metrics server's own thread, which only copies a published page.
+ * the fail-open watchdog. One event loop (poll) owns all the state; the
+ * engine worker (ctld_worker.c) makes every call that waits on the data
+ * plane or the bypass actuator, and the metrics server's thread only
+ * copies a published page.
  */
 #ifndef MXGATED_H
 #define MXGATED_H
@@ -205,6 +207,34 @@ void engine_close(struct engine *e);
 /* JSON parsers of mxgate-dp's replies, exposed for the tests. */
 int snap_parse_dp_stats(const char *json, struct snapshot *s);
 int snap_parse_summary(const char *json, struct snapshot *s);
+
+/* ---- the engine worker (ctld_worker.c) ---- */
+/* What the worker did since the last worker_collect(). */
+struct worker_result {
+	uint64_t push_ok, push_failed; /* pushes done */
+	uint64_t push_ok_gen;	       /* the newest generation in force */
+	uint64_t push_fail_gen;	       /* the last that failed, and why */
+	int push_rc;
+	char push_why[512];
+	double push_ms;		/* of the last push that worked */
+	int poll_done, poll_rc; /* a heartbeat answered, or not */
+	int bypass_done, bypass_engage, bypass_rc;
+};
+/* Start the worker on e (owned by it from now on); bypass_argv: the
+ * actuator's command line, its [1] replaced by engage or disengage (NULL
+ * argv[0]: no actuator). The eventfd the loop polls, or -errno. */
+int worker_start(struct engine *e, const char *const *bypass_argv);
+/* Queue an image (taken); one not yet taken is superseded. */
+void worker_push(struct mxg_policy_header *image, uint64_t gen);
+/* Queue a poll unless one is queued or running: 1 if queued. */
+int worker_poll(void);
+/* Ask for the bypass engaged (1) or not (0); bypassed: the state now. */
+void worker_bypass(int engage, int bypassed);
+/* The results since the last call; snap filled if a poll answered. */
+void worker_collect(struct worker_result *r, struct snapshot *snap);
+/* Stop: 1 if the worker ended within timeout_ms (else it is left in its
+ * engine call, and the engine must not be closed). */
+int worker_stop(int timeout_ms);
 
 /* ---- operator socket (ctld_server.c) ---- */
 struct server;
