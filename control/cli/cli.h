@@ -33,6 +33,11 @@ enum mxg_exit {
 	/* Bad arguments, or an input that cannot be read or is invalid (a
 	 * policy, an image, a capture). */
 	MXG_EXIT_USAGE = 2,
+	/* mxgatectl's verbs that talk to mxgated: the daemon is
+	 * unreachable, or its reply is broken. */
+	MXG_EXIT_UNREACHABLE = 3,
+	/* mxgatectl: mxgated refused this user (peer credentials). */
+	MXG_EXIT_DENIED = 4,
 };
 
 /* The program name of error lines; set once, first thing in main(). */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * mxgatectl: the operator's command line. One entry per verb in
- * ctl_verbs[]; a verb gets the arguments after its name and returns the
- * process exit status (cli.h): 0 success, 1 failure (reported), 2 usage
- * error.
+ * ctl_verbs[]; a verb gets the arguments after its name (min_args < 0:
+ * the verb parses its own options, argv[0] being its name) and returns
+ * the process exit status (cli.h, MXG_EXIT_*): 0 success, 1 failure
+ * (reported), 2 usage error, 3 mxgated unreachable, 4 permission denied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,8 @@
 #include "cli.h"
 #include "cli_policy.h"
 #include "ctl_client.h"
+#include "ctl_daemon_verbs.h"
+#include "ctld_client.h"
 
 struct ctl_verb {
 	const char *name;
@@ -30,13 +33,38 @@ static int verb_compile(int argc, char **argv);
 static const struct ctl_verb ctl_verbs[] = {
 	{ "check", "POLICY",
 	  "compile POLICY (or check a compiled image); print\n"
-	  "\t\t\t\"policy OK: <n> rules, <m> prefixes\" and exit 0,\n"
-	  "\t\t\tor print one error per line on stderr and exit 1",
+	  "                             \"policy OK: <n> rules, <m> prefixes\"\n"
+	  "                             and exit 0, or print one error per line\n"
+	  "                             on stderr and exit 1",
 	  1, 1, verb_check },
 	{ "compile", "POLICY -o IMAGE",
-	  "compile POLICY and write the compiled image to IMAGE\n"
-	  "\t\t\t(written to a temporary file, synced, then renamed)",
+	  "compile POLICY and write the compiled image to\n"
+	  "                             IMAGE"
+	  " (a temporary file, synced, then renamed)",
 	  3, 3, verb_compile },
+	{ "status", "", "mxgated's engine, policy, reloads, entries, brake", -1,
+	  0, verb_status },
+	{ "stats", "", "counters: totals, per rule, source table, ports", -1, 0,
+	  verb_stats },
+	{ "top", "[--n N] [--watch]",
+	  "top offenders per prefix: /32 /24 /16, /128 /64 /48", -1, 0,
+	  verb_top },
+	{ "reload", "", "reload the policy file; errors as FILE:LINE:COL", -1,
+	  0, verb_reload },
+	{ "block", "CIDR [--ttl T]", "drop CIDR's attempts [--reason TEXT]", -1,
+	  0, verb_block },
+	{ "allow", "CIDR [--ttl T]",
+	  "pass CIDR's attempts past the file's rules\n"
+	  "                             [--reason TEXT]",
+	  -1, 0, verb_allow },
+	{ "unblock", "CIDR", "remove a block", -1, 0, verb_unblock },
+	{ "unallow", "CIDR", "remove an allow", -1, 0, verb_unallow },
+	{ "list", "[--kind K]", "dynamic entries and the brake", -1, 0,
+	  verb_list },
+	{ "brake", "RATE|off",
+	  "cap all attempts at RATE [--burst N] [--ttl T]\n"
+	  "                             [--reason TEXT]",
+	  -1, 0, verb_brake },
 };
 
 #define N_VERBS (sizeof(ctl_verbs) / sizeof(ctl_verbs[0]))
@@ -50,11 +78,16 @@ static void help(void)
 
 	printf("usage: mxgatectl <verb> [args]\n\nverbs:\n");
 	for (i = 0; i < N_VERBS; i++)
-		printf("  %-6s %-14s %s\n", ctl_verbs[i].name,
+		printf("  %-7s %-18s %s\n", ctl_verbs[i].name,
 		       ctl_verbs[i].args, ctl_verbs[i].help);
 	printf("\nerrors go to stderr as FILE:LINE:COL: json.path: message\n"
 	       "(set file lines as SETFILE:LINE: json.path: message).\n"
-	       "exit status: 0 ok, 1 failed (errors printed), 2 usage error.\n");
+	       "every verb that talks to mxgated takes --json (the reply as is)\n"
+	       "and --socket PATH (default $MXGATED_SOCKET, else " MXG_CTLD_SOCKET
+	       ").\n"
+	       "TTLs: N, Ns, Nm, Nh, Nd. RATE: N/s, N/min, N/h.\n"
+	       "exit status: 0 ok, 1 failed (errors printed), 2 usage error,\n"
+	       "3 mxgated unreachable, 4 permission denied.\n");
 }
 
 /* Load a policy, or print its errors as `check` does: 0, or an exit
@@ -177,6 +210,8 @@ int main(int argc, char **argv)
 
 		if (strcmp(argv[1], v->name))
 			continue;
+		if (v->min_args < 0)
+			return v->run(argc - 1, argv + 1);
 		n = argc - 2;
 		if (n < v->min_args || n > v->max_args) {
 			fprintf(stderr, "usage: mxgatectl %s %s\n", v->name,

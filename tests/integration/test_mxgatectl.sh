@@ -70,7 +70,8 @@ expect "check without a policy" 2 "" "usage: mxgatectl check POLICY" -- check
 expect "check with two policies" 2 "" "usage: mxgatectl check POLICY" -- check a b
 expect "unknown verb" 2 "" "mxgatectl: unknown verb \"chek\"; $usage" -- chek x
 "$ctl" --help >"$tmp/out" 2>&1
-if [ $? = 0 ] && grep -q '^  check  POLICY' "$tmp/out"; then
+if [ $? = 0 ] && grep -q '^  check   POLICY' "$tmp/out" &&
+	grep -q '^  brake   RATE|off' "$tmp/out"; then
 	ok "--help"
 else
 	bad "--help"

@@ -16,6 +16,8 @@ test_xdp_prog_OBJS := $(call san,dataplane/replay/replay_xdp.c)
 test_xdp_loader_OBJS := $(call san,dataplane/replay/replay_xdp.c)
 # mxgate-dp's sd_notify, which needs no DPDK.
 test_dp_notify_OBJS := $(call san,dataplane/dpdk/dp_notify.c)
+# mxgated's state file, linked from its source (mxgated is a program).
+test_ctld_state_OBJS := $(call san,control/daemon/ctld_state.c)
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
@@ -32,5 +34,6 @@ $(BUILD)/test/$(1): $(call san,tests/unit/$(1).c) $($(1)_OBJS) \
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(call san,tests/unit/test_dp_notify.c): MOD_CFLAGS += -Idataplane/dpdk
+$(call san,tests/unit/test_ctld_state.c): MOD_CFLAGS += -Icontrol/daemon
 
 unit-tests: $(UNIT_BINS)
