@@ -530,6 +530,7 @@ int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
 	h->header_len = sizeof(*h);
 	h->total_len = total;
 	h->mode = p->mode;
+	h->parser_limit = p->parser_limit;
 	h->has_protected = bits.protected_bit >= 0;
 	h->n_smtp_ports = p->n_smtp_ports;
 	memcpy(h->smtp_ports, p->smtp_ports, sizeof(h->smtp_ports));

@@ -447,7 +447,22 @@ int replay_explain_write(FILE *f, const struct replay_report_input *in)
 	fprintf(f,
 		"other frames forwarded untouched: %" PRIu64
 		" (of which %" PRIu64 " unreadable, forwarded fail-open)\n",
-		t->packets - t->smtp_syns, t->unparsed);
+		t->packets - t->smtp_syns - t->parser_limit, t->unparsed);
+	if (t->parser_limit)
+		fprintf(f,
+			"frames cut by the parser's limits (9+ IPv6 extension "
+			"headers, first fragments without TCP ports): %" PRIu64
+			", %s %" PRIu64 " (policy parser_limit)\n",
+			t->parser_limit,
+			monitor ? "would have dropped" : "dropped",
+			monitor ? t->parser_limit_would_drop :
+				  t->parser_limit_dropped);
+	if (t->reset_suppressed)
+		fprintf(f,
+			"reset verdicts answered with a drop (group MAC, or "
+			"unspecified, loopback, multicast or broadcast "
+			"address): %" PRIu64 "\n",
+			t->reset_suppressed);
 	if (in->table_stats) {
 		const struct mxg_src_table_stats *st = in->table_stats;
 

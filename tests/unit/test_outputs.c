@@ -249,7 +249,7 @@ static void summary_json_exact(void **state)
 	img = ib_build(&b);
 	memset(&c, 0, sizeof(c));
 	memset(top, 0, sizeof(top));
-	c.totals = (struct mxg_totals){ 10, 7, 1, 5, 2, 3, 1, 0 };
+	c.totals = (struct mxg_totals){ 10, 7, 1, 5, 2, 3, 1, 0, 4, 3, 0, 2 };
 	c.rules[1] = (struct mxg_rule_counters){ 5, 2, 3, 0 };
 	addr4(top[0].addr, 0xcb007107);
 	top[0].family = MXG_AF_INET;
@@ -270,7 +270,9 @@ static void summary_json_exact(void **state)
 		buf,
 		"{\"packets\": 10, \"forwarded\": 7, \"unparsed\": 1, "
 		"\"smtp_syns\": 5, \"smtp_passed\": 2, \"smtp_dropped\": 3, "
-		"\"reset\": 1, \"would_drop\": 0, \"rules\": [{\"name\": "
+		"\"reset\": 1, \"would_drop\": 0, \"parser_limit\": 4, "
+		"\"parser_limit_dropped\": 3, \"parser_limit_would_drop\": 0, "
+		"\"reset_suppressed\": 2, \"rules\": [{\"name\": "
 		"\"part\\\"ners\", \"matched\": 0, \"passed\": 0, \"dropped\": "
 		"0, \"would_drop\": 0}, {\"name\": \"per-host\", \"matched\": "
 		"5, \"passed\": 2, \"dropped\": 3, \"would_drop\": 0}], "
