@@ -24,7 +24,7 @@
 
 #define REPLAY_TABLE_DEFAULT (1u << 20)
 #define REPLAY_TOP_CAPACITY  (1u << 20)
-#define REPLAY_ATTEMPTS_MAX  (16u << 20) /* kept for the report */
+#define REPLAY_VERDICTS_MAX  1000000ULL /* --verdicts-max default */
 
 /* Link types this side of libpcap's DLT mapping. */
 #ifndef DLT_LINUX_SLL2
@@ -50,6 +50,7 @@ struct replay_opts {
 	int top_given; /* --top was given: the report lists that many too */
 	uint32_t top_n;
 	uint64_t table_entries;
+	uint64_t verdicts_max; /* 0: no cap */
 };
 
 struct replay {
@@ -65,8 +66,8 @@ struct replay {
 	pcap_t *rst_dead;
 	pcap_dumper_t *pass_out, *drop_out, *reset_out;
 	FILE *verdicts_out, *report_out;
-	struct replay_attempt *attempts;
-	uint64_t n_attempts, attempts_cap, n_attempts_all, n_rst_unbuilt;
+	struct replay_bins *bins; /* --report timelines */
+	uint64_t n_verdicts, n_verdicts_left_out, n_rst_unbuilt;
 	uint64_t first_ns, last_ns;
 };
 
@@ -77,8 +78,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--policy FILE] [--engine core|xdp] [--pass OUT.pcap]\n"
 		"       [--drop OUT.pcap] [--reset OUT.pcap] [--verdicts OUT.jsonl]\n"
-		"       [--report OUT.html] [--top N] [--table-entries N]\n"
-		"       [--explain] INPUT\n"
+		"       [--verdicts-max N] [--report OUT.html] [--top N]\n"
+		"       [--table-entries N] [--explain] INPUT\n"
 		"\n"
 		"Replays INPUT (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2\n"
 		"or raw IP) through the decision engine, using packet timestamps\n"
@@ -86,6 +87,11 @@ static void usage(FILE *f)
 		"Without --policy, the built-in default policy is used.\n"
 		"--top N lists N sources in top_sources (default 10) and in\n"
 		"the report's top offenders (default 20).\n"
+		"--verdicts-max N writes at most N verdict lines (default\n"
+		"1000000; 0: no cap), then one last line\n"
+		"{\"verdicts_left_out\": K, \"verdicts_written\": N}.\n"
+		"--report keeps its timelines in fixed-size time bins: its\n"
+		"memory does not grow with the capture.\n"
 		"--explain also prints a short human summary on stderr.\n"
 		"Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
 		prog);
@@ -127,6 +133,7 @@ static const struct option longopts[] = {
 	{ "drop", required_argument, NULL, 'D' },
 	{ "reset", required_argument, NULL, 'R' },
 	{ "verdicts", required_argument, NULL, 'v' },
+	{ "verdicts-max", required_argument, NULL, 'V' },
 	{ "report", required_argument, NULL, 'r' },
 	{ "top", required_argument, NULL, 't' },
 	{ "table-entries", required_argument, NULL, 'T' },
@@ -165,6 +172,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 	o->engine = "core";
 	o->top_n = 10;
 	o->table_entries = REPLAY_TABLE_DEFAULT;
+	o->verdicts_max = REPLAY_VERDICTS_MAX;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -188,6 +196,10 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 			break;
 		case 'r':
 			o->report = optarg;
+			break;
+		case 'V':
+			o->verdicts_max = parse_count("--verdicts-max", optarg,
+						      0, UINT64_MAX >> 1);
 			break;
 		case 't':
 			o->top_n = (uint32_t)parse_count("--top", optarg, 0,
@@ -375,6 +387,13 @@ static void write_verdict(struct replay *r, uint64_t n, uint64_t ts_ns,
 	char src[64], dst[64];
 	FILE *f = r->verdicts_out;
 
+	/* Bounded: an investigation must not repeat the log flood. */
+	if (r->opt.verdicts_max && r->n_verdicts >= r->opt.verdicts_max) {
+		r->n_verdicts_left_out++;
+		return;
+	}
+	r->n_verdicts++;
+
 	fprintf(f,
 		"{\"n\": %" PRIu64 ", \"ts\": %" PRIu64 ".%09" PRIu64
 		", \"src\": \"%s\", \"dst\": \"%s\", \"dport\": %u"
@@ -393,27 +412,8 @@ static void write_verdict(struct replay *r, uint64_t n, uint64_t ts_ns,
 static void keep_attempt(struct replay *r, uint64_t ts_ns,
 			 const struct mxg_pkt *p, const struct mxg_decision *d)
 {
-	struct replay_attempt *a;
-
-	r->n_attempts_all++;
-	if (!r->opt.report || r->n_attempts >= REPLAY_ATTEMPTS_MAX)
-		return;
-	if (r->n_attempts == r->attempts_cap) {
-		uint64_t cap = r->attempts_cap ? 2 * r->attempts_cap : 4096;
-		void *more = realloc(r->attempts, cap * sizeof(*r->attempts));
-
-		if (!more)
-			fail("out of memory keeping attempts for the report");
-		r->attempts = more;
-		r->attempts_cap = cap;
-	}
-	a = &r->attempts[r->n_attempts++];
-	memset(a, 0, sizeof(*a));
-	a->ts_ns = ts_ns;
-	memcpy(a->addr, p->src, 16);
-	a->family = p->family;
-	a->verdict = d->verdict;
-	a->rule = (int16_t)d->rule;
+	if (r->bins)
+		replay_bins_add(r->bins, ts_ns, p->family, p->src, d->verdict);
 }
 
 static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
@@ -490,9 +490,7 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->engine_state = r->engine;
 	in->counters = &r->counters;
 	in->top = r->top;
-	in->attempts = r->attempts;
-	in->n_attempts = r->n_attempts;
-	in->n_attempts_all = r->n_attempts_all;
+	in->bins = r->bins;
 	in->first_ns = r->first_ns;
 	in->last_ns = r->last_ns;
 	/* The XDP engine keeps its sources in the program's map. */
@@ -544,6 +542,12 @@ int main(int argc, char **argv)
 		     r.opt.table_entries);
 	if (mxg_top_create(&r.top, REPLAY_TOP_CAPACITY))
 		fail("cannot allocate the top-sources tracker");
+	if (r.opt.report) {
+		r.bins = malloc(sizeof(*r.bins));
+		if (!r.bins)
+			fail("out of memory");
+		replay_bins_init(r.bins);
+	}
 	open_capture(&r);
 	open_outputs(&r);
 
@@ -593,12 +597,23 @@ int main(int argc, char **argv)
 		pcap_dump_close(r.reset_out);
 	if (r.rst_dead)
 		pcap_close(r.rst_dead);
+	if (r.verdicts_out && r.n_verdicts_left_out)
+		fprintf(r.verdicts_out,
+			"{\"verdicts_left_out\": %" PRIu64
+			", \"verdicts_written\": %" PRIu64 "}\n",
+			r.n_verdicts_left_out, r.n_verdicts);
+	if (r.n_verdicts_left_out)
+		fprintf(stderr,
+			"%s: --verdicts-max %" PRIu64 ": %" PRIu64
+			" verdicts left out of %s\n",
+			prog, r.opt.verdicts_max, r.n_verdicts_left_out,
+			r.opt.verdicts);
 	if (r.verdicts_out && fclose(r.verdicts_out)) {
 		fprintf(stderr, "%s: cannot write %s\n", prog, r.opt.verdicts);
 		status = 2;
 	}
 	pcap_close(r.in);
-	free(r.attempts);
+	free(r.bins);
 	mxg_top_destroy(r.top);
 	mxg_src_table_destroy(r.table);
 	replay_xdp_close(r.xdp);

@@ -503,4 +503,26 @@ expect_eq "--explain with a value: error" "$(cat "$T/err")" \
 "$REPLAY" -t 3 "$T/f.pcap" 2> "$T/err"
 expect_eq "-t: error" "$(cat "$T/err")" 'mxgate-replay: unknown option "-t" (see --help)'
 
+# 14. Bounded verdicts: --verdicts-max N writes N lines, then one saying
+# how many were left out (and stderr says so); 0 means no cap; a capture
+# with fewer attempts gets no extra line.
+P=control/examples/default.json
+S=$("$REPLAY" --policy "$P" --verdicts "$T/vm.jsonl" --verdicts-max 3 \
+	tests/captures/demo-small.pcap 2>"$T/vm.err")
+att=$(jq .smtp_syns <<<"$S")
+expect_eq "--verdicts-max 3: lines" "$(wc -l <"$T/vm.jsonl")" 4
+expect_eq "--verdicts-max 3: last line" "$(tail -1 "$T/vm.jsonl")" \
+	"{\"verdicts_left_out\": $((att - 3)), \"verdicts_written\": 3}"
+check "--verdicts-max 3: every line is JSON" jq -e . "$T/vm.jsonl" >/dev/null
+check "--verdicts-max 3: stderr says so" grep -q "verdicts left out" "$T/vm.err"
+"$REPLAY" --policy "$P" --verdicts "$T/vm0.jsonl" --verdicts-max 0 \
+	tests/captures/demo-small.pcap >/dev/null 2>&1
+expect_eq "--verdicts-max 0: no cap" "$(wc -l <"$T/vm0.jsonl")" "$att"
+"$REPLAY" --policy "$P" --verdicts "$T/vmd.jsonl" \
+	tests/captures/demo-small.pcap >/dev/null 2>&1
+check "default cap (1,000,000): all of a small capture, no extra line" \
+	cmp -s "$T/vm0.jsonl" "$T/vmd.jsonl"
+"$REPLAY" --verdicts-max -1 tests/captures/demo-small.pcap >/dev/null 2>"$T/vm.err"
+expect_eq "--verdicts-max -1: exit 2" $? 2
+
 finish

@@ -5,7 +5,7 @@
 
 #define H4(d) .family = 4, .src = "203.0.113.7", .dst = (d)
 #define H6(d) .family = 6, .src = "2001:db8:bad::7", .dst = (d)
-#define HSYN	.sport = 40000, .dport = 25, .tcp_flags = 0x02, .seq = 9
+#define HSYN  .sport = 40000, .dport = 25, .tcp_flags = 0x02, .seq = 9
 
 const struct hostile_case hostile_cases[] = {
 	{ "v6 nine dest options to protected",
@@ -36,7 +36,8 @@ const struct hostile_case hostile_cases[] = {
 	  { H4("198.51.100.25"), HSYN, .src_mac = { 0x01, 0, 0x5e, 0, 0, 1 } },
 	  MXG_VERDICT_DROP },
 	{ "v6 SYN to 33:33 MAC",
-	  { H6("2001:db8:25::25"), HSYN, .dst_mac = { 0x33, 0x33, 0, 0, 0, 1 } },
+	  { H6("2001:db8:25::25"), HSYN,
+	    .dst_mac = { 0x33, 0x33, 0, 0, 0, 1 } },
 	  MXG_VERDICT_DROP },
 	{ "v4 SYN from 0.0.0.0",
 	  { .family = 4, .src = "0.0.0.0", .dst = "198.51.100.25", HSYN },
@@ -48,7 +49,9 @@ const struct hostile_case hostile_cases[] = {
 	  { .family = 4, .src = "224.0.0.5", .dst = "198.51.100.25", HSYN },
 	  MXG_VERDICT_DROP },
 	{ "v4 SYN from 255.255.255.255",
-	  { .family = 4, .src = "255.255.255.255", .dst = "198.51.100.25",
+	  { .family = 4,
+	    .src = "255.255.255.255",
+	    .dst = "198.51.100.25",
 	    HSYN },
 	  MXG_VERDICT_DROP },
 	{ "v6 SYN from ::",
@@ -61,12 +64,13 @@ const struct hostile_case hostile_cases[] = {
 	  { .family = 6, .src = "ff02::1", .dst = "2001:db8:25::25", HSYN },
 	  MXG_VERDICT_DROP },
 	{ "v6 SYN from ::ffff:127.0.0.1",
-	  { .family = 6, .src = "::ffff:127.0.0.1", .dst = "2001:db8:25::25",
+	  { .family = 6,
+	    .src = "::ffff:127.0.0.1",
+	    .dst = "2001:db8:25::25",
 	    HSYN },
 	  MXG_VERDICT_DROP },
 	{ "v6 SYN: reset", { H6("2001:db8:25::25"), HSYN }, MXG_VERDICT_RESET },
 };
-
 
 const unsigned int hostile_cases_count =
 	sizeof(hostile_cases) / sizeof(hostile_cases[0]);

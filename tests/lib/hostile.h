@@ -34,8 +34,8 @@ extern const unsigned int hostile_cases_count;
 #define HOSTILE_RESET_SUPPRESSED     11
 
 #define HOSTILE_POLICY                                                         \
-	"{\"version\": 1, \"protected\": [\"198.51.100.0/24\", "              \
-	"\"2001:db8:25::/48\"], \"rules\": [{\"name\": \"once\", \"limit\": " \
+	"{\"version\": 1, \"protected\": [\"198.51.100.0/24\", "               \
+	"\"2001:db8:25::/48\"], \"rules\": [{\"name\": \"once\", \"limit\": "  \
 	"{\"rate\": \"1/h\", \"burst\": 1, \"per\": \"global\"}, "             \
 	"\"over\": \"reset\"}]}\n"
 

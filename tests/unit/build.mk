@@ -14,6 +14,8 @@ test_xdp_prog_PKGS := libbpf
 test_xdp_loader_PKGS := libbpf
 test_xdp_prog_OBJS := $(call san,dataplane/replay/replay_xdp.c)
 test_xdp_loader_OBJS := $(call san,dataplane/replay/replay_xdp.c)
+# The report's streamed timelines.
+test_outputs_OBJS := $(call san,dataplane/replay/replay_report.c)
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
