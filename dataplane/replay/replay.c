@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "policy_compile.h"
 #include "replay.h"
+#include "replay_capture.h"
 #include "replay_xdp.h"
 #include "rst.h"
 #include "summary.h"
@@ -25,17 +26,6 @@
 #define REPLAY_TABLE_DEFAULT (1u << 20)
 #define REPLAY_TOP_CAPACITY  (1u << 20)
 #define REPLAY_VERDICTS_MAX  1000000ULL /* --verdicts-max default */
-
-/* Link types this side of libpcap's DLT mapping. */
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
 
 /* The built-in default policy, compiled at build time (default.json). */
 extern const unsigned char mxg_default_policy[];
@@ -277,8 +267,7 @@ static void open_capture(struct replay *r)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
 
-	r->in = pcap_open_offline_with_tstamp_precision(
-		r->opt.input, PCAP_TSTAMP_PRECISION_NANO, err);
+	r->in = replay_capture_open(r->opt.input, err);
 	if (!r->in) {
 		size_t n = strlen(r->opt.input);
 		const char *why = err;
@@ -290,22 +279,13 @@ static void open_capture(struct replay *r)
 		fail("cannot read capture %s: %s", r->opt.input, why);
 	}
 	r->linktype = pcap_datalink(r->in);
-	switch (r->linktype) {
-	case DLT_EN10MB:
-	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		break;
-	default:
+	if (!replay_capture_linktype_ok(r->linktype))
 		fail("capture %s: unsupported link type %d (%s); expected "
 		     "Ethernet, Linux cooked (SLL, SLL2) or raw IP",
 		     r->opt.input, r->linktype,
 		     pcap_datalink_val_to_name(r->linktype) ?
 			     pcap_datalink_val_to_name(r->linktype) :
 			     "unknown");
-	}
 }
 
 /*
@@ -337,47 +317,6 @@ static void open_outputs(struct replay *r)
 		if (!r->report_out)
 			fail("cannot write %s: %s", r->opt.report,
 			     strerror(errno));
-	}
-}
-
-/* Parse one record according to the capture's link type. */
-static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
-			struct mxg_pkt *p)
-{
-	const uint8_t *end = data + caplen;
-
-	switch (linktype) {
-	case DLT_EN10MB:
-		mxg_parse_eth(data, end, p);
-		return;
-	case DLT_LINUX_SLL:
-		mxg_pkt_reset(p);
-		if (caplen < 16) {
-			p->status = MXG_PKT_ERR_ETH;
-			return;
-		}
-		mxg_parse_ethertype(data, end, 16, mxg_load_be16(data + 14), p);
-		return;
-	case DLT_LINUX_SLL2:
-		mxg_pkt_reset(p);
-		if (caplen < 20) {
-			p->status = MXG_PKT_ERR_ETH;
-			return;
-		}
-		mxg_parse_ethertype(data, end, 20, mxg_load_be16(data), p);
-		return;
-	case DLT_IPV4:
-		mxg_pkt_reset(p);
-		mxg_parse_l3(data, end, 0, MXG_ETH_P_IPV4, p);
-		return;
-	case DLT_IPV6:
-		mxg_pkt_reset(p);
-		mxg_parse_l3(data, end, 0, MXG_ETH_P_IPV6, p);
-		return;
-	default: /* DLT_RAW */
-		mxg_pkt_reset(p);
-		mxg_parse_l3(data, end, 0, 0, p);
-		return;
 	}
 }
 
@@ -419,8 +358,7 @@ static void keep_attempt(struct replay *r, uint64_t ts_ns,
 static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 		   const uint8_t *data)
 {
-	uint64_t ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
-			 (uint64_t)h->ts.tv_usec; /* nanosecond precision */
+	uint64_t ts_ns = replay_capture_ts_ns(h);
 	struct mxg_decision d;
 	struct mxg_pkt p;
 	uint8_t xdp_rst[MXG_RST_MAX];
@@ -431,7 +369,7 @@ static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 		r->first_ns = ts_ns;
 	if (ts_ns > r->last_ns)
 		r->last_ns = ts_ns;
-	parse_frame(r->linktype, data, h->caplen, &p);
+	replay_capture_parse(r->linktype, data, h->caplen, &p);
 	if (r->xdp) {
 		int err = replay_xdp_run(r->xdp, r->linktype, data, h->caplen,
 					 ts_ns, &d, xdp_rst, &xdp_rst_len);
