@@ -70,4 +70,3 @@ void replay_capture_parse(int linktype, const uint8_t *data, uint32_t caplen,
 		return;
 	}
 }
-

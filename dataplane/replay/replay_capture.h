@@ -36,8 +36,7 @@ void replay_capture_parse(int linktype, const uint8_t *data, uint32_t caplen,
  * precision). */
 static inline uint64_t replay_capture_ts_ns(const struct pcap_pkthdr *h)
 {
-	return (uint64_t)h->ts.tv_sec * 1000000000ULL +
-	       (uint64_t)h->ts.tv_usec;
+	return (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 }
 
 #endif /* MXGATE_REPLAY_CAPTURE_H */

@@ -153,7 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		now += 3600ULL * 1000000000ULL;
 	}
-	if (c.totals.smtp_syns != c.totals.smtp_passed + c.totals.smtp_dropped ||
+	if (c.totals.smtp_syns !=
+		    c.totals.smtp_passed + c.totals.smtp_dropped ||
 	    c.totals.packets != c.totals.forwarded + c.totals.smtp_dropped +
 					c.totals.parser_limit_dropped)
 		abort();

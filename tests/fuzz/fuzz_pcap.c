@@ -86,8 +86,7 @@ static void setup(void)
 	h->off_v6 = (uint32_t)off;
 	h->total_len = off;
 	h->checksum = mxg_policy_checksum(h, off);
-	if (mxg_engine_create(&engine, h, off, MXG_ENGINE_PORTABLE_LPM,
-			      &why) ||
+	if (mxg_engine_create(&engine, h, off, MXG_ENGINE_PORTABLE_LPM, &why) ||
 	    mxg_src_table_create(&table, 4096)) {
 		fprintf(stderr, "fuzz_pcap: setup: %s\n", why ? why : "?");
 		abort();

@@ -49,7 +49,8 @@ static void check_rst(const uint8_t *rst, size_t len, size_t l2,
 		CHECK(len == l2 + 40);
 		CHECK(ip[0] == 0x45 && ip[9] == MXG_IPPROTO_TCP);
 		CHECK(mxg_csum_fold(mxg_csum_add(0, ip, 20)) == 0xffff);
-		CHECK(!memcmp(ip + 12, p->dst, 4) && !memcmp(ip + 16, p->src, 4));
+		CHECK(!memcmp(ip + 12, p->dst, 4) &&
+		      !memcmp(ip + 16, p->src, 4));
 		sum = mxg_csum_add(0, ip + 12, 8) + MXG_IPPROTO_TCP + 20;
 		th = ip + 20;
 	} else {
@@ -63,7 +64,8 @@ static void check_rst(const uint8_t *rst, size_t len, size_t l2,
 	}
 	CHECK(mxg_csum_fold(mxg_csum_add(sum, th, 20)) == 0xffff);
 	CHECK(th[13] == (MXG_TCP_RST | MXG_TCP_ACK));
-	CHECK(mxg_load_be16(th) == p->dport && mxg_load_be16(th + 2) == p->sport);
+	CHECK(mxg_load_be16(th) == p->dport &&
+	      mxg_load_be16(th + 2) == p->sport);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -123,13 +125,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)mxg_pkt_rst_forbidden(&p);
 
 	/* The shared builder: headers only. */
-	hlen = mxg_rst_headers(&p,
-			       mxg_rst_syn_payload(&p, (uint32_t)len,
-						   (p.flags &
-						    MXG_PKT_F_TCP_FLAGS) ?
-							   frame[p.l4_off + 12] :
-							   0),
-			       hdr);
+	hlen = mxg_rst_headers(
+		&p,
+		mxg_rst_syn_payload(&p, (uint32_t)len,
+				    (p.flags & MXG_PKT_F_TCP_FLAGS) ?
+					    frame[p.l4_off + 12] :
+					    0),
+		hdr);
 	if (hlen)
 		check_rst(hdr, hlen, 0, &p);
 
