@@ -77,9 +77,9 @@ SAN_PROGRAMS :=
 BINARIES :=
 
 .PHONY: all deps test check format format-check clean bpf unit-tests libs \
-	fuzz fuzz-run benches bench binaries include-check
+	fuzz fuzz-build fuzz-run benches bench binaries include-check
 
-all: bpf libs unit-tests binaries fuzz benches
+all: bpf libs unit-tests binaries fuzz-build benches
 
 # ---------------------------------------------------------------------
 # The fragments

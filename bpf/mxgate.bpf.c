@@ -11,7 +11,9 @@
  * Actions: pass is XDP_PASS in host mode, or a redirect to the peer port
  * through mxg_ports in inline mode; drop is XDP_DROP; reset rewrites the
  * SYN in place into the RST (mxgate/tcp_rst.h) and sends it back with
- * XDP_TX. Frames the parser cannot read are forwarded (fail open).
+ * XDP_TX. Frames the parser cannot read are forwarded (fail open),
+ * except those cut by the parser's own limits, which the policy's
+ * 'parser_limit' decides.
  *
  * The maps and the policy switch are described in include/mxgate/xdp.h.
  */
@@ -288,7 +290,9 @@ static __always_inline void classify(__u32 buffer, const struct mxg_pkt *p,
 
 /*
  * A SYN to one of the policy's ports: classify its addresses, apply
- * 'protected', then the rules (decide.h). Counts in c->rules.
+ * 'protected', then the rules (decide.h). Counts in c->rules. A frame cut
+ * by a parser limit gets the policy's 'parser_limit' verdict instead (not
+ * an attempt); a reset for a SYN that must never get a RST becomes a drop.
  *
  * A global function, verified once with the packet's fields unknown,
  * instead of once for every way the parser can reach it.
@@ -307,6 +311,12 @@ __noinline int mxg_xdp_decide(const struct mxg_pkt *p,
 	buffer = pol->buffer & 1;
 	if (pol->need & MXG_XDP_NEED_DST)
 		classify(buffer, p, p->dst, &a.dst);
+	if (mxg_pkt_is_parser_limit(p))
+		return DECIDED(mxg_decide_parser_limit(
+				       pol->parser_limit, pol->mode,
+				       mxg_dst_is_protected(pol->has_protected,
+							    &a.dst)),
+			       -1, 0);
 	if (!mxg_dst_is_protected(pol->has_protected, &a.dst))
 		return DECIDED(MXG_VERDICT_FORWARD, -1, 0);
 	if (pol->need & MXG_XDP_NEED_SRC)
@@ -317,6 +327,7 @@ __noinline int mxg_xdp_decide(const struct mxg_pkt *p,
 				   &a.src, &a.dst, now_ns, c->rules, &rule);
 	if (rule < -1 || rule >= MXG_RULES_MAX)
 		rule = -1;
+	verdict = mxg_decide_reset_guard(p, verdict, &c->totals);
 	return DECIDED(verdict, rule, 1);
 }
 
@@ -443,14 +454,15 @@ int MXG_XDP_PROG(struct xdp_md *ctx)
 
 	mxg_parse_eth(data, end, &p);
 	if (mxg_pkt_is_smtp_syn(&p, pol->smtp_ports, pol->n_smtp_ports,
-				MXG_PORTS_MAX)) {
+				MXG_PORTS_MAX) ||
+	    mxg_pkt_is_parser_limit(&p)) {
 		d = mxg_xdp_decide(&p, pol, c, clock_ns(cfg));
 		verdict = DECIDED_VERDICT(d);
 		rule = DECIDED_RULE(d);
 		attempt = DECIDED_ATTEMPT(d);
 	}
 	if (!attempt)
-		unparsed = mxg_pkt_is_unparsed(&p);
+		unparsed = mxg_pkt_unparsed_kind(&p);
 	mxg_totals_account(&c->totals, unparsed, verdict);
 	if (cfg->flags & MXG_XDP_F_RECORD)
 		record(pol, verdict, unparsed, attempt, rule);

@@ -547,6 +547,7 @@ static void write_header(struct mxg_policy_header *h,
 	h->header_len = sizeof(*h);
 	h->total_len = l->total;
 	h->mode = p->mode;
+	h->parser_limit = p->parser_limit;
 	h->has_protected = bits->protected_bit >= 0;
 	h->n_smtp_ports = p->n_smtp_ports;
 	memcpy(h->smtp_ports, p->smtp_ports, sizeof(h->smtp_ports));

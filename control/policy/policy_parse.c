@@ -42,6 +42,12 @@ static const struct pol_enum mode_names[] = {
 	{ NULL, 0 },
 };
 
+static const struct pol_enum parser_limit_names[] = {
+	{ "drop", MXG_PARSER_LIMIT_DROP },
+	{ "forward", MXG_PARSER_LIMIT_FORWARD },
+	{ NULL, 0 },
+};
+
 static const struct pol_enum action_names[] = {
 	{ "allow", MXG_ACTION_ALLOW },
 	{ "deny", MXG_ACTION_DENY },
@@ -83,9 +89,10 @@ static const struct pol_enum rate_units[] = {
 	{ NULL, 0 },
 };
 
-static const char *const top_keys[] = { "version",   "mode", "smtp_ports",
-					"protected", "sets", "rules",
-					NULL };
+static const char *const top_keys[] = { "version",	"mode",
+					"parser_limit", "smtp_ports",
+					"protected",	"sets",
+					"rules",	NULL };
 static const char *const rule_keys[] = { "name",     "src",    "dst",
 					 "dst_port", "family", "action",
 					 "limit",    "over",   NULL };
@@ -1037,6 +1044,9 @@ int pol_parse(struct pol_ctx *c, const cJSON *root, struct pol_policy *p)
 	}
 	p->mode = MXG_MODE_ENFORCE;
 	enum_field(c, &o, "mode", mode_names, &p->mode_f, &p->mode);
+	p->parser_limit = MXG_PARSER_LIMIT_DROP;
+	enum_field(c, &o, "parser_limit", parser_limit_names,
+		   &p->parser_limit_f, &p->parser_limit);
 	f = obj_get(&o, "smtp_ports");
 	if (f) {
 		saved = pol_path_key(&c->path, "smtp_ports");

@@ -111,6 +111,8 @@ struct pol_policy {
 	struct pol_field version_f;
 	struct pol_field mode_f;
 	uint8_t mode;
+	struct pol_field parser_limit_f;
+	uint8_t parser_limit; /* enum mxg_parser_limit */
 	struct pol_field smtp_ports_f;
 	uint16_t smtp_ports[MXG_PORTS_MAX];
 	uint16_t n_smtp_ports;

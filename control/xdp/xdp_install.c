@@ -34,6 +34,7 @@ void mxg_xdp_policy_from_image(const void *image, uint32_t buffer,
 	out->n_rules = h->n_rules;
 	out->mode = h->mode;
 	out->has_protected = h->has_protected;
+	out->parser_limit = h->parser_limit;
 	out->n_smtp_ports = h->n_smtp_ports;
 	memcpy(out->smtp_ports, h->smtp_ports, sizeof(out->smtp_ports));
 	if (h->has_protected)

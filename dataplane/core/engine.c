@@ -165,17 +165,28 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 {
 	const struct mxg_setmask *dst = class_mask(e, dst_class);
 	struct engine_env env = { .engine = e, .table = t, .stats = ts };
+	int verdict;
 
+	if (mxg_pkt_is_parser_limit(p)) {
+		d->verdict = (uint8_t)mxg_decide_parser_limit(
+			e->image->parser_limit, e->image->mode,
+			mxg_dst_is_protected(e->image->has_protected, dst));
+		d->unparsed = MXG_UNPARSED_LIMIT;
+		d->attempt = 0;
+		d->rule = -1;
+		mxg_totals_account(&c->totals, MXG_UNPARSED_LIMIT, d->verdict);
+		return;
+	}
 	if (!mxg_dst_is_protected(e->image->has_protected, dst)) {
 		mxg_engine_forward(c, p, d);
 		return;
 	}
 	d->unparsed = 0;
 	d->attempt = 1;
-	d->verdict = (uint8_t)mxg_decide_rules(&env, e->rules, e->n_rules,
-					       e->image->mode, p,
-					       class_mask(e, src_class), dst,
-					       now_ns, c->rules, &d->rule);
+	verdict = mxg_decide_rules(&env, e->rules, e->n_rules, e->image->mode,
+				   p, class_mask(e, src_class), dst, now_ns,
+				   c->rules, &d->rule);
+	d->verdict = (uint8_t)mxg_decide_reset_guard(p, verdict, &c->totals);
 	mxg_totals_account(&c->totals, 0, d->verdict);
 }
 
@@ -188,7 +199,8 @@ void mxg_engine_prefetch(const struct mxg_engine *e,
 	struct mxg_src_key key;
 	uint32_t i, fetched = 0;
 
-	if (!mxg_dst_is_protected(e->image->has_protected, dst))
+	if (!mxg_dst_is_protected(e->image->has_protected, dst) ||
+	    mxg_pkt_is_parser_limit(p))
 		return;
 	for (i = 0; i < e->n_rules && fetched < 4; i++) {
 		const struct mxg_rule *r = &e->rules[i];
@@ -207,7 +219,7 @@ void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,
 			struct mxg_decision *d)
 {
 	d->verdict = MXG_VERDICT_FORWARD;
-	d->unparsed = (uint8_t)mxg_pkt_is_unparsed(p);
+	d->unparsed = (uint8_t)mxg_pkt_unparsed_kind(p);
 	d->attempt = 0;
 	d->rule = -1;
 	mxg_totals_account(&c->totals, d->unparsed, MXG_VERDICT_FORWARD);

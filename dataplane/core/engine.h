@@ -49,7 +49,7 @@ struct mxg_engine {
 /* The outcome for one frame. */
 struct mxg_decision {
 	uint8_t verdict;  /* enum mxg_verdict */
-	uint8_t unparsed; /* the parser could not read the frame */
+	uint8_t unparsed; /* MXG_UNPARSED_* (mxgate/pkt.h) */
 	uint8_t attempt;  /* a connection attempt (verdict != FORWARD) */
 	uint8_t pad;
 	int32_t rule; /* deciding rule index, or -1 */
@@ -72,18 +72,29 @@ const struct mxg_bucket_params *mxg_engine_params_of(const void *engine,
 /* Rule index of a key_id, or -1. */
 int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id);
 
-/* Stage 1: is this parsed frame a SYN to one of the policy's ports? */
+/*
+ * Stage 1: is this parsed frame a SYN to one of the policy's ports, or a
+ * frame cut by a parser limit (which the policy's 'parser_limit' decides
+ * by its destination)? Either goes on to classification and
+ * mxg_engine_decide(); anything else to mxg_engine_forward().
+ */
 static inline int mxg_engine_is_candidate(const struct mxg_engine *e,
 					  const struct mxg_pkt *p)
 {
-	return mxg_pkt_is_smtp_syn(p, e->image->smtp_ports,
-				   e->image->n_smtp_ports, MXG_PORTS_MAX);
+	if (__builtin_expect(p->status == MXG_PKT_OK, 1))
+		return mxg_pkt_is_smtp_syn(p, e->image->smtp_ports,
+					   e->image->n_smtp_ports,
+					   MXG_PORTS_MAX);
+	return mxg_pkt_is_parser_limit(p);
 }
 
 /*
  * Stage 3: for a candidate with its source and destination class ids,
  * apply 'protected' and the rules. Fills *d and accounts the frame in
- * c->totals and c->rules.
+ * c->totals and c->rules. A frame cut by a parser limit gets the policy's
+ * 'parser_limit' verdict (not an attempt, d->unparsed MXG_UNPARSED_LIMIT);
+ * a reset verdict for a SYN that must never get a RST becomes a drop
+ * (c->totals.reset_suppressed).
  */
 void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 		       struct mxg_counters *c, struct mxg_src_table_stats *ts,

@@ -41,11 +41,59 @@ static int all_zero(const void *p, size_t n)
 	return 1;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c0 = p[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (c0 >= 0xc2 && c0 <= 0xdf)
+		need = 1;
+	else if (c0 >= 0xe0 && c0 <= 0xef)
+		need = 2;
+	else if (c0 >= 0xf0 && c0 <= 0xf4)
+		need = 3;
+	else
+		return 0;
+	if (c0 == 0xe0)
+		lo = 0xa0; /* no overlong forms */
+	else if (c0 == 0xed)
+		hi = 0x9f; /* no UTF-16 surrogates */
+	else if (c0 == 0xf0)
+		lo = 0x90;
+	else if (c0 == 0xf4)
+		hi = 0x8f; /* nothing above U+10FFFF */
+	if (n < need + 1 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i <= need; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+/*
+ * A name as the compiler writes one (control/policy: rule names are 1 to
+ * 63 bytes of valid UTF-8 without control characters, as the policy
+ * scanner and parser require; set names are generated from those and
+ * from set names): NUL-terminated inside the field, the bytes after the
+ * NUL zero. Stats, summary and verdict JSON print names as they are, so
+ * a name from a pushed image must be text the JSON writers can quote.
+ */
 static int name_ok(const char *name)
 {
-	size_t n = strnlen(name, MXG_NAME_MAX);
+	const unsigned char *s = (const unsigned char *)name;
+	size_t n = strnlen(name, MXG_NAME_MAX), i, k;
 
-	return n > 0 && n < MXG_NAME_MAX;
+	if (n == 0 || n >= MXG_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i += k) {
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+		k = s[i] < 0x80 ? 1 : utf8_len(s + i, n - i);
+		if (!k)
+			return 0;
+	}
+	return all_zero(s + n, MXG_NAME_MAX - n);
 }
 
 static int ports_ok(const uint16_t *ports, uint32_t n, int allow_empty)
@@ -75,7 +123,8 @@ static int check_rule(const struct mxg_rule *r, uint32_t n_sets,
 	struct mxg_bucket_params bp;
 
 	if (!name_ok(r->name))
-		FAIL("rule name empty or not NUL-terminated");
+		FAIL("rule name empty, not NUL-terminated, not UTF-8 text, or "
+		     "with a control character or bytes after its NUL");
 	if (r->action < MXG_ACTION_ALLOW || r->action > MXG_ACTION_LIMIT)
 		FAIL("rule action out of range");
 	if (r->family != MXG_FAMILY_ANY && r->family != MXG_FAMILY_IPV4 &&
@@ -273,7 +322,9 @@ int mxg_policy_image_check(const void *buf, size_t len, const char **why)
 		FAIL("mode out of range");
 	if (h->has_protected > 1)
 		FAIL("has_protected is not 0 or 1");
-	if (h->pad)
+	if (h->parser_limit > MXG_PARSER_LIMIT_FORWARD)
+		FAIL("parser_limit out of range");
+	if (!all_zero(h->pad, sizeof(h->pad)))
 		FAIL("header pad not zero");
 	if (!ports_ok(h->smtp_ports, h->n_smtp_ports, 0))
 		FAIL("smtp_ports bad (count, zero, duplicate or unused slot set)");
@@ -313,14 +364,19 @@ int mxg_policy_image_check(const void *buf, size_t len, const char **why)
 		rc = check_rule(&rules[i], h->n_sets, why);
 		if (rc)
 			return rc;
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			if (rules[j].key_id == rules[i].key_id)
 				FAIL("two rules share a key_id");
+			if (!strcmp(rules[j].name, rules[i].name))
+				FAIL("two rules share a name");
+		}
 	}
 	sets = mxg_policy_sets(h);
 	for (i = 0; i < h->n_sets; i++) {
 		if (!name_ok(sets[i].name))
-			FAIL("set name empty or not NUL-terminated");
+			FAIL("set name empty, not NUL-terminated, not UTF-8 text, "
+			     "or with a control character or bytes after its "
+			     "NUL");
 		if (sets[i].pad)
 			FAIL("set info pad not zero");
 	}

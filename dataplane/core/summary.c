@@ -47,9 +47,14 @@ int mxg_summary_write(FILE *f, const struct mxg_policy_header *image,
 		", \"unparsed\": %" PRIu64 ", \"smtp_syns\": %" PRIu64
 		", \"smtp_passed\": %" PRIu64 ", \"smtp_dropped\": %" PRIu64
 		", \"reset\": %" PRIu64 ", \"would_drop\": %" PRIu64
-		", \"rules\": [",
+		", \"parser_limit\": %" PRIu64
+		", \"parser_limit_dropped\": %" PRIu64
+		", \"parser_limit_would_drop\": %" PRIu64
+		", \"reset_suppressed\": %" PRIu64 ", \"rules\": [",
 		t->packets, t->forwarded, t->unparsed, t->smtp_syns,
-		t->smtp_passed, t->smtp_dropped, t->reset, t->would_drop);
+		t->smtp_passed, t->smtp_dropped, t->reset, t->would_drop,
+		t->parser_limit, t->parser_limit_dropped,
+		t->parser_limit_would_drop, t->reset_suppressed);
 	for (i = 0; i < image->n_rules && i < MXG_RULES_MAX; i++) {
 		const struct mxg_rule_counters *rc = &c->rules[i];
 

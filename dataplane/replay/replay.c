@@ -16,6 +16,7 @@
 #include "cli_policy.h"
 #include "engine.h"
 #include "replay.h"
+#include "replay_capture.h"
 #include "replay_xdp.h"
 #include "rst.h"
 #include "summary.h"
@@ -23,9 +24,8 @@
 
 #define REPLAY_TABLE_DEFAULT (1u << 20)
 #define REPLAY_TOP_CAPACITY  (1u << 20)
-#define REPLAY_ATTEMPTS_MAX  (16u << 20) /* kept for the report */
+#define REPLAY_VERDICTS_MAX  1000000ULL /* --verdicts-max default */
 
-/* Link types this side of libpcap's DLT mapping. */
 /* The built-in default policy, compiled at build time (default.json). */
 extern const unsigned char mxg_default_policy[];
 extern const unsigned char mxg_default_policy_end[];
@@ -41,6 +41,7 @@ struct replay_opts {
 	int top_given; /* --top was given: the report lists that many too */
 	uint32_t top_n;
 	uint64_t table_entries;
+	uint64_t verdicts_max; /* 0: no cap */
 };
 
 struct replay {
@@ -56,8 +57,8 @@ struct replay {
 	pcap_t *rst_dead;
 	pcap_dumper_t *pass_out, *drop_out, *reset_out;
 	FILE *verdicts_out, *report_out;
-	struct replay_attempt *attempts;
-	uint64_t n_attempts, attempts_cap, n_attempts_all, n_rst_unbuilt;
+	struct replay_bins *bins; /* --report timelines */
+	uint64_t n_verdicts, n_verdicts_left_out, n_rst_unbuilt;
 	uint64_t first_ns, last_ns;
 };
 
@@ -82,8 +83,15 @@ static const struct mxg_opt options[] = {
 		    "write the RSTs the reset verdicts send"),
 	MXG_OPT_STR("verdicts", struct replay_opts, verdicts, "OUT.jsonl",
 		    "write one JSON line per connection attempt"),
+	MXG_OPT_UINT("verdicts-max", struct replay_opts, verdicts_max, 0,
+		     UINT64_MAX >> 1, "N",
+		     "write at most N verdict lines, then one last line "
+		     "{\"verdicts_left_out\": K, \"verdicts_written\": N} "
+		     "(0: no cap)"),
 	MXG_OPT_STR("report", struct replay_opts, report, "OUT.html",
-		    "write the HTML evidence report"),
+		    "write the HTML evidence report; its timelines are kept "
+		    "in fixed-size time bins, so its memory does not grow "
+		    "with the capture"),
 	MXG_OPT_UINT("top", struct replay_opts, top_n, 0, 100000, "N",
 		     "sources listed in top_sources (and offenders in the "
 		     "report, whose own default is 20)",
@@ -115,6 +123,7 @@ static void parse_args(int argc, char **argv, struct replay_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->top_n = 10;
 	o->table_entries = REPLAY_TABLE_DEFAULT;
+	o->verdicts_max = REPLAY_VERDICTS_MAX;
 	i = mxg_cli_parse(&cli, o, argc, argv);
 	if (i + 1 != argc)
 		fail(i >= argc ? "missing INPUT capture (see --help)" :
@@ -159,8 +168,7 @@ static void open_capture(struct replay *r)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
 
-	r->in = pcap_open_offline_with_tstamp_precision(
-		r->opt.input, PCAP_TSTAMP_PRECISION_NANO, err);
+	r->in = replay_capture_open(r->opt.input, err);
 	if (!r->in) {
 		size_t n = strlen(r->opt.input);
 		const char *why = err;
@@ -172,22 +180,13 @@ static void open_capture(struct replay *r)
 		fail("cannot read capture %s: %s", r->opt.input, why);
 	}
 	r->linktype = pcap_datalink(r->in);
-	switch (r->linktype) {
-	case DLT_EN10MB:
-	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		break;
-	default:
+	if (!replay_capture_linktype_ok(r->linktype))
 		fail("capture %s: unsupported link type %d (%s); expected "
 		     "Ethernet, Linux cooked (SLL, SLL2) or raw IP",
 		     r->opt.input, r->linktype,
 		     pcap_datalink_val_to_name(r->linktype) ?
 			     pcap_datalink_val_to_name(r->linktype) :
 			     "unknown");
-	}
 }
 
 /*
@@ -222,52 +221,18 @@ static void open_outputs(struct replay *r)
 	}
 }
 
-/* Parse one record according to the capture's link type. */
-static void parse_frame(int linktype, const uint8_t *data, uint32_t caplen,
-			struct mxg_pkt *p)
-{
-	const uint8_t *end = data + caplen;
-
-	switch (linktype) {
-	case DLT_EN10MB:
-		mxg_parse_eth(data, end, p);
-		return;
-	case DLT_LINUX_SLL:
-		mxg_pkt_reset(p);
-		if (caplen < 16) {
-			p->status = MXG_PKT_ERR_ETH;
-			return;
-		}
-		mxg_parse_ethertype(data, end, 16, mxg_load_be16(data + 14), p);
-		return;
-	case DLT_LINUX_SLL2:
-		mxg_pkt_reset(p);
-		if (caplen < 20) {
-			p->status = MXG_PKT_ERR_ETH;
-			return;
-		}
-		mxg_parse_ethertype(data, end, 20, mxg_load_be16(data), p);
-		return;
-	case DLT_IPV4:
-		mxg_pkt_reset(p);
-		mxg_parse_l3(data, end, 0, MXG_ETH_P_IPV4, p);
-		return;
-	case DLT_IPV6:
-		mxg_pkt_reset(p);
-		mxg_parse_l3(data, end, 0, MXG_ETH_P_IPV6, p);
-		return;
-	default: /* DLT_RAW */
-		mxg_pkt_reset(p);
-		mxg_parse_l3(data, end, 0, 0, p);
-		return;
-	}
-}
-
 static void write_verdict(struct replay *r, uint64_t n, uint64_t ts_ns,
 			  const struct mxg_pkt *p, const struct mxg_decision *d)
 {
 	char src[64], dst[64];
 	FILE *f = r->verdicts_out;
+
+	/* Bounded: an investigation must not repeat the log flood. */
+	if (r->opt.verdicts_max && r->n_verdicts >= r->opt.verdicts_max) {
+		r->n_verdicts_left_out++;
+		return;
+	}
+	r->n_verdicts++;
 
 	fprintf(f,
 		"{\"n\": %" PRIu64 ", \"ts\": %" PRIu64 ".%09" PRIu64
@@ -287,34 +252,14 @@ static void write_verdict(struct replay *r, uint64_t n, uint64_t ts_ns,
 static void keep_attempt(struct replay *r, uint64_t ts_ns,
 			 const struct mxg_pkt *p, const struct mxg_decision *d)
 {
-	struct replay_attempt *a;
-
-	r->n_attempts_all++;
-	if (!r->opt.report || r->n_attempts >= REPLAY_ATTEMPTS_MAX)
-		return;
-	if (r->n_attempts == r->attempts_cap) {
-		uint64_t cap = r->attempts_cap ? 2 * r->attempts_cap : 4096;
-		void *more = realloc(r->attempts, cap * sizeof(*r->attempts));
-
-		if (!more)
-			fail("out of memory keeping attempts for the report");
-		r->attempts = more;
-		r->attempts_cap = cap;
-	}
-	a = &r->attempts[r->n_attempts++];
-	memset(a, 0, sizeof(*a));
-	a->ts_ns = ts_ns;
-	memcpy(a->addr, p->src, 16);
-	a->family = p->family;
-	a->verdict = d->verdict;
-	a->rule = (int16_t)d->rule;
+	if (r->bins)
+		replay_bins_add(r->bins, ts_ns, p->family, p->src, d->verdict);
 }
 
 static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 		   const uint8_t *data)
 {
-	uint64_t ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
-			 (uint64_t)h->ts.tv_usec; /* nanosecond precision */
+	uint64_t ts_ns = replay_capture_ts_ns(h);
 	struct mxg_decision d;
 	struct mxg_pkt p;
 	uint8_t xdp_rst[MXG_RST_MAX];
@@ -325,7 +270,7 @@ static void handle(struct replay *r, uint64_t n, const struct pcap_pkthdr *h,
 		r->first_ns = ts_ns;
 	if (ts_ns > r->last_ns)
 		r->last_ns = ts_ns;
-	parse_frame(r->linktype, data, h->caplen, &p);
+	replay_capture_parse(r->linktype, data, h->caplen, &p);
 	if (r->xdp) {
 		int err = replay_xdp_run(r->xdp, r->linktype, data, h->caplen,
 					 ts_ns, &d, xdp_rst, &xdp_rst_len);
@@ -384,9 +329,7 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->engine_state = r->engine;
 	in->counters = &r->counters;
 	in->top = r->top;
-	in->attempts = r->attempts;
-	in->n_attempts = r->n_attempts;
-	in->n_attempts_all = r->n_attempts_all;
+	in->bins = r->bins;
 	in->first_ns = r->first_ns;
 	in->last_ns = r->last_ns;
 	/* The XDP engine keeps its sources in the program's map. */
@@ -439,6 +382,12 @@ int main(int argc, char **argv)
 		     r.opt.table_entries);
 	if (mxg_top_create(&r.top, REPLAY_TOP_CAPACITY))
 		fail("cannot allocate the top-sources tracker");
+	if (r.opt.report) {
+		r.bins = malloc(sizeof(*r.bins));
+		if (!r.bins)
+			fail("out of memory");
+		replay_bins_init(r.bins);
+	}
 	open_capture(&r);
 	open_outputs(&r);
 
@@ -485,12 +434,23 @@ int main(int argc, char **argv)
 		pcap_dump_close(r.reset_out);
 	if (r.rst_dead)
 		pcap_close(r.rst_dead);
+	if (r.verdicts_out && r.n_verdicts_left_out)
+		fprintf(r.verdicts_out,
+			"{\"verdicts_left_out\": %" PRIu64
+			", \"verdicts_written\": %" PRIu64 "}\n",
+			r.n_verdicts_left_out, r.n_verdicts);
+	if (r.n_verdicts_left_out)
+		fprintf(stderr,
+			"%s: --verdicts-max %" PRIu64 ": %" PRIu64
+			" verdicts left out of %s\n",
+			"mxgate-replay", r.opt.verdicts_max,
+			r.n_verdicts_left_out, r.opt.verdicts);
 	if (r.verdicts_out && fclose(r.verdicts_out)) {
 		mxg_cli_error("cannot write %s", r.opt.verdicts);
 		status = MXG_EXIT_USAGE;
 	}
 	pcap_close(r.in);
-	free(r.attempts);
+	free(r.bins);
 	mxg_top_destroy(r.top);
 	mxg_src_table_destroy(r.table);
 	replay_xdp_close(r.xdp);

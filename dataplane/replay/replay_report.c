@@ -14,7 +14,6 @@
 #include "replay.h"
 #include "summary.h"
 
-#define CHART_BINS_MAX	 600
 #define TIMELINE_SOURCES 5
 #define NS_PER_S	 UINT64_C(1000000000)
 
@@ -130,44 +129,111 @@ static void chart(FILE *f, const char *title, const struct series *s,
 	fprintf(f, "</svg>\n");
 }
 
-static int same_source(const struct replay_attempt *a,
-		       const struct mxg_top_entry *e)
-{
-	return a->family == e->family && memcmp(a->addr, e->addr, 16) == 0;
-}
-
 static int is_drop(int verdict)
 {
 	return verdict == MXG_VERDICT_DROP || verdict == MXG_VERDICT_RESET;
 }
 
-/* Fill per-bin attempts, drops and would-drops, for one source or all. */
-static void bin_counts(const struct replay_report_input *in,
-		       const struct mxg_top_entry *only, uint64_t bin_ns,
-		       uint32_t n_bins, uint64_t *att, uint64_t *drop,
-		       uint64_t *would)
+void replay_bins_init(struct replay_bins *b)
 {
-	uint64_t i;
+	memset(b, 0, sizeof(*b));
+	b->bin_s = 1;
+}
 
-	memset(att, 0, n_bins * sizeof(*att));
-	memset(drop, 0, n_bins * sizeof(*drop));
-	memset(would, 0, n_bins * sizeof(*would));
-	for (i = 0; i < in->n_attempts; i++) {
-		const struct replay_attempt *a = &in->attempts[i];
-		uint64_t b = a->ts_ns > in->first_ns ?
-				     (a->ts_ns - in->first_ns) / bin_ns :
-				     0;
+static void series_merge(struct replay_series *s)
+{
+	uint32_t i;
 
-		if (only && !same_source(a, only))
-			continue;
-		if (b >= n_bins)
-			b = n_bins - 1;
-		att[b]++;
-		if (is_drop(a->verdict))
-			drop[b]++;
-		if (a->verdict == MXG_VERDICT_WOULD_DROP)
-			would[b]++;
+	for (i = 0; i < REPLAY_BINS / 2; i++) {
+		s->att[i] = s->att[2 * i] + s->att[2 * i + 1];
+		s->drop[i] = s->drop[2 * i] + s->drop[2 * i + 1];
+		s->would[i] = s->would[2 * i] + s->would[2 * i + 1];
 	}
+	memset(&s->att[REPLAY_BINS / 2], 0, REPLAY_BINS / 2 * sizeof(uint64_t));
+	memset(&s->drop[REPLAY_BINS / 2], 0,
+	       REPLAY_BINS / 2 * sizeof(uint64_t));
+	memset(&s->would[REPLAY_BINS / 2], 0,
+	       REPLAY_BINS / 2 * sizeof(uint64_t));
+}
+
+static void series_add(struct replay_series *s, uint64_t bin, uint8_t verdict)
+{
+	s->att[bin]++;
+	if (is_drop(verdict))
+		s->drop[bin]++;
+	if (verdict == MXG_VERDICT_WOULD_DROP)
+		s->would[bin]++;
+}
+
+/* The space-saving slot of a source: its own, a free one, or the one with
+ * the smallest count, taken over (its bins start again). */
+static struct replay_tracked *track(struct replay_bins *b, uint8_t family,
+				    const uint8_t addr[16], uint64_t ts_ns)
+{
+	struct replay_tracked *t, *min = NULL;
+	uint32_t i;
+
+	for (i = 0; i < b->n_tracked; i++) {
+		t = &b->tracked[i];
+		if (t->family == family && !memcmp(t->addr, addr, 16))
+			return t;
+		if (!min || t->count < min->count)
+			min = t;
+	}
+	if (b->n_tracked < REPLAY_TRACKED) {
+		t = &b->tracked[b->n_tracked++];
+		t->taken = 0;
+		t->count = 0;
+	} else {
+		t = min;
+		t->taken = t->count;
+		memset(&t->s, 0, sizeof(t->s));
+	}
+	t->family = family;
+	memcpy(t->addr, addr, 16);
+	t->used = 1;
+	t->since_ns = ts_ns;
+	return t;
+}
+
+void replay_bins_add(struct replay_bins *b, uint64_t ts_ns, uint8_t family,
+		     const uint8_t addr[16], uint8_t verdict)
+{
+	struct replay_tracked *t;
+	uint64_t bin;
+	uint32_t i;
+
+	if (!b->n_attempts++)
+		b->origin_ns = ts_ns;
+	bin = ts_ns > b->origin_ns ?
+		      (ts_ns - b->origin_ns) / (b->bin_s * NS_PER_S) :
+		      0;
+	while (bin >= REPLAY_BINS) {
+		series_merge(&b->all);
+		for (i = 0; i < b->n_tracked; i++)
+			series_merge(&b->tracked[i].s);
+		b->bin_s *= 2;
+		b->n_used = (b->n_used + 1) / 2;
+		bin /= 2;
+	}
+	if (bin + 1 > b->n_used)
+		b->n_used = (uint32_t)bin + 1;
+	series_add(&b->all, bin, verdict);
+	t = track(b, family, addr, ts_ns);
+	t->count++;
+	series_add(&t->s, bin, verdict);
+}
+
+static const struct replay_tracked *tracked_of(const struct replay_bins *b,
+					       const struct mxg_top_entry *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < b->n_tracked; i++)
+		if (b->tracked[i].family == e->family &&
+		    !memcmp(b->tracked[i].addr, e->addr, 16))
+			return &b->tracked[i];
+	return NULL;
 }
 
 const char *replay_action_name(const struct mxg_rule *r)
@@ -260,13 +326,6 @@ static void table_section(FILE *f, const struct replay_report_input *in)
 			   "give.</p>\n");
 }
 
-/* Per-bin counts for the timelines, bin_s seconds a bin. */
-struct report_bins {
-	uint64_t bin_s;
-	uint32_t n;
-	uint64_t *att, *drop, *would;
-};
-
 /* The title and what was replayed: capture, policy, engine, time range. */
 static void head_section(FILE *f, const struct replay_report_input *in,
 			 uint64_t span)
@@ -315,47 +374,69 @@ static void totals_section(FILE *f, const struct replay_report_input *in)
 		t->smtp_passed, t->smtp_dropped, t->reset, t->would_drop);
 }
 
-/* One timeline: attempts and drops (would-drops in monitor mode) per
- * second, for one source or (only NULL) all. */
+/* One timeline chart: attempts and drops (would-drops in monitor mode)
+ * per bin of series s. */
 static void timeline_chart(FILE *f, const struct replay_report_input *in,
-			   const struct mxg_top_entry *only, const char *title,
-			   int height, struct report_bins *b)
+			   const struct replay_series *s, const char *title,
+			   int height)
 {
+	static const uint64_t zero[REPLAY_BINS];
+	const struct replay_bins *bins = in->bins;
 	int monitor = in->engine_state->image->mode == MXG_MODE_MONITOR;
-	struct series s[2] = {
-		{ "attempts/s", "#1f5fbf", b->att },
+	struct series ser[2] = {
+		{ "attempts/s", "#1f5fbf", s ? s->att : zero },
 		{ monitor ? "would drop/s" : "dropped/s",
 		  monitor ? "#d08000" : "#c0262d",
-		  monitor ? b->would : b->drop },
+		  s ? (monitor ? s->would : s->drop) : zero },
 	};
 
-	bin_counts(in, only, b->bin_s * NS_PER_S, b->n, b->att, b->drop,
-		   b->would);
-	chart(f, title, s, 2, b->n, b->bin_s, 1000, height);
+	chart(f, title, ser, 2, bins && bins->n_used ? bins->n_used : 1,
+	      bins ? bins->bin_s : 1, 1000, height);
 }
 
-/* All sources, then each of the first TIMELINE_SOURCES offenders. */
+/* All sources, then each of the first TIMELINE_SOURCES offenders that the
+ * streamed bins tracked. */
 static void timeline_section(FILE *f, const struct replay_report_input *in,
-			     const struct mxg_top_entry *top, uint32_t n_top,
-			     struct report_bins *b)
+			     const struct mxg_top_entry *top, uint32_t n_top)
 {
-	char a[64], buf[160];
+	const struct replay_bins *bins = in->bins;
+	char a[64], b[64], buf[160];
 	uint32_t k;
 
 	fprintf(f, "<h2>Connection attempts over time</h2>\n");
 	snprintf(buf, sizeof(buf),
-		 "all sources, per second (%" PRIu64 " s bins)", b->bin_s);
-	timeline_chart(f, in, NULL, buf, 260, b);
-	if (in->n_attempts < in->n_attempts_all)
-		fprintf(f,
-			"<p class=\"note\">Timelines cover the first %" PRIu64
-			" of %" PRIu64 " attempts.</p>\n",
-			in->n_attempts, in->n_attempts_all);
-	for (k = 0; k < n_top && k < TIMELINE_SOURCES; k++) {
-		snprintf(buf, sizeof(buf), "#%u %s", k + 1,
-			 mxg_addr_str(top[k].family, top[k].addr, a,
-				      sizeof(a)));
-		timeline_chart(f, in, &top[k], buf, 180, b);
+		 "all sources, per second (%" PRIu64 " s bins)",
+		 bins ? bins->bin_s : 1);
+	timeline_chart(f, in, bins ? &bins->all : NULL, buf, 260);
+	fprintf(f,
+		"<p class=\"note\">Timelines are kept in at most %u bins, "
+		"whose width doubles as the capture goes on, so the report "
+		"takes the same memory whatever the capture's length; per "
+		"source for the %u sources with the most attempts "
+		"(space-saving).</p>\n",
+		REPLAY_BINS, REPLAY_TRACKED);
+	for (k = 0; bins && k < n_top && k < TIMELINE_SOURCES; k++) {
+		const struct replay_tracked *tr = tracked_of(bins, &top[k]);
+
+		mxg_addr_str(top[k].family, top[k].addr, a, sizeof(a));
+		if (!tr) {
+			fprintf(f,
+				"<p class=\"note\">#%u %s: no timeline (not "
+				"among the sources with the most "
+				"attempts).</p>\n",
+				k + 1, a);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "#%u %s", k + 1, a);
+		timeline_chart(f, in, &tr->s, buf, 180);
+		if (tr->taken)
+			fprintf(f,
+				"<p class=\"note\">#%u %s: timeline from %s "
+				"on, when it took over a tracking slot (its "
+				"earlier attempts, at most %" PRIu64
+				", are not in this chart).</p>\n",
+				k + 1, a, utc(tr->since_ns, b, sizeof(b)),
+				tr->taken);
 	}
 }
 
@@ -431,24 +512,16 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 	uint64_t span =
 		in->last_ns > in->first_ns ? in->last_ns - in->first_ns : 0;
 	struct mxg_top_entry *top = calloc(in->top_n + 1, sizeof(*top));
-	struct report_bins b;
 	uint32_t n_top;
 	int err = 0;
 
-	b.bin_s = span / NS_PER_S / CHART_BINS_MAX + 1;
-	b.n = (uint32_t)(span / (b.bin_s * NS_PER_S) + 1);
-	b.att = calloc(b.n, sizeof(*b.att));
-	b.drop = calloc(b.n, sizeof(*b.drop));
-	b.would = calloc(b.n, sizeof(*b.would));
-	if (!b.att || !b.drop || !b.would || !top) {
-		err = -ENOMEM;
-		goto free_bins;
-	}
+	if (!top)
+		return -ENOMEM;
 	n_top = mxg_top_sorted(in->top, top, in->top_n);
 
 	head_section(f, in, span);
 	totals_section(f, in);
-	timeline_section(f, in, top, n_top, &b);
+	timeline_section(f, in, top, n_top);
 	rules_section(f, in);
 	table_section(f, in);
 	offenders_section(f, in, top, n_top);
@@ -457,12 +530,7 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 		   "these figures exactly.</p>\n</body></html>\n");
 	if (ferror(f))
 		err = -EIO;
-
-free_bins:
 	free(top);
-	free(b.att);
-	free(b.drop);
-	free(b.would);
 	return err;
 }
 
@@ -492,7 +560,22 @@ int replay_explain_write(FILE *f, const struct replay_report_input *in)
 	fprintf(f,
 		"other frames forwarded untouched: %" PRIu64
 		" (of which %" PRIu64 " unreadable, forwarded fail-open)\n",
-		t->packets - t->smtp_syns, t->unparsed);
+		t->packets - t->smtp_syns - t->parser_limit, t->unparsed);
+	if (t->parser_limit)
+		fprintf(f,
+			"frames cut by the parser's limits (9+ IPv6 extension "
+			"headers, first fragments without TCP ports): %" PRIu64
+			", %s %" PRIu64 " (policy parser_limit)\n",
+			t->parser_limit,
+			monitor ? "would have dropped" : "dropped",
+			monitor ? t->parser_limit_would_drop :
+				  t->parser_limit_dropped);
+	if (t->reset_suppressed)
+		fprintf(f,
+			"reset verdicts answered with a drop (group MAC, or "
+			"unspecified, loopback, multicast or broadcast "
+			"address): %" PRIu64 "\n",
+			t->reset_suppressed);
 	if (in->table_stats) {
 		const struct mxg_src_table_stats *st = in->table_stats;
 

@@ -24,14 +24,26 @@ enum mxg_verdict {
 struct mxg_totals {
 	uint64_t packets;
 	uint64_t forwarded; /* every frame not dropped */
-	uint64_t unparsed;  /* frames the parser could not read */
+	uint64_t unparsed;  /* damaged or cut frames, forwarded (fail open) */
 	uint64_t smtp_syns; /* connection attempts */
 	uint64_t smtp_passed;
 	uint64_t smtp_dropped; /* reset included */
 	uint64_t reset;
 	uint64_t would_drop;
+	/*
+	 * Frames cut by a parser limit (mxg_pkt_is_parser_limit), not in
+	 * 'unparsed'; of them, those the policy's 'parser_limit' dropped,
+	 * or in monitor mode would have dropped (forwarded).
+	 */
+	uint64_t parser_limit;
+	uint64_t parser_limit_dropped;
+	uint64_t parser_limit_would_drop;
+	/* reset verdicts answered with a drop: the SYN came from, or went
+	 * to, an address that must never get a RST (mxg_pkt_rst_forbidden);
+	 * counted in smtp_dropped, not in reset */
+	uint64_t reset_suppressed;
 };
-MXG_STATIC_ASSERT(sizeof(struct mxg_totals) == 64, "mxg_totals layout");
+MXG_STATIC_ASSERT(sizeof(struct mxg_totals) == 96, "mxg_totals layout");
 
 struct mxg_rule_counters {
 	uint64_t matched;
@@ -48,11 +60,26 @@ struct mxg_counters {
 	struct mxg_rule_counters rules[MXG_RULES_MAX];
 };
 
-/* Account one frame's verdict in the totals. */
+/*
+ * Account one frame's verdict in the totals. 'unparsed' is an
+ * MXG_UNPARSED_* kind (pkt.h): a frame cut by a parser limit is never a
+ * connection attempt; its verdict is FORWARD, DROP or WOULD_DROP.
+ */
 MXG_INLINE void mxg_totals_account(struct mxg_totals *t, int unparsed,
 				   int verdict)
 {
 	t->packets++;
+	if (unparsed == 2) { /* MXG_UNPARSED_LIMIT */
+		t->parser_limit++;
+		if (verdict == MXG_VERDICT_DROP) {
+			t->parser_limit_dropped++;
+			return;
+		}
+		t->forwarded++;
+		if (verdict == MXG_VERDICT_WOULD_DROP)
+			t->parser_limit_would_drop++;
+		return;
+	}
 	if (unparsed)
 		t->unparsed++;
 	if (verdict != MXG_VERDICT_FORWARD)

@@ -51,6 +51,34 @@ MXG_INLINE int mxg_dst_is_protected(uint8_t has_protected,
 	return !has_protected || mxg_setmask_test(dst, MXG_SET_PROTECTED);
 }
 
+/*
+ * The verdict for a frame cut by a parser limit (pkt.h) whose destination
+ * 'is_protected' (mxg_dst_is_protected): DROP under 'parser_limit':
+ * 'drop' (WOULD_DROP in monitor mode), otherwise FORWARD.
+ */
+MXG_INLINE int mxg_decide_parser_limit(uint8_t parser_limit, uint8_t mode,
+				       int is_protected)
+{
+	if (!is_protected || parser_limit != MXG_PARSER_LIMIT_DROP)
+		return MXG_VERDICT_FORWARD;
+	return mode == MXG_MODE_MONITOR ? MXG_VERDICT_WOULD_DROP :
+					  MXG_VERDICT_DROP;
+}
+
+/*
+ * A RESET verdict for a SYN from or to an address that must never get a
+ * RST (pkt.h, mxg_pkt_rst_forbidden) becomes a DROP, counted in
+ * t->reset_suppressed. Returns the verdict to act on.
+ */
+MXG_INLINE int mxg_decide_reset_guard(const struct mxg_pkt *p, int verdict,
+				      struct mxg_totals *t)
+{
+	if (verdict != MXG_VERDICT_RESET || !mxg_pkt_rst_forbidden(p))
+		return verdict;
+	t->reset_suppressed++;
+	return MXG_VERDICT_DROP;
+}
+
 MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 			       const struct mxg_src_key *key, uint64_t now_ns);
 

@@ -41,7 +41,12 @@
 
 /*
  * Parse status. MXG_PKT_OK and MXG_PKT_NOT_IP are readable frames; every
- * other value is an "unparsed" frame, forwarded untouched (fail open).
+ * other value is an "unparsed" frame. Most are forwarded untouched (fail
+ * open); two are cut by the parser's own limits rather than by a damaged
+ * frame (mxg_pkt_is_parser_limit): a legal IPv6 chain longer than
+ * MXG_IPV6_EXT_MAX, and a first fragment whose IP packet ends before the
+ * TCP ports (the rest of the header chain is in a later fragment). What
+ * happens to those is the policy's 'parser_limit' (DESIGN §3).
  */
 enum mxg_pkt_status {
 	MXG_PKT_OK = 0,
@@ -53,6 +58,7 @@ enum mxg_pkt_status {
 	MXG_PKT_ERR_EXT_HDR,   /* cut IPv6 extension header */
 	MXG_PKT_ERR_EXT_COUNT, /* more than MXG_IPV6_EXT_MAX extension headers */
 	MXG_PKT_ERR_L4,	       /* cut or malformed TCP header */
+	MXG_PKT_ERR_FRAG_CUT,  /* first fragment ending before its TCP ports */
 	MXG_PKT_STATUS_MAX,
 };
 
@@ -62,6 +68,9 @@ enum mxg_pkt_status {
 #define MXG_PKT_F_PORTS	     0x04 /* sport and dport are valid */
 #define MXG_PKT_F_TCP_FLAGS  0x08 /* tcp_flags is valid */
 #define MXG_PKT_F_TCP_SEQ    0x10 /* tcp_seq is valid */
+#define MXG_PKT_F_GROUP_MAC                                                    \
+	0x20 /* source or destination MAC is a group
+				     (multicast or broadcast) address */
 
 /*
  * What the parser learnt about a frame. Offsets are from the start of
@@ -93,6 +102,29 @@ MXG_INLINE int mxg_pkt_is_unparsed(const struct mxg_pkt *p)
 	return p->status != MXG_PKT_OK && p->status != MXG_PKT_NOT_IP;
 }
 
+/*
+ * Did the parser give up because of its own limits (DESIGN §3 "Fragments
+ * and cut frames")? Such a frame is legal, so it is an evasion channel:
+ * the policy's 'parser_limit' decides it, not fail-open.
+ */
+MXG_INLINE int mxg_pkt_is_parser_limit(const struct mxg_pkt *p)
+{
+	return p->status == MXG_PKT_ERR_EXT_COUNT ||
+	       p->status == MXG_PKT_ERR_FRAG_CUT;
+}
+
+/* How the totals count a frame that is not a connection attempt. */
+#define MXG_UNPARSED_NO	   0 /* read (or not IP) */
+#define MXG_UNPARSED_YES   1 /* damaged or cut frame: fail open */
+#define MXG_UNPARSED_LIMIT 2 /* cut by a parser limit (policy decides) */
+
+MXG_INLINE int mxg_pkt_unparsed_kind(const struct mxg_pkt *p)
+{
+	if (mxg_pkt_is_parser_limit(p))
+		return MXG_UNPARSED_LIMIT;
+	return mxg_pkt_is_unparsed(p) ? MXG_UNPARSED_YES : MXG_UNPARSED_NO;
+}
+
 MXG_INLINE void mxg_pkt_reset(struct mxg_pkt *p)
 {
 	uint8_t *b = (uint8_t *)p;
@@ -110,6 +142,30 @@ MXG_INLINE void mxg_pkt_reset(struct mxg_pkt *p)
 #define MXG_PKT_HAS(data, end, ip_lim, off, n)                                 \
 	((const uint8_t *)(data) + (off) + (n) <= (const uint8_t *)(end) &&    \
 	 (uint32_t)(off) + (n) <= (uint32_t)(ip_lim))
+
+/*
+ * True when the frame holds the whole IP packet: a header cut at ip_lim
+ * is cut by the packet's own length (a first fragment ends there), not by
+ * a short frame or capture.
+ */
+#define MXG_PKT_WHOLE(data, end, ip_lim)                                       \
+	((const uint8_t *)(data) + (ip_lim) <= (const uint8_t *)(end))
+
+/*
+ * A first fragment whose header chain ends at the IP packet's own end,
+ * before the TCP ports: the rest is in a later fragment. Otherwise
+ * (not a first fragment, or the frame is shorter than its IP length)
+ * the frame is simply cut: 'err'.
+ */
+MXG_INLINE int mxg_pkt_cut_status(const uint8_t *data, const uint8_t *end,
+				  uint32_t ip_lim, const struct mxg_pkt *p,
+				  int err)
+{
+	if ((p->flags & MXG_PKT_F_FRAG_FIRST) &&
+	    MXG_PKT_WHOLE(data, end, ip_lim))
+		return MXG_PKT_ERR_FRAG_CUT;
+	return err;
+}
 
 MXG_INLINE int mxg_ipv6_is_ext(uint8_t nh)
 {
@@ -129,7 +185,8 @@ MXG_INLINE int mxg_parse_tcp(const uint8_t *data, const uint8_t *end,
 	MXG_BARRIER_VAR(off);
 	p->l4_off = (uint16_t)off;
 	if (!MXG_PKT_HAS(data, end, ip_lim, off, 4))
-		return p->status = MXG_PKT_ERR_L4;
+		return p->status = (uint8_t)mxg_pkt_cut_status(
+			       data, end, ip_lim, p, MXG_PKT_ERR_L4);
 	th = data + off;
 	p->sport = mxg_load_be16(th);
 	p->dport = mxg_load_be16(th + 2);
@@ -237,7 +294,9 @@ MXG_INLINE int mxg_parse_ipv6(const uint8_t *data, const uint8_t *end,
 		off &= 0x7fff;
 		MXG_BARRIER_VAR(off);
 		if (!MXG_PKT_HAS(data, end, ip_lim, off, 8))
-			return p->status = MXG_PKT_ERR_EXT_HDR;
+			return p->status = (uint8_t)mxg_pkt_cut_status(
+				       data, end, ip_lim, p,
+				       MXG_PKT_ERR_EXT_HDR);
 		xh = data + off;
 		if (nh == MXG_IPPROTO_FRAGMENT) {
 			xlen = 8;
@@ -255,7 +314,9 @@ MXG_INLINE int mxg_parse_ipv6(const uint8_t *data, const uint8_t *end,
 			xlen = ((uint32_t)xh[1] + 1) * 8;
 		}
 		if (!MXG_PKT_HAS(data, end, ip_lim, off, xlen))
-			return p->status = MXG_PKT_ERR_EXT_HDR;
+			return p->status = (uint8_t)mxg_pkt_cut_status(
+				       data, end, ip_lim, p,
+				       MXG_PKT_ERR_EXT_HDR);
 		nh = xh[0];
 		off += xlen;
 	}
@@ -323,6 +384,9 @@ MXG_INLINE int mxg_parse_eth(const uint8_t *data, const uint8_t *end,
 	mxg_pkt_reset(p);
 	if (data + MXG_ETH_HLEN > end)
 		return p->status = MXG_PKT_ERR_ETH;
+	/* The I/G bit: never answer a group address with a RST. */
+	if ((data[0] | data[6]) & 1)
+		p->flags |= MXG_PKT_F_GROUP_MAC;
 	return mxg_parse_ethertype(data, end, MXG_ETH_HLEN,
 				   mxg_load_be16(data + 12), p);
 }
@@ -362,6 +426,56 @@ MXG_INLINE int mxg_pkt_is_smtp_syn(const struct mxg_pkt *p,
 		return 0;
 	}
 	return mxg_port_in_list(p->dport, ports, n_ports, max_ports);
+}
+
+/*
+ * IPv4 addresses that must never receive (or send) a RST: 0.0.0.0/8
+ * (unspecified, "this network"), 127.0.0.0/8 (loopback), 224.0.0.0/4
+ * (multicast) and 255.255.255.255 (limited broadcast). A subnet's
+ * directed broadcast cannot be known from the frame alone.
+ */
+MXG_INLINE int mxg_ipv4_no_rst(const uint8_t *a)
+{
+	return a[0] == 0 || a[0] == 127 || (a[0] & 0xf0) == 0xe0 ||
+	       (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+}
+
+/*
+ * IPv6: :: (unspecified), ::1 (loopback), ff00::/8 (multicast), and the
+ * IPv4 rules for IPv4-mapped addresses (::ffff:0:0/96).
+ */
+MXG_INLINE int mxg_ipv6_no_rst(const uint8_t *a)
+{
+	unsigned int i;
+	uint8_t hi = 0;
+
+	if (a[0] == 0xff)
+		return 1;
+	for (i = 0; i < 10; i++)
+		hi |= a[i];
+	if (hi)
+		return 0;
+	if (a[10] == 0xff && a[11] == 0xff)
+		return mxg_ipv4_no_rst(a + 12);
+	if (a[10] | a[11] | a[12] | a[13] | a[14])
+		return 0;
+	return a[15] <= 1; /* :: or ::1 */
+}
+
+/*
+ * DESIGN §3: a SYN from, or to, an address that must never receive a RST
+ * (a group MAC; an unspecified, loopback, multicast or broadcast IP) is
+ * answered with a drop instead of a RST.
+ */
+MXG_INLINE int mxg_pkt_rst_forbidden(const struct mxg_pkt *p)
+{
+	if (p->flags & MXG_PKT_F_GROUP_MAC)
+		return 1;
+	if (p->family == MXG_AF_INET)
+		return mxg_ipv4_no_rst(p->src) || mxg_ipv4_no_rst(p->dst);
+	if (p->family == MXG_AF_INET6)
+		return mxg_ipv6_no_rst(p->src) || mxg_ipv6_no_rst(p->dst);
+	return 1;
 }
 
 #endif /* MXGATE_PKT_H */

@@ -28,7 +28,7 @@
 #include "bucket.h"
 
 #define MXG_POLICY_MAGIC   0x5047584dU /* "MXGP" little-endian */
-#define MXG_POLICY_VERSION 2	       /* 2: GCRA bucket parameters */
+#define MXG_POLICY_VERSION 3 /* 2: GCRA bucket parameters; 3: parser_limit */
 
 #define MXG_RULES_MAX	     64
 #define MXG_NAMED_SETS_MAX   32
@@ -46,6 +46,17 @@
 enum mxg_mode {
 	MXG_MODE_ENFORCE = 0,
 	MXG_MODE_MONITOR = 1,
+};
+
+/*
+ * What happens to a frame cut by a parser limit (pkt.h,
+ * mxg_pkt_is_parser_limit) on its way to a protected destination (any
+ * destination when the policy has no 'protected'). Zero, the default, is
+ * the safe choice.
+ */
+enum mxg_parser_limit {
+	MXG_PARSER_LIMIT_DROP = 0,
+	MXG_PARSER_LIMIT_FORWARD = 1,
 };
 
 enum mxg_action {
@@ -153,7 +164,8 @@ struct mxg_policy_header {
 	uint32_t off_classes;
 	uint32_t off_v4;
 	uint32_t off_v6;
-	uint32_t pad;
+	uint8_t parser_limit; /* enum mxg_parser_limit */
+	uint8_t pad[3];
 };
 MXG_STATIC_ASSERT(sizeof(struct mxg_policy_header) == 112,
 		  "mxg_policy_header layout");

@@ -119,7 +119,7 @@ struct mxg_xdp_policy {
 	uint8_t mode;	       /* enum mxg_mode */
 	uint8_t has_protected; /* set bit MXG_SET_PROTECTED is in use */
 	uint8_t need;	       /* MXG_XDP_NEED_* */
-	uint8_t pad;
+	uint8_t parser_limit;  /* enum mxg_parser_limit */
 	uint16_t n_smtp_ports;
 	uint16_t pad2;
 	uint16_t smtp_ports[MXG_PORTS_MAX];

@@ -308,10 +308,11 @@ check_summary "noise, deny-all" "$(run "$DENY" "$T/noise.pcap")" "$n" 0 0 0
 # 9. Truncated and malformed frames: floor(rate x duration) frames, frame
 # k of kind k mod 13 (tests/tools/README.md). Only kind 0, snap_syn_hdr
 # (every header within the caplen), is an attempt; kind 2, snap_data, is
-# readable but no attempt; the 11 others are unparsed (DESIGN §3: cut in
-# the options or the IP header, a runt, bad version, IHL, total length or
-# data offset, an IP length that ends inside TCP, a cut or a ninth IPv6
-# extension header, three tags). 10/s for 10 s: 100 frames, 7 cycles and
+# readable but no attempt; kind 11, a ninth IPv6 extension header, is cut
+# by the parser's limit (parser_limit, dropped by default); the 10 others
+# are unparsed (DESIGN §3: cut in the options or the IP header, a runt,
+# bad version, IHL, total length or data offset, an IP length that ends
+# inside TCP, a cut extension header, three tags). 10/s for 10 s: 100 frames, 7 cycles and
 # kinds 0 to 8 once more. tshark counts the frames, not the verdicts: it
 # reads a SYN's flags in a few of the kinds DESIGN §3 calls unparsed.
 "$SCEN" truncated truncated.rate=10/s truncated.duration=10 "$T/trunc.pcap" || bad "scenario truncated"
@@ -319,7 +320,13 @@ n=100
 of_kind() { echo $((n / 13 + ($1 < n % 13 ? 1 : 0))); }
 expect_eq "truncated: frames" "$(frames "$T/trunc.pcap")" $n
 att=$(of_kind 0)
-check_summary "truncated, deny-all" "$(run "$DENY" "$T/trunc.pcap")" $n $((n - att - $(of_kind 2))) "$att" "$att"
+# Kind 11, v6_ext_many, is cut by the parser's limit, not damaged: it is
+# counted as parser_limit, and dropped (no 'protected': every destination).
+lim=$(of_kind 11)
+S=$(run "$DENY" "$T/trunc.pcap")
+expect_eq "truncated, deny-all: packets unparsed parser_limit parser_limit_dropped smtp_syns smtp_dropped forwarded" \
+	"$(jq -r '"\(.packets) \(.unparsed) \(.parser_limit) \(.parser_limit_dropped) \(.smtp_syns) \(.smtp_dropped) \(.forwarded)"' <<<"$S" 2>&1)" \
+	"$n $((n - att - $(of_kind 2) - lim)) $lim $lim $att $att $((n - att - lim))"
 expect_eq "truncated: attempts (closed form: 8)" "$att" 8
 
 # 10. The demo mix: invariants, formats and link types agree.
@@ -328,10 +335,10 @@ P=control/examples/default.json
 S=$(run "$P" "$T/mix-ns.pcap" --verdicts "$T/eth.jsonl" --pass "$T/pass.pcap" \
 	--drop "$T/drop.pcap" --reset "$T/rst.pcap" --report "$T/r.html")
 jq -e '.smtp_syns == .smtp_passed + .smtp_dropped and .reset <= .smtp_dropped
-	and .packets == .forwarded + .smtp_dropped' <<<"$S" >/dev/null &&
+	and .packets == .forwarded + .smtp_dropped + .parser_limit_dropped' <<<"$S" >/dev/null &&
 	ok "demo: summary invariants" || bad "demo: summary invariants: $S"
 expect_eq "demo: passed pcap frames" "$(tshark -r "$T/pass.pcap" 2>/dev/null | wc -l)" "$(jq .forwarded <<<"$S")"
-expect_eq "demo: dropped pcap frames" "$(tshark -r "$T/drop.pcap" 2>/dev/null | wc -l)" "$(jq .smtp_dropped <<<"$S")"
+expect_eq "demo: dropped pcap frames" "$(tshark -r "$T/drop.pcap" 2>/dev/null | wc -l)" "$(jq '.smtp_dropped + .parser_limit_dropped' <<<"$S")"
 for fmt in pcap pcapng; do
 	"$SCEN" --format $fmt demo-small "$T/mix.$fmt" || bad "scenario $fmt"
 	run "$P" "$T/mix.$fmt" --verdicts "$T/$fmt.jsonl" >/dev/null
@@ -495,5 +502,27 @@ expect_eq "--explain with a value: error" "$(cat "$T/err")" \
 	"mxgate-replay: --explain: takes no argument (see --help)"
 "$REPLAY" -t 3 "$T/f.pcap" 2> "$T/err"
 expect_eq "-t: error" "$(cat "$T/err")" 'mxgate-replay: unknown option "-t" (see --help)'
+
+# 14. Bounded verdicts: --verdicts-max N writes N lines, then one saying
+# how many were left out (and stderr says so); 0 means no cap; a capture
+# with fewer attempts gets no extra line.
+P=control/examples/default.json
+S=$("$REPLAY" --policy "$P" --verdicts "$T/vm.jsonl" --verdicts-max 3 \
+	tests/captures/demo-small.pcap 2>"$T/vm.err")
+att=$(jq .smtp_syns <<<"$S")
+expect_eq "--verdicts-max 3: lines" "$(wc -l <"$T/vm.jsonl")" 4
+expect_eq "--verdicts-max 3: last line" "$(tail -1 "$T/vm.jsonl")" \
+	"{\"verdicts_left_out\": $((att - 3)), \"verdicts_written\": 3}"
+check "--verdicts-max 3: every line is JSON" jq -e . "$T/vm.jsonl" >/dev/null
+check "--verdicts-max 3: stderr says so" grep -q "verdicts left out" "$T/vm.err"
+"$REPLAY" --policy "$P" --verdicts "$T/vm0.jsonl" --verdicts-max 0 \
+	tests/captures/demo-small.pcap >/dev/null 2>&1
+expect_eq "--verdicts-max 0: no cap" "$(wc -l <"$T/vm0.jsonl")" "$att"
+"$REPLAY" --policy "$P" --verdicts "$T/vmd.jsonl" \
+	tests/captures/demo-small.pcap >/dev/null 2>&1
+check "default cap (1,000,000): all of a small capture, no extra line" \
+	cmp -s "$T/vm0.jsonl" "$T/vmd.jsonl"
+"$REPLAY" --verdicts-max -1 tests/captures/demo-small.pcap >/dev/null 2>"$T/vm.err"
+expect_eq "--verdicts-max -1: exit 2" $? 2
 
 finish

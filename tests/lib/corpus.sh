@@ -168,6 +168,10 @@ corpus_build() {
 	# IPv6 extension headers, TCP Fast Open, cut frames.
 	_corpus_gen traffic mixed.pcap "$traffic" 7 30000
 
+	# The hostile frames of tests/lib/hostile.c (parser-limit evasions,
+	# SYNs that must never get a RST).
+	_corpus_gen traffic hostile.pcap "$CORPUS_BUILD/tools/mxg-hostile"
+
 	# dp_pcap gen, with the arguments of the mxgate-dp tests.
 	_corpus_gen gen gen-mix-6000-1.pcap "$dppcap" gen @OUT@ mix 6000 1
 	_corpus_gen gen gen-mix-3000-7.pcap "$dppcap" gen @OUT@ mix 3000 7

@@ -195,6 +195,7 @@ struct mxg_policy_header *ib_build(struct image_builder *b)
 	h->header_len = sizeof(*h);
 	h->total_len = total;
 	h->mode = b->mode;
+	h->parser_limit = b->parser_limit;
 	h->has_protected = (uint8_t)b->has_protected;
 	h->n_smtp_ports = b->n_ports;
 	memcpy(h->smtp_ports, b->ports, b->n_ports * sizeof(b->ports[0]));

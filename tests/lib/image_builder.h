@@ -14,6 +14,7 @@
 
 struct image_builder {
 	uint8_t mode;
+	uint8_t parser_limit; /* enum mxg_parser_limit, default drop (0) */
 	uint16_t n_ports;
 	uint16_t ports[MXG_PORTS_MAX];
 	int has_protected;

@@ -153,6 +153,26 @@ size_t traffic_next(struct traffic *t, uint8_t *buf, size_t cap,
 		s.dport = ports[pick(t, sizeof(ports) / sizeof(ports[0]))];
 		s.tcp_flags = flags[pick(t, sizeof(flags) / sizeof(flags[0]))];
 	}
+	/* Addresses that must never get a RST (DESIGN §3), now and then. */
+	if (chance(t, 1)) {
+		static const char *const bad4[] = {
+			"0.0.0.0",   "0.1.2.3",	    "127.0.0.1",
+			"224.0.0.5", "239.255.0.1", "255.255.255.255"
+		};
+		static const char *const bad6[] = { "::", "::1", "ff02::1",
+						    "ff05::fb",
+						    "::ffff:127.0.0.1" };
+
+		if (s.family == 4)
+			snprintf(src, sizeof(src), "%s",
+				 bad4[pick(t, sizeof(bad4) / sizeof(*bad4))]);
+		else
+			snprintf(src, sizeof(src), "%s",
+				 bad6[pick(t, sizeof(bad6) / sizeof(*bad6))]);
+	} else if (chance(t, 1)) {
+		snprintf(dst, sizeof(dst), "%s",
+			 s.family == 4 ? "224.0.0.25" : "ff02::25");
+	}
 	s.src = src;
 	s.dst = dst;
 	s.sport = (uint16_t)(1024 + pick(t, 60000));
@@ -162,6 +182,15 @@ size_t traffic_next(struct traffic *t, uint8_t *buf, size_t cap,
 		s.src_mac[i] = (uint8_t)(0x02 + i);
 		s.dst_mac[i] = (uint8_t)(0x52 + i);
 	}
+
+	/* Group MACs: broadcast or multicast destination, multicast source. */
+	k = pick(t, 1000);
+	if (k < 5)
+		memset(s.dst_mac, 0xff, 6);
+	else if (k < 8)
+		s.dst_mac[0] = 0x33;
+	else if (k < 10)
+		s.src_mac[0] = 0x01;
 
 	/* Shapes */
 	k = pick(t, 1000);
@@ -216,6 +245,20 @@ size_t traffic_next(struct traffic *t, uint8_t *buf, size_t cap,
 		s.payload_len = (uint16_t)(1 + pick(t, 200)); /* TFO */
 	} else if (k < 165) {
 		s.doff_words = (uint8_t)(6 + pick(t, 10)); /* TCP options */
+	} else if (k < 175 && s.family == 6) {
+		/* parser limit: a chain longer than the parser follows */
+		s.n_ext = (uint8_t)(9 + pick(t, 4));
+		for (i = 0; i < s.n_ext; i++)
+			s.ext[i] = PKTGEN_EXT_DSTOPTS;
+	} else if (k < 180 && s.family == 4) {
+		/* parser limit: first fragment ending before the ports */
+		s.ip4_frag = 0x2000;
+		s.ip_len_delta = -(int)(17 + pick(t, 4));
+	} else if (k < 185 && s.family == 6) {
+		s.n_ext = 1;
+		s.ext[0] = PKTGEN_EXT_FRAGMENT;
+		s.ip6_frag = 0x0001;
+		s.ip_len_delta = -(int)(17 + pick(t, 4));
 	}
 	if (chance(t, 5))
 		s.eth_pad = (uint16_t)(1 + pick(t, 30));

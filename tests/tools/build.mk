@@ -24,3 +24,5 @@ $(eval $(call test_tool,tcpprobe,tests/tools/tcp_probe.c,,,mxg-tcpprobe))
 $(eval $(call test_tool,xdp_pass,tests/tools/xdp_pass.c,,libbpf,mxg-xdp-pass))
 $(eval $(call test_tool,traffic_tool,tests/tools/traffic_pcap.c,,libpcap,\
 	mxg-traffic))
+$(eval $(call test_tool,hostile_tool,tests/tools/hostile_pcap.c,,libpcap,\
+	mxg-hostile))

@@ -18,6 +18,8 @@ test_xdp_loader_OBJS := $(call san,dataplane/replay/replay_xdp.c)
 test_dp_notify_OBJS := $(call san,dataplane/dpdk/dp_notify.c)
 # mxgated's state file, linked from its source (mxgated is a program).
 test_ctld_state_OBJS := $(call san,control/daemon/ctld_state.c)
+# The report's streamed timelines.
+test_outputs_OBJS := $(call san,dataplane/replay/replay_report.c)
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
@@ -37,3 +39,30 @@ $(call san,tests/unit/test_dp_notify.c): MOD_CFLAGS += -Idataplane/dpdk
 $(call san,tests/unit/test_ctld_state.c): MOD_CFLAGS += -Icontrol/daemon
 
 unit-tests: $(UNIT_BINS)
+
+# ThreadSanitizer builds of the pure-C concurrency tests (no ASan: the two
+# do not mix): the source table under two threads, shared keys, evictions
+# at full occupancy. Run in make check as test_NAME_tsan. Built with
+# clang: gcc refuses atomic_thread_fence under -fsanitize=thread. TSan
+# does not model stand-alone fences, which is sound here: every field the
+# table shares between threads is read and written with atomics.
+TSAN_TESTS := test_src_table
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+tsanobj = $(patsubst %.c,$(BUILD)/tsan/%.o,$(1))
+
+$(call tsanobj,$(core_SRCS)): MOD_CFLAGS = $(call mod_cflags,core)
+
+$(BUILD)/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BASE_CFLAGS) $(TSAN_CFLAGS) $(MOD_CFLAGS) -c $< -o $@
+
+define tsan_test
+$(call tsanobj,tests/unit/$(1).c): MOD_CFLAGS = -Itests/unit \
+	-I$(core_DIR) $$(call pc_cflags,cmocka)
+$(BUILD)/test/$(1)_tsan: $(call tsanobj,tests/unit/$(1).c $(core_SRCS))
+	@mkdir -p $$(@D)
+	$$(CLANG) -fsanitize=thread -o $$@ $$^ $$(call pc_libs,cmocka) \
+		-lm -lpthread
+UNIT_BINS += $(BUILD)/test/$(1)_tsan
+endef
+$(foreach t,$(TSAN_TESTS),$(eval $(call tsan_test,$(t))))

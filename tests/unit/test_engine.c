@@ -108,7 +108,11 @@ static void check_invariants(const struct fixture *f)
 
 	assert_int_equal(t->smtp_syns, t->smtp_passed + t->smtp_dropped);
 	assert_true(t->reset <= t->smtp_dropped);
-	assert_int_equal(t->packets, t->forwarded + t->smtp_dropped);
+	assert_int_equal(t->packets, t->forwarded + t->smtp_dropped +
+					     t->parser_limit_dropped);
+	assert_true(t->parser_limit_dropped + t->parser_limit_would_drop <=
+		    t->parser_limit);
+	assert_true(t->reset_suppressed <= t->smtp_dropped - t->reset);
 	if (f->engine->image->mode == MXG_MODE_MONITOR)
 		assert_int_equal(t->smtp_dropped, 0);
 }
@@ -378,6 +382,199 @@ static void unparsed_frames_are_forwarded(void **state)
 	assert_int_equal(d.unparsed, 1);
 	assert_int_equal(f->c.totals.unparsed, 1);
 	assert_int_equal(f->c.totals.forwarded, 1);
+	check_invariants(f);
+}
+
+/* A frame from a spec through the engine; returns the decision. */
+static struct mxg_decision spec_frame(struct fixture *f,
+				      const struct pktgen_spec *s, uint64_t t)
+{
+	uint8_t buf[1024];
+	size_t len = pktgen_build(s, buf, sizeof(buf));
+	struct mxg_decision d;
+	struct mxg_pkt p;
+
+	assert_true(len > 0);
+	mxg_parse_eth(buf, buf + len, &p);
+	mxg_engine_process(f->engine, f->table, &f->c, &f->ts, &p, t, &d);
+	return d;
+}
+
+/* The two parser-limit evasions of DESIGN §3, IPv4 and IPv6. */
+static void evasion_specs(struct pktgen_spec out[4], const char *dst4,
+			  const char *dst6)
+{
+	unsigned int i;
+
+	memset(out, 0, 4 * sizeof(*out));
+	for (i = 0; i < 4; i++) {
+		out[i].family = i < 2 ? 6 : 4;
+		out[i].src = i < 2 ? "2001:db8:bad::7" : "203.0.113.7";
+		out[i].dst = i < 2 ? dst6 : dst4;
+		out[i].dport = 25;
+		out[i].tcp_flags = MXG_TCP_SYN;
+	}
+	/* a SYN padded with nine 8-byte destination options headers */
+	out[0].n_ext = 9;
+	memset(out[0].ext, PKTGEN_EXT_DSTOPTS, 9);
+	/* an IPv6 first fragment whose TCP header is in a later one */
+	out[1].n_ext = 1;
+	out[1].ext[0] = PKTGEN_EXT_FRAGMENT;
+	out[1].ip6_frag = 1;
+	out[1].ip_len_delta = -20;
+	/* IPv4 first fragments with no TCP byte, and with 3 */
+	out[2].ip4_frag = 0x2000;
+	out[2].ip_len_delta = -20;
+	out[3].ip4_frag = 0x2000;
+	out[3].ip_len_delta = -17;
+}
+
+static void parser_limit_drops_to_protected(void **state)
+{
+	struct fixture *f = *state;
+	struct pktgen_spec prot[4], other[4];
+	uint32_t p = ib_protected(&f->b);
+	unsigned int i;
+
+	ib_cidr(&f->b, p, "198.51.100.0/24");
+	ib_cidr(&f->b, p, "2001:db8:25::/48");
+	ib_allow(&f->b, "allow-all"); /* rules never see these frames */
+	build(f);
+	evasion_specs(prot, "198.51.100.25", "2001:db8:25::25");
+	evasion_specs(other, "192.0.2.80", "2001:db8:99::80");
+	for (i = 0; i < 4; i++) {
+		struct mxg_decision d = spec_frame(f, &prot[i], T0);
+
+		assert_int_equal(d.verdict, MXG_VERDICT_DROP);
+		assert_int_equal(d.unparsed, MXG_UNPARSED_LIMIT);
+		assert_int_equal(d.attempt, 0);
+		assert_int_equal(d.rule, -1);
+		d = spec_frame(f, &other[i], T0);
+		assert_int_equal(d.verdict, MXG_VERDICT_FORWARD);
+		assert_int_equal(d.unparsed, MXG_UNPARSED_LIMIT);
+	}
+	assert_int_equal(f->c.totals.parser_limit, 8);
+	assert_int_equal(f->c.totals.parser_limit_dropped, 4);
+	assert_int_equal(f->c.totals.unparsed, 0);
+	assert_int_equal(f->c.totals.smtp_syns, 0);
+	assert_int_equal(f->c.rules[0].matched, 0);
+	check_invariants(f);
+}
+
+static void parser_limit_without_protected_drops_all(void **state)
+{
+	struct fixture *f = *state;
+	struct pktgen_spec s[4];
+	unsigned int i;
+
+	build(f);
+	evasion_specs(s, "192.0.2.80", "2001:db8:99::80");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(spec_frame(f, &s[i], T0).verdict,
+				 MXG_VERDICT_DROP);
+	assert_int_equal(f->c.totals.parser_limit_dropped, 4);
+	check_invariants(f);
+}
+
+static void parser_limit_forward_and_monitor(void **state)
+{
+	struct fixture *f = *state;
+	struct pktgen_spec s[4];
+	unsigned int i;
+
+	evasion_specs(s, "198.51.100.25", "2001:db8:25::25");
+	f->b.parser_limit = MXG_PARSER_LIMIT_FORWARD;
+	build(f);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(spec_frame(f, &s[i], T0).verdict,
+				 MXG_VERDICT_FORWARD);
+	assert_int_equal(f->c.totals.parser_limit, 4);
+	assert_int_equal(f->c.totals.parser_limit_dropped, 0);
+	check_invariants(f);
+
+	memset(&f->c, 0, sizeof(f->c));
+	f->b.parser_limit = MXG_PARSER_LIMIT_DROP;
+	f->b.mode = MXG_MODE_MONITOR;
+	build(f);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(spec_frame(f, &s[i], T0).verdict,
+				 MXG_VERDICT_WOULD_DROP);
+	assert_int_equal(f->c.totals.parser_limit_would_drop, 4);
+	assert_int_equal(f->c.totals.forwarded, 4);
+	assert_int_equal(f->c.totals.would_drop, 0); /* attempts only */
+	check_invariants(f);
+}
+
+/* A SYN from or to an address that must never get a RST: a drop. */
+static void no_rst_to_forbidden_addresses(void **state)
+{
+	static const struct {
+		const char *src, *dst;
+		uint8_t dst_mac0, src_mac0;
+		int forbidden;
+	} cases[] = {
+		{ "203.0.113.7", "198.51.100.25", 0x02, 0x02, 0 },
+		{ "203.0.113.7", "198.51.100.25", 0xff, 0x02, 1 },
+		{ "203.0.113.7", "198.51.100.25", 0x01, 0x02, 1 },
+		{ "203.0.113.7", "198.51.100.25", 0x33, 0x02, 1 },
+		{ "203.0.113.7", "198.51.100.25", 0x02, 0x01, 1 },
+		{ "0.0.0.0", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "0.9.9.9", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "127.0.0.1", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "127.3.2.1", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "224.0.0.5", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "239.1.2.3", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "255.255.255.255", "198.51.100.25", 0x02, 0x02, 1 },
+		{ "255.255.255.254", "198.51.100.25", 0x02, 0x02, 0 },
+		{ "203.0.113.7", "224.0.0.25", 0x02, 0x02, 1 },
+		{ "203.0.113.7", "127.0.0.1", 0x02, 0x02, 1 },
+		{ "2001:db8:bad::7", "2001:db8:25::25", 0x02, 0x02, 0 },
+		{ "2001:db8:bad::7", "2001:db8:25::25", 0x33, 0x02, 1 },
+		{ "::", "2001:db8:25::25", 0x02, 0x02, 1 },
+		{ "::1", "2001:db8:25::25", 0x02, 0x02, 1 },
+		{ "::2", "2001:db8:25::25", 0x02, 0x02, 0 },
+		{ "ff02::1", "2001:db8:25::25", 0x02, 0x02, 1 },
+		{ "::ffff:127.0.0.1", "2001:db8:25::25", 0x02, 0x02, 1 },
+		{ "::ffff:224.1.1.1", "2001:db8:25::25", 0x02, 0x02, 1 },
+		{ "::ffff:203.0.113.7", "2001:db8:25::25", 0x02, 0x02, 0 },
+		{ "2001:db8:bad::7", "ff05::25", 0x02, 0x02, 1 },
+	};
+	struct fixture *f = *state;
+	uint64_t suppressed = 0, resets = 0;
+	unsigned int i;
+
+	ib_limit(&f->b, "once", 1, 3600, 1, MXG_KEY_GLOBAL, MXG_OVER_RESET);
+	build(f);
+	assert_int_equal(syn(f, "192.0.2.1", T0), MXG_VERDICT_PASS);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pktgen_spec s = {
+			.family = strchr(cases[i].src, ':') ? 6 : 4,
+			.src = cases[i].src,
+			.dst = cases[i].dst,
+			.sport = 40000,
+			.dport = 25,
+			.tcp_flags = MXG_TCP_SYN,
+			.seq = 7,
+		};
+		struct mxg_decision d;
+
+		s.dst_mac[0] = cases[i].dst_mac0;
+		s.src_mac[0] = cases[i].src_mac0;
+		d = spec_frame(f, &s, T0 + i);
+		if (d.verdict !=
+		    (cases[i].forbidden ? MXG_VERDICT_DROP : MXG_VERDICT_RESET))
+			fail_msg("case %u (%s -> %s, MACs %02x/%02x): %s", i,
+				 cases[i].src, cases[i].dst, cases[i].src_mac0,
+				 cases[i].dst_mac0,
+				 mxg_verdict_name(d.verdict));
+		assert_int_equal(d.attempt, 1);
+		assert_int_equal(d.rule, 0);
+		suppressed += cases[i].forbidden;
+		resets += !cases[i].forbidden;
+	}
+	assert_int_equal(f->c.totals.reset_suppressed, suppressed);
+	assert_int_equal(f->c.totals.reset, resets);
+	assert_int_equal(f->c.rules[0].dropped, suppressed + resets);
 	check_invariants(f);
 }
 
@@ -653,6 +850,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(periodic_senders, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(reload_keeps_bucket_state,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(parser_limit_drops_to_protected,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			parser_limit_without_protected_drops_all, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			parser_limit_forward_and_monitor, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_rst_to_forbidden_addresses,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_images_are_refused, setup,
 						teardown),

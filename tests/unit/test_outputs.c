@@ -14,6 +14,7 @@
 
 #include "../lib/image_builder.h"
 #include "../lib/pktgen.h"
+#include "replay.h"
 #include "rst.h"
 #include "summary.h"
 #include "top_sources.h"
@@ -249,7 +250,7 @@ static void summary_json_exact(void **state)
 	img = ib_build(&b);
 	memset(&c, 0, sizeof(c));
 	memset(top, 0, sizeof(top));
-	c.totals = (struct mxg_totals){ 10, 7, 1, 5, 2, 3, 1, 0 };
+	c.totals = (struct mxg_totals){ 10, 7, 1, 5, 2, 3, 1, 0, 4, 3, 0, 2 };
 	c.rules[1] = (struct mxg_rule_counters){ 5, 2, 3, 0 };
 	addr4(top[0].addr, 0xcb007107);
 	top[0].family = MXG_AF_INET;
@@ -270,7 +271,9 @@ static void summary_json_exact(void **state)
 		buf,
 		"{\"packets\": 10, \"forwarded\": 7, \"unparsed\": 1, "
 		"\"smtp_syns\": 5, \"smtp_passed\": 2, \"smtp_dropped\": 3, "
-		"\"reset\": 1, \"would_drop\": 0, \"rules\": [{\"name\": "
+		"\"reset\": 1, \"would_drop\": 0, \"parser_limit\": 4, "
+		"\"parser_limit_dropped\": 3, \"parser_limit_would_drop\": 0, "
+		"\"reset_suppressed\": 2, \"rules\": [{\"name\": "
 		"\"part\\\"ners\", \"matched\": 0, \"passed\": 0, \"dropped\": "
 		"0, \"would_drop\": 0}, {\"name\": \"per-host\", \"matched\": "
 		"5, \"passed\": 2, \"dropped\": 3, \"would_drop\": 0}], "
@@ -279,6 +282,67 @@ static void summary_json_exact(void **state)
 		"\"dropped\": 0}]}\n");
 	free(buf);
 	free(img);
+}
+
+/* The report's streamed timelines: fixed memory, bins that double and
+ * keep every count, and a heavy source always tracked. */
+static void report_bins_stream(void **state)
+{
+	struct replay_bins *b = malloc(sizeof(*b));
+	uint8_t heavy[16] = { 203, 0, 113, 7 }, other[16] = { 198, 18 };
+	const uint64_t s = 1000000000ULL, t0 = 1700000000ULL * s;
+	uint64_t i, att = 0, drop = 0, hatt = 0;
+	uint32_t k;
+
+	(void)state;
+	assert_non_null(b);
+	replay_bins_init(b);
+	/* 3 days, one attempt every 13 s from a new source, and every
+	 * 7th from the heavy one, dropped */
+	for (i = 0; i < 20000; i++) {
+		int h = i % 7 == 0;
+		uint8_t *a = h ? heavy : other;
+
+		if (!h) {
+			other[2] = (uint8_t)(i >> 8);
+			other[3] = (uint8_t)i;
+		}
+		replay_bins_add(b, t0 + i * 13 * s, 4, a,
+				h ? MXG_VERDICT_DROP : MXG_VERDICT_PASS);
+		att++;
+		drop += h;
+		hatt += h;
+	}
+	/* a step back in time lands in bin 0 */
+	replay_bins_add(b, t0 - 5 * s, 4, heavy, MXG_VERDICT_DROP);
+	att++, drop++, hatt++;
+	assert_true(b->n_used <= REPLAY_BINS);
+	assert_true(b->bin_s * REPLAY_BINS * s >= 20000 * 13 * s);
+	assert_true(b->bin_s >= 512); /* 260,000 s in 512 bins */
+	{
+		uint64_t sa = 0, sd = 0, ha = 0, hd = 0;
+		const struct replay_tracked *t = NULL;
+
+		for (k = 0; k < REPLAY_BINS; k++) {
+			sa += b->all.att[k];
+			sd += b->all.drop[k];
+		}
+		assert_int_equal(sa, att);
+		assert_int_equal(sd, drop);
+		for (k = 0; k < b->n_tracked; k++)
+			if (!memcmp(b->tracked[k].addr, heavy, 16))
+				t = &b->tracked[k];
+		assert_non_null(t);
+		assert_int_equal(t->taken, 0); /* never evicted */
+		for (k = 0; k < REPLAY_BINS; k++) {
+			ha += t->s.att[k];
+			hd += t->s.drop[k];
+		}
+		assert_int_equal(ha, hatt);
+		assert_int_equal(hd, hatt);
+	}
+	assert_int_equal(b->n_tracked, REPLAY_TRACKED);
+	free(b);
 }
 
 int main(void)
@@ -290,6 +354,7 @@ int main(void)
 		cmocka_unit_test(top_sources_exact_and_ranked),
 		cmocka_unit_test(top_sources_bounded_and_merged),
 		cmocka_unit_test(summary_json_exact),
+		cmocka_unit_test(report_bins_stream),
 	};
 
 	return cmocka_run_group_tests_name("engine outputs", tests, NULL, NULL);

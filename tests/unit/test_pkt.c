@@ -43,8 +43,13 @@ static void check_row(void **state)
 	assert_int_equal(p.sport, w->sport);
 	assert_int_equal(p.dport, w->dport);
 	assert_int_equal(p.tcp_flags, w->tcp_flags);
-	if (w->status == MXG_PKT_OK || w->status == MXG_PKT_ERR_L4)
+	if (w->status == MXG_PKT_OK || w->status == MXG_PKT_ERR_L4 ||
+	    w->status == MXG_PKT_ERR_FRAG_CUT)
 		assert_int_equal(p.l4_proto, w->l4_proto);
+	/* Cut by the parser's own limits: the policy decides (DESIGN §3). */
+	assert_int_equal(mxg_pkt_is_parser_limit(&p),
+			 w->status == MXG_PKT_ERR_EXT_COUNT ||
+				 w->status == MXG_PKT_ERR_FRAG_CUT);
 	assert_int_equal(mxg_pkt_is_smtp_syn(&p, pkt_rows_smtp_ports, 3, 3),
 			 w->attempt);
 	assert_int_equal(mxg_pkt_is_unparsed(&p),

@@ -658,7 +658,7 @@ static void error_cap(void **state)
 	for (i = 0; i < MXG_DIAG_MAX; i++) {
 		snprintf(
 			want, sizeof(want),
-			"policy.json:%u:1: k%u: unknown key \"k%u\" (expected one of: version, mode, smtp_ports, protected, sets, rules)",
+			"policy.json:%u:1: k%u: unknown key \"k%u\" (expected one of: version, mode, parser_limit, smtp_ports, protected, sets, rules)",
 			i + 2, i, i);
 		assert_string_equal(diag.lines[i], want);
 	}
@@ -697,7 +697,7 @@ static void many_errors_one_line(void **state)
 	assert_int_equal(diag.count, n);
 	assert_string_equal(
 		diag.lines[0],
-		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, smtp_ports, protected, sets, rules)");
+		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, parser_limit, smtp_ports, protected, sets, rules)");
 	assert_string_equal(
 		diag.lines[1],
 		"policy.json:1:21: kk: duplicate key \"kk\" (first at 1:14)");

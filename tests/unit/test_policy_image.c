@@ -57,13 +57,16 @@ static void fix_key_id(struct mxg_rule *r)
 
 MUT(bad_magic, h->magic ^= 1)
 MUT(bad_version, h->version = MXG_POLICY_VERSION + 1)
-/* Version 1 had the packed 1.024 us-tick bucket parameters. */
+/* Version 1 had the packed 1.024 us-tick bucket parameters, version 2
+ * no parser_limit. */
 MUT(old_version, h->version = 1)
+MUT(older_version, h->version = 2)
+MUT(bad_parser_limit, h->parser_limit = 2)
 MUT(bad_header_len, h->header_len = 104)
 MUT(bad_total_len, h->total_len += 8)
 MUT(bad_mode, h->mode = 2)
 MUT(bad_has_protected, h->has_protected = 2)
-MUT(header_pad, h->pad = 1)
+MUT(header_pad, h->pad[2] = 1)
 MUT(no_smtp_ports, h->n_smtp_ports = 0)
 MUT(too_many_smtp_ports, h->n_smtp_ports = 17)
 MUT(smtp_port_zero, h->smtp_ports[1] = 0)
@@ -101,6 +104,26 @@ MUT(rule_ipv6_prefix, RULES(h)[R_LIMIT].ipv6_prefix = 129;
     fix_key_id(&RULES(h)[R_LIMIT]))
 MUT(rule_name_unterminated, memset(RULES(h)[R_ALLOW].name, 'a', MXG_NAME_MAX))
 MUT(rule_name_empty, RULES(h)[R_ALLOW].name[0] = 0)
+/* Names must be text the JSON writers can print (the compiler's rules). */
+static void set_name(struct mxg_rule *r, const char *name)
+{
+	memset(r->name, 0, sizeof(r->name));
+	memcpy(r->name, name, strlen(name));
+	fix_key_id(r);
+}
+MUT(rule_name_ff, set_name(&RULES(h)[R_ALLOW], "\xff"))
+MUT(rule_name_esc, set_name(&RULES(h)[R_ALLOW], "a\x1b[2Jb"))
+MUT(rule_name_del, set_name(&RULES(h)[R_ALLOW], "del\x7f"))
+MUT(rule_name_newline, set_name(&RULES(h)[R_ALLOW], "two\nlines"))
+MUT(rule_name_overlong, set_name(&RULES(h)[R_ALLOW], "\xc0\xaf"))
+MUT(rule_name_surrogate, set_name(&RULES(h)[R_ALLOW], "\xed\xa0\x80"))
+MUT(rule_name_above_max, set_name(&RULES(h)[R_ALLOW], "\xf4\x90\x80\x80"))
+MUT(rule_name_cut_utf8, set_name(&RULES(h)[R_ALLOW], "ab\xe2\x82"))
+MUT(rule_name_lone_cont, set_name(&RULES(h)[R_ALLOW], "\x80x"))
+MUT(rule_name_tail, RULES(h)[R_ALLOW].name[60] = 'x';
+    fix_key_id(&RULES(h)[R_ALLOW]))
+MUT(rule_name_twice, set_name(&RULES(h)[R_LIMIT], RULES(h)[R_ALLOW].name))
+MUT(set_name_ff, SETS(h)[1].name[1] = (char)0xff)
 MUT(rule_pad, RULES(h)[R_LIMIT].pad = 1)
 MUT(deny_with_over, RULES(h)[R_DENY].over = 1)
 MUT(deny_with_key_kind, RULES(h)[R_DENY].key_kind = MXG_KEY_HOST;
@@ -170,6 +193,8 @@ static const struct image_row rows[] = {
 	{ "bad magic", bad_magic, "magic", 0 },
 	{ "bad version", bad_version, "version", 0 },
 	{ "version 1", old_version, "version", 0 },
+	{ "version 2 (before parser_limit)", older_version, "version", 0 },
+	{ "parser_limit 2", bad_parser_limit, "parser_limit", 0 },
 	{ "bad header_len", bad_header_len, "header_len", 0 },
 	{ "total_len not the length", bad_total_len, "total_len", 0 },
 	{ "mode 2", bad_mode, "mode", 0 },
@@ -208,6 +233,19 @@ static const struct image_row rows[] = {
 	{ "rule ipv6_prefix 129", rule_ipv6_prefix, "prefix length", 0 },
 	{ "rule name without NUL", rule_name_unterminated, "rule name", 0 },
 	{ "rule name empty", rule_name_empty, "rule name", 0 },
+	{ "rule name \\xff", rule_name_ff, "rule name", 0 },
+	{ "rule name with ESC", rule_name_esc, "rule name", 0 },
+	{ "rule name with DEL", rule_name_del, "rule name", 0 },
+	{ "rule name with a newline", rule_name_newline, "rule name", 0 },
+	{ "rule name overlong UTF-8", rule_name_overlong, "rule name", 0 },
+	{ "rule name UTF-16 surrogate", rule_name_surrogate, "rule name", 0 },
+	{ "rule name above U+10FFFF", rule_name_above_max, "rule name", 0 },
+	{ "rule name cut UTF-8 sequence", rule_name_cut_utf8, "rule name", 0 },
+	{ "rule name lone continuation byte", rule_name_lone_cont, "rule name",
+	  0 },
+	{ "rule name bytes after the NUL", rule_name_tail, "rule name", 0 },
+	{ "two rules, one name", rule_name_twice, "share a name", 0 },
+	{ "set name \\xff", set_name_ff, "set name", 0 },
 	{ "rule pad", rule_pad, "rule pad", 0 },
 	{ "deny rule with over", deny_with_over, "limit fields", 0 },
 	{ "deny rule with a key kind", deny_with_key_kind, "limit fields", 0 },
@@ -369,6 +407,34 @@ static void misaligned(void **state)
 	assert_non_null(strstr(why, "aligned"));
 }
 
+/* Text names the compiler accepts pass: UTF-8 of 2, 3 and 4 bytes,
+ * quotes and backslashes (the JSON writers escape them), 63 bytes. */
+static void text_names_pass(void **state)
+{
+	static const char *const names[] = {
+		"d\xc3\xa9j\xc3\xa0-vu",
+		"\xe2\x82\xac-limit",
+		"\xf0\x9f\x93\xa7 mail",
+		"quote\"back\\slash",
+		"\xef\xbf\xbd",
+		"123456789012345678901234567890123456789012345678901234567890123",
+	};
+	size_t len = base_image->total_len, i;
+	struct mxg_policy_header *h = malloc(len);
+	const char *why = NULL;
+
+	(void)state;
+	assert_non_null(h);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		memcpy(h, base_image, len);
+		set_name(&RULES(h)[R_ALLOW], names[i]);
+		h->checksum = mxg_policy_checksum(h, len);
+		if (check_copy(h, len, 0, &why))
+			fail_msg("name %zu rejected: %s", i, why);
+	}
+	free(h);
+}
+
 /* Random byte flips anywhere (checksum fixed): never a crash; a change
  * to a byte that matters is caught, or yields another valid image. */
 static void random_flips(void **state)
@@ -430,7 +496,7 @@ static int teardown(void **state)
 int main(void)
 {
 	struct CMUnitTest *tests;
-	size_t i, n = N_ROWS + 6;
+	size_t i, n = N_ROWS + 7;
 	int rc;
 
 	tests = calloc(n, sizeof(*tests));
@@ -451,6 +517,8 @@ int main(void)
 	tests[i++].test_func = v6_gap;
 	tests[i].name = "misaligned buffer";
 	tests[i++].test_func = misaligned;
+	tests[i].name = "text rule names pass";
+	tests[i++].test_func = text_names_pass;
 	tests[i].name = "random bit flips";
 	tests[i++].test_func = random_flips;
 	rc = _cmocka_run_group_tests("corrupted images", tests, n, setup,

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 #include <pcap/dlt.h>
 
+#include "../lib/hostile.h"
 #include "../lib/image_builder.h"
 #include "../lib/pktgen.h"
 #include "../lib/traffic.h"
@@ -848,6 +849,64 @@ static void reload_is_atomic(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Evasions through parser limits, and SYNs that must never get a RST */
+
+static void hostile_frames(void **state)
+{
+	struct image_builder *b = malloc(sizeof(*b));
+	uint8_t frame[PKTGEN_MAX_FRAME];
+	struct pair p;
+	uint64_t ts = T0;
+	unsigned int i;
+
+	(void)state;
+	need_bpf();
+	assert_non_null(b);
+	ib_init(b);
+	add_protected(b);
+	ib_limit(b, "once", 1, 3600, 1, MXG_KEY_GLOBAL, MXG_OVER_RESET);
+	pair_open(&p, ib_build(b));
+	free(b);
+	for (i = 0; i < hostile_cases_count; i++) {
+		const struct hostile_case *h = &hostile_cases[i];
+		size_t len;
+		struct mxg_decision d;
+		struct pktgen_spec first = h->s;
+
+		/* the first attempt takes the one token */
+		if (i == 0) {
+			first.n_ext = 0;
+			first.ip4_frag = first.ip6_frag = 0;
+			first.ip_len_delta = 0;
+			len = pktgen_build(&first, frame, sizeof(frame));
+			pair_frame(&p, frame, len, ts, "first");
+		}
+		len = pktgen_build(&h->s, frame, sizeof(frame));
+		assert_true(len > 0);
+		ts += NS / 1000;
+		d = pair_frame(&p, frame, len, ts, h->desc);
+		if (d.verdict != h->verdict)
+			fail_msg("%s: %s, expected %s", h->desc,
+				 mxg_verdict_name(d.verdict),
+				 mxg_verdict_name(h->verdict));
+	}
+	pair_check_counters(&p);
+	print_message("  parser_limit %llu (dropped %llu), reset %llu, "
+		      "reset_suppressed %llu\n",
+		      (unsigned long long)p.cc.totals.parser_limit,
+		      (unsigned long long)p.cc.totals.parser_limit_dropped,
+		      (unsigned long long)p.cc.totals.reset,
+		      (unsigned long long)p.cc.totals.reset_suppressed);
+	assert_int_equal(p.cc.totals.parser_limit, HOSTILE_PARSER_LIMIT);
+	assert_int_equal(p.cc.totals.parser_limit_dropped,
+			 HOSTILE_PARSER_LIMIT_DROPPED);
+	assert_int_equal(p.cc.totals.reset, HOSTILE_RESET);
+	assert_int_equal(p.cc.totals.reset_suppressed,
+			 HOSTILE_RESET_SUPPRESSED);
+	pair_close(&p);
+}
+
+/* ------------------------------------------------------------------ */
 
 int main(void)
 {
@@ -859,6 +918,7 @@ int main(void)
 		cmocka_unit_test(mix_tight),
 		cmocka_unit_test(mix_empty),
 		cmocka_unit_test(rst_shapes),
+		cmocka_unit_test(hostile_frames),
 		cmocka_unit_test(reload_keeps_buckets),
 		cmocka_unit_test(reload_is_atomic),
 	};
