@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dp.h"
+#include "dp_ctlmsg.h"
 #include "dp_log.h"
 #include "mxgate/ctl.h"
 
@@ -179,6 +180,10 @@ static int peer_allowed(int fd, struct ucred *cr)
 	socklen_t len = sizeof(*cr);
 	int rc;
 
+	/* What a refusal logs if the kernel does not say: nobody. */
+	cr->pid = 0;
+	cr->uid = (uid_t)-1;
+	cr->gid = (gid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &len) < 0)
 		return 0;
 	if (cr->uid == 0 || cr->uid == geteuid() || group_allowed(cr->gid))
@@ -195,7 +200,7 @@ static void accept_client(void)
 {
 	struct timeval tv = { .tv_sec = 1 };
 	int sndbuf = 2 * MXG_CTL_REPLY_MAX;
-	struct ucred cr;
+	struct ucred cr = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	int fd, i;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -263,20 +268,12 @@ static int send_reply(int fd, uint32_t seq, int32_t status, const char *text,
 	return 0;
 }
 
+/* STATS and DP_STATS, already checked by dp_ctlmsg_decode(). */
 static int handle_stats(const struct mxg_ctl_stats *req, char **text,
 			size_t *len, char *msg, size_t msglen)
 {
 	int rc;
 
-	if (req->flags) {
-		snprintf(msg, msglen, "STATS: flags must be 0");
-		return -EINVAL;
-	}
-	if (req->top_n > MXG_CTL_TOP_MAX) {
-		snprintf(msg, msglen, "STATS: top_n %u exceeds %u", req->top_n,
-			 MXG_CTL_TOP_MAX);
-		return -EINVAL;
-	}
 	if (req->hdr.type == MXG_CTL_STATS)
 		rc = dp_summary_text(text, len, req->top_n, 1);
 	else
@@ -294,86 +291,25 @@ static int handle_stats(const struct mxg_ctl_stats *req, char **text,
 }
 
 /*
- * Check one request and carry it out. Returns the status for the reply;
- * msg gets a one-line reason (or the success line), *text any JSON.
+ * Check one request (dp_ctlmsg_decode(), the pure decoder that
+ * tests/fuzz/fuzz_ctlmsg.c fuzzes) and carry it out. Returns the status
+ * for the reply; msg gets a one-line reason (or the success line), *text
+ * any JSON.
  */
 static int handle_request(const uint8_t *buf, ssize_t n, int truncated,
 			  const int *fds, int n_fds, char **text, size_t *len,
 			  char *msg, size_t msglen)
 {
-	struct mxg_ctl_hdr h;
+	struct dp_ctlmsg m;
+	int rc;
 
-	if (truncated || n > MXG_CTL_REQ_MAX) {
-		snprintf(msg, msglen,
-			 "oversize request: more than %d bytes, or too many "
-			 "file descriptors",
-			 MXG_CTL_REQ_MAX);
-		return -EMSGSIZE;
-	}
-	if ((size_t)n < sizeof(h)) {
-		snprintf(msg, msglen,
-			 "truncated request: %zd bytes, a header is %zu", n,
-			 sizeof(h));
-		return -EBADMSG;
-	}
-	memcpy(&h, buf, sizeof(h));
-	if (h.magic != MXG_CTL_MAGIC) {
-		snprintf(msg, msglen, "bad magic 0x%08x", h.magic);
-		return -EBADMSG;
-	}
-	if (h.version != MXG_CTL_VERSION) {
-		snprintf(msg, msglen,
-			 "protocol version %u; this data plane speaks %u",
-			 h.version, MXG_CTL_VERSION);
-		return -EPROTONOSUPPORT;
-	}
-	if (h.length != (uint32_t)n) {
-		snprintf(msg, msglen,
-			 "length field says %u bytes, the message has %zd",
-			 h.length, n);
-		return -EBADMSG;
-	}
-	switch (h.type) {
-	case MXG_CTL_LOAD_IMAGE: {
-		struct mxg_ctl_load req;
-
-		if ((size_t)n != sizeof(req)) {
-			snprintf(msg, msglen,
-				 "LOAD_IMAGE: %zd bytes, expected %zu", n,
-				 sizeof(req));
-			return -EBADMSG;
-		}
-		if (n_fds != 1) {
-			snprintf(msg, msglen,
-				 "LOAD_IMAGE: %d file descriptors, expected "
-				 "one memfd",
-				 n_fds);
-			return -EBADF;
-		}
-		memcpy(&req, buf, sizeof(req));
-		return dp_reload_image(&req, fds[0], msg, msglen);
-	}
-	case MXG_CTL_STATS:
-	case MXG_CTL_DP_STATS: {
-		struct mxg_ctl_stats req;
-
-		if ((size_t)n != sizeof(req)) {
-			snprintf(msg, msglen, "STATS: %zd bytes, expected %zu",
-				 n, sizeof(req));
-			return -EBADMSG;
-		}
-		if (n_fds) {
-			snprintf(msg, msglen,
-				 "STATS: unexpected file descriptor");
-			return -EBADMSG;
-		}
-		memcpy(&req, buf, sizeof(req));
-		return handle_stats(&req, text, len, msg, msglen);
-	}
-	default:
-		snprintf(msg, msglen, "unknown message type %u", h.type);
-		return -EOPNOTSUPP;
-	}
+	rc = dp_ctlmsg_decode(buf, n < 0 ? 0 : (size_t)n, truncated, n_fds, &m,
+			      msg, msglen);
+	if (rc)
+		return rc;
+	if (m.type == MXG_CTL_LOAD_IMAGE)
+		return dp_reload_image(&m.u.load, fds[0], msg, msglen);
+	return handle_stats(&m.u.stats, text, len, msg, msglen);
 }
 
 static void serve_client(int i)
@@ -416,9 +352,7 @@ static void serve_client(int i)
 			memcpy(&fds[n_fds++], CMSG_DATA(c) + k * sizeof(int),
 			       sizeof(int));
 	}
-	if ((size_t)n >= sizeof(struct mxg_ctl_hdr))
-		memcpy(&seq, buf + offsetof(struct mxg_ctl_hdr, seq),
-		       sizeof(seq));
+	seq = dp_ctlmsg_seq(buf, (size_t)n);
 	status = handle_request(buf, n,
 				(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0,
 				fds, n_fds, &text, &len, msg, sizeof(msg));

@@ -74,7 +74,9 @@ int dp_policy_swap(struct dp_policy *next, char *err, size_t errlen)
 	return 0;
 }
 
-/* A LOAD_IMAGE request with its one fd: validate, build, swap. */
+/* A LOAD_IMAGE request that passed dp_ctlmsg_decode() (flags, pad and
+ * image_len bounds checked), with its one fd: check the memfd, validate the
+ * image, build, swap. */
 int dp_reload_image(const struct mxg_ctl_load *req, int fd, char *msg,
 		    size_t msglen)
 {
@@ -84,10 +86,6 @@ int dp_reload_image(const struct mxg_ctl_load *req, int fd, char *msg,
 	void *map;
 	int seals, rc;
 
-	if (req->flags || req->pad) {
-		snprintf(msg, msglen, "LOAD_IMAGE: flags and pad must be 0");
-		return -EINVAL;
-	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		snprintf(msg, msglen,
 			 "LOAD_IMAGE: the file descriptor is not a memfd");
@@ -106,25 +104,11 @@ int dp_reload_image(const struct mxg_ctl_load *req, int fd, char *msg,
 			 "shrink and grow");
 		return -EPERM;
 	}
-	if (req->image_len > MXG_POLICY_IMAGE_MAX) {
-		snprintf(msg, msglen,
-			 "LOAD_IMAGE: image of %" PRIu64
-			 " bytes exceeds the %llu-byte limit",
-			 req->image_len,
-			 (unsigned long long)MXG_POLICY_IMAGE_MAX);
-		return -EFBIG;
-	}
 	if ((uint64_t)sb.st_size != req->image_len) {
 		snprintf(msg, msglen,
 			 "LOAD_IMAGE: the memfd holds %lld bytes, the request "
 			 "says %" PRIu64,
 			 (long long)sb.st_size, req->image_len);
-		return -EBADMSG;
-	}
-	if (req->image_len < sizeof(*h)) {
-		snprintf(msg, msglen,
-			 "LOAD_IMAGE: %" PRIu64 " bytes cannot hold an image",
-			 req->image_len);
 		return -EBADMSG;
 	}
 	map = mmap(NULL, req->image_len, PROT_READ, MAP_PRIVATE, fd, 0);
