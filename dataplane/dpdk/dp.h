@@ -95,10 +95,11 @@ struct dp_policy {
 	uint32_t default6; /* class of ::/0 */
 	uint64_t generation;
 	uint64_t seqno; /* local load number, names the LPM tables */
-	/* The policy this one replaced (compared, never dereferenced) and,
+	/* The load number of the policy this one replaced (0: none) and,
 	 * per rule here, the same rule's index there or -1: workers carry
-	 * their per-rule counters across a reload with it. */
-	uintptr_t prev_tag;
+	 * their per-rule counters across a reload with it. Load numbers,
+	 * unlike addresses, are never reused. */
+	uint64_t prev_seqno;
 	int16_t prev_index[MXG_RULES_MAX];
 	uint64_t n_prefixes;
 };
@@ -168,7 +169,8 @@ struct dp_lcore {
 	uint32_t snap_done;
 	struct mxg_top_sources *top_fresh;
 	struct mxg_top_sources *top_old;
-	uintptr_t snap_pol; /* policy the snapshot's rule counters index */
+	uint64_t snap_seqno; /* load number of the policy the snapshot's
+				rule counters index */
 	struct mxg_counters snap;
 	struct mxg_src_table_stats snap_table;
 	struct dp_stats snap_st;
@@ -223,7 +225,7 @@ int dp_mempools_check(void);
 
 /* dp_worker.c */
 int dp_worker_main(void *arg);
-void dp_remap_rules(struct mxg_counters *c, uintptr_t from,
+void dp_remap_rules(struct mxg_counters *c, uint64_t from_seqno,
 		    const struct dp_policy *to);
 
 /* dp_control.c */

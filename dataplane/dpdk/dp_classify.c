@@ -149,7 +149,7 @@ static void map_rules(struct dp_policy *p, const struct dp_policy *prev)
 	const struct mxg_engine *e = p->engine;
 	uint32_t i, j;
 
-	p->prev_tag = (uintptr_t)prev;
+	p->prev_seqno = prev ? prev->seqno : 0;
 	for (i = 0; i < MXG_RULES_MAX; i++)
 		p->prev_index[i] = -1;
 	if (!prev)

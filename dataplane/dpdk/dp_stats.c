@@ -56,11 +56,11 @@ static void take_back_tracker(struct dp_lcore *lc)
 static void add_worker(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 		       struct dp_stats *st, const struct mxg_counters *wc,
 		       const struct mxg_src_table_stats *wts,
-		       const struct dp_stats *wst, uintptr_t pol)
+		       const struct dp_stats *wst, uint64_t seqno)
 {
 	struct mxg_counters tmp = *wc;
 
-	dp_remap_rules(&tmp, pol, dp.active);
+	dp_remap_rules(&tmp, seqno, dp.active);
 	mxg_counters_add(c, &tmp);
 	add_table_stats(ts, wts);
 	add_stats(st, wst);
@@ -91,7 +91,7 @@ int dp_collect(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 				lc->top = NULL;
 			}
 			add_worker(c, ts, st, &lc->counters, &lc->table_stats,
-				   &lc->st, (uintptr_t)lc->pol);
+				   &lc->st, lc->pol ? lc->pol->seqno : 0);
 		}
 		return 0;
 	}
@@ -133,7 +133,7 @@ int dp_collect(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 		}
 		take_back_tracker(lc);
 		add_worker(c, ts, st, &lc->snap, &lc->snap_table, &lc->snap_st,
-			   lc->snap_pol);
+			   lc->snap_seqno);
 	}
 	return rc;
 }

@@ -25,17 +25,17 @@
 #include "dp_log.h"
 #include "dp_tx.h"
 
-void dp_remap_rules(struct mxg_counters *c, uintptr_t from,
+void dp_remap_rules(struct mxg_counters *c, uint64_t from_seqno,
 		    const struct dp_policy *to)
 {
 	struct mxg_rule_counters old[MXG_RULES_MAX];
 	uint32_t i;
 
-	if (from == (uintptr_t)to)
+	if (from_seqno == to->seqno)
 		return;
 	memcpy(old, c->rules, sizeof(old));
 	memset(c->rules, 0, sizeof(c->rules));
-	if (from != to->prev_tag)
+	if (!from_seqno || from_seqno != to->prev_seqno)
 		return; /* not the policy it replaced: counts start anew */
 	for (i = 0; i < to->engine->n_rules && i < MXG_RULES_MAX; i++)
 		if (to->prev_index[i] >= 0)
@@ -45,7 +45,7 @@ void dp_remap_rules(struct mxg_counters *c, uintptr_t from,
 /* Switch to a newly published policy, carrying the rule counters over. */
 static void adopt_policy(struct dp_lcore *lc, const struct dp_policy *pol)
 {
-	dp_remap_rules(&lc->counters, (uintptr_t)lc->pol, pol);
+	dp_remap_rules(&lc->counters, lc->pol ? lc->pol->seqno : 0, pol);
 	lc->pol = pol;
 	lc->st.policy_adopted++;
 }
@@ -65,7 +65,7 @@ static void service_mailbox(struct dp_lcore *lc)
 	lc->snap = lc->counters;
 	lc->snap_table = lc->table_stats;
 	lc->snap_st = lc->st;
-	lc->snap_pol = (uintptr_t)lc->pol;
+	lc->snap_seqno = lc->pol ? lc->pol->seqno : 0;
 	__atomic_store_n(&lc->snap_done, req, __ATOMIC_RELEASE);
 }
 
