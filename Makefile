@@ -167,9 +167,10 @@ deps:
 	{ $$sudo apt-get update && \
 	  $$sudo apt-get install -y --no-install-recommends $$missing; }
 
-# `make test` installs what is missing, builds, then runs every test.
+# `make test` installs what is missing, builds (one job per CPU; only what
+# is not built yet), then runs every test.
 test: deps
-	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory -j$$(nproc) check
 
 # Integration scripts find the binaries through these variables.
 export MXG_BIN := $(abspath $(BIN))
