@@ -2,7 +2,7 @@
 /*
  * The IP and TCP headers of the RST answering a SYN (DESIGN §3, 'over':
  * 'reset'), for the XDP program, which rewrites the SYN into the RST in
- * place. They are the headers dataplane/rst.c builds: addresses and ports
+ * place. They are the headers dataplane/core/rst.c builds: addresses and ports
  * swapped, RST+ACK, seq 0, ack = the SYN's seq + 1 + its payload, IPv4
  * with DF, TTL 64 and id 0 (IPv6: hop limit 64, no extension headers),
  * no options, window 0, correct checksums. tests/unit/test_xdp_prog.c

@@ -29,8 +29,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 DP=${DP:-$BUILD/bin/mxgate-dp}
-DPCTL=$BUILD/test/dpctl
-DPPCAP=$BUILD/test/dp_pcap
+DPCTL=$BUILD/tools/dpctl
+DPPCAP=$BUILD/tools/dp_pcap
 TESTPMD=${TESTPMD:-$(command -v dpdk-testpmd)}
 MEASURE=${1:-4} # seconds measured per run
 ROUNDS=${2:-3}  # runs per contender; the best one counts
@@ -47,7 +47,7 @@ done
 "$DPPCAP" gen "$tmp/synflood.pcap" synflood 4096 2
 "$DPPCAP" gen "$tmp/empty.pcap" mix 0
 SPOOFED=${SPOOFED:-1000000}
-"$ROOT/build/bin/mxgate-scenario" spoofed spoofed.rate="$SPOOFED/s" \
+"$ROOT/build/tools/mxgate-scenario" spoofed spoofed.rate="$SPOOFED/s" \
 	spoofed.duration=1 "$tmp/spoofed.pcap"
 POLICY=$ROOT/tests/integration/dp/policy-mix.json
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Lookups per second: the portable LPM (dataplane/lpm.c) against DPDK's
+ * Lookups per second: the portable LPM (dataplane/core/lpm.c) against DPDK's
  * rte_lpm / rte_lpm6 on the same prefixes and addresses, in the same run,
  * reported as a ratio (absolute numbers on a shared machine are noise).
  *

@@ -24,17 +24,19 @@
 #
 # The policies (corpus_policies): control/examples/*.json, the
 # tests/integration/dp/policy-*.json, the committed captures' exact-limit
-# policies tests/captures/*.policy.json, and the reset policies
-# resets.json and reset-all.json. Each run of the real binary costs about a second,
-# mostly EAL start-up and --idle-exit, so to keep CI time down (358 runs:
-# 2.5 minutes on a shared 2-core VM with MXG_DP_JOBS=2, the default, two
-# at a time on opposite cores; 4.5 minutes with MXG_DP_JOBS=1):
-#  - every normalised capture of at most SMALL_FRAMES (2000) frames runs
-#    under every policy;
+# policies tests/captures/*.policy.json, and the reset policies resets.json
+# and reset-all.json. Each run of the real binary costs about a second,
+# mostly EAL start-up and --idle-exit, so to keep CI time down:
+#  - the normalised captures of at most SMALL_FRAMES (2000) frames are
+#    concatenated into two batches (a day apart in time), and each batch
+#    runs under every policy: one EAL start for some 25 captures. A batch
+#    that differs is run capture by capture to say which one differs;
 #  - every larger one (the demo preset, the mixed traffic, the big floods
-#    and dp_pcap mixes) under BIG_POLICIES: default.json, reset-all.json
-#    (every attempt after the first reset) and policy-mix.json (allow and
-#    deny sets, host, prefix and global limits, resets).
+#    and dp_pcap mixes) runs alone under BIG_POLICIES: default.json,
+#    reset-all.json (every attempt after the first reset) and
+#    policy-mix.json (allow and deny sets, host, prefix and global limits,
+#    resets);
+#  - two runs at a time (MXG_DP_JOBS, 1 or 2), on opposite cores.
 # test_xdp_replay.sh runs the full cross product for the XDP engine.
 . "$(dirname "$0")/dp/lib.sh"
 need_tools
@@ -107,37 +109,57 @@ for cap in "${CORPUS[@]}"; do
 	inputs+=("$norm")
 done
 
-# 2. The runs: "input|policy", split between JOBS slots.
-pairs=()
+# 2. The runs: "input|policy", split between JOBS slots. Small inputs are
+# concatenated into JOBS batches (dp_pcap concat, a day apart), so that
+# one EAL start covers a batch under one policy; when a batch differs,
+# its captures are run one by one to name the one that differs.
+declare -A members_of=()
+batch_inputs=()
+for ((g = 0; g < JOBS; g++)); do batch_inputs+=(""); done
+g=0
 for norm in "${inputs[@]}"; do
 	if [ "$("$DPPCAP" count "$norm")" -le $SMALL_FRAMES ]; then
-		for pol in "${CORPUS_POLICIES[@]}"; do pairs+=("$norm|$pol"); done
-	else
-		for pol in "${BIG_POLICIES[@]}"; do pairs+=("$norm|$pol"); done
+		batch_inputs[$g]+="$norm "
+		g=$(((g + 1) % JOBS))
 	fi
 done
+pairs=()
+for ((g = 0; g < JOBS; g++)); do
+	[ -n "${batch_inputs[$g]}" ] || continue
+	b=$tmp/batch-$g.pcap
+	# shellcheck disable=SC2086 # a list of paths without spaces
+	if ! "$DPPCAP" concat "$b" 86400 ${batch_inputs[$g]}; then
+		bad "batch $g: dp_pcap concat failed"
+		continue
+	fi
+	members_of[$b]=${batch_inputs[$g]}
+	set -- ${batch_inputs[$g]}
+	name_of[$b]="batch $g ($# small captures, $("$DPPCAP" count "$b") frames)"
+	for pol in "${CORPUS_POLICIES[@]}"; do pairs+=("$b|$pol"); done
+done
+for norm in "${inputs[@]}"; do
+	[ "$("$DPPCAP" count "$norm")" -gt $SMALL_FRAMES ] || continue
+	for pol in "${BIG_POLICIES[@]}"; do pairs+=("$norm|$pol"); done
+done
 
-# run_pair ID INPUT POLICY SLOT: one comparison, its log in $tmp/j-ID.log
-run_pair() {
-	local id=$1 norm=$2 pol=$3 slot=$4 d=$tmp/j-$1 name lcores=0@0,1@1
-	[ "$slot" = 1 ] && lcores=0@1,1@0 # the other slot's worker on CPU 0
-	local EAL_PREFIX=$EAL_PREFIX-$slot # what eal and cleanup_eal see
-	name="${name_of[$norm]} / $(basename "$pol")"
+# compare INPUT POLICY NAME DIR: mxgate-dp against replay on one input;
+# returns non-zero if anything differed.
+compare() {
+	local norm=$1 pol=$2 name=$3 d=$4 before=$fails
 	mkdir -p "$d"
-	exec >"$tmp/j-$id.log" 2>&1
 	if ! "$REPLAY" --policy "$pol" --pass "$d/r-pass.pcap" \
 		--reset "$d/r-rst.pcap" "$norm" >"$d/r.json" 2>"$d/r.err"; then
 		bad "$name: mxgate-replay failed: $(cat "$d/r.err")"
-		return
+		return 1
 	fi
 	# shellcheck disable=SC2046
-	if ! run_dp "$d/d.json" "$d/d.err" $(eal $lcores) \
+	if ! run_dp "$d/d.json" "$d/d.err" $(eal "$lcores") \
 		--vdev "net_pcap0,rx_pcap=$norm,tx_pcap=$d/d-p0.pcap" \
 		--vdev "net_pcap1,tx_pcap=$d/d-p1.pcap" -- \
 		--policy "$pol" --clock rx-timestamp --idle-exit 300; then
 		bad "$name: mxgate-dp failed"
 		tail -5 "$d/d.err"
-		return
+		return 1
 	fi
 	check "$name: summary identical" cmp -s "$d/d.json" "$d/r.json"
 	if ! cmp -s "$d/d.json" "$d/r.json"; then
@@ -154,6 +176,23 @@ run_pair() {
 		cmp -s "$d/d-rst.h" "$d/r-rst.h"
 	check "$name: no mbuf leaked" mbufs_back "$d/d.err"
 	rm -rf "$d"
+	[ "$fails" -eq "$before" ]
+}
+
+# run_pair ID INPUT POLICY SLOT: one comparison, its log in $tmp/j-ID.log
+run_pair() {
+	local id=$1 norm=$2 pol=$3 slot=$4 name m lcores=0@0,1@1
+	[ "$slot" = 1 ] && lcores=0@1,1@0 # the other slot's worker on CPU 0
+	local EAL_PREFIX=$EAL_PREFIX-$slot # what eal and cleanup_eal see
+	name="${name_of[$norm]} / $(basename "$pol")"
+	exec >"$tmp/j-$id.log" 2>&1
+	compare "$norm" "$pol" "$name" "$tmp/j-$id" && return
+	[ -n "${members_of[$norm]:-}" ] || return
+	echo "  $name differs: its captures one by one"
+	for m in ${members_of[$norm]}; do
+		compare "$m" "$pol" "  ${name_of[$m]} / $(basename "$pol")" \
+			"$tmp/j-$id-one" || true
+	done
 }
 
 for ((s = 0; s < JOBS; s++)); do
@@ -177,5 +216,5 @@ for ((i = 0; i < ${#pairs[@]}; i++)); do
 	fails=$((fails + f))
 done
 echo "${#CORPUS[@]} captures, ${#inputs[@]} distinct once normalised," \
-	"${#pairs[@]} runs (SMALL_FRAMES=$SMALL_FRAMES)"
+	"${#pairs[@]} runs of mxgate-dp (SMALL_FRAMES=$SMALL_FRAMES)"
 finish

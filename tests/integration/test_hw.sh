@@ -20,26 +20,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SETUP=$ROOT/hw/setup.sh
 NICS=$ROOT/hw/nics.json
-fails=0
-checks=0
-ok() {
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
-bad() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*"
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-command -v jq >/dev/null || {
-	echo "SKIP: needs jq"
-	exit 77
-}
+. "$ROOT/tests/lib/check.sh"
+need_cmd jq
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -213,5 +195,4 @@ EOF
 	fi
 fi
 
-echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

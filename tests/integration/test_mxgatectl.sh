@@ -8,8 +8,7 @@ cd "$(dirname "$0")/../.."
 ctl=${BUILD:-build}/bin/mxgatectl
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. tests/lib/check.sh
 
 # expect NAME STATUS STDOUT STDERR -- ARGS...: exact stdout, stderr.
 expect() {
@@ -19,10 +18,9 @@ expect() {
 	local rc=$?
 	if [ "$rc" = "$status" ] && [ "$(cat "$tmp/out")" = "$want_out" ] &&
 		[ "$(cat "$tmp/err")" = "$want_err" ]; then
-		pass=$((pass + 1))
+		ok "$name"
 	else
-		fail=$((fail + 1))
-		echo "FAIL: $name: exit $rc (want $status)"
+		bad "$name: exit $rc (want $status)"
 		echo "  stdout: $(cat "$tmp/out")"
 		echo "  stderr: $(cat "$tmp/err")"
 	fi
@@ -61,10 +59,9 @@ expect "missing policy" 1 "" \
 "$ctl" check "$tmp/many.json" >/dev/null 2>"$tmp/err"
 if [ $? = 1 ] && [ "$(wc -l <"$tmp/err")" = 101 ] &&
 	[ "$(tail -1 "$tmp/err")" = "$tmp/many.json: 20 more errors not shown" ]; then
-	pass=$((pass + 1))
+	ok "error cap"
 else
-	fail=$((fail + 1))
-	echo "FAIL: error cap: $(tail -1 "$tmp/err")"
+	bad "error cap: $(tail -1 "$tmp/err")"
 fi
 
 usage="usage: mxgatectl <verb> [args]  (mxgatectl --help lists verbs)"
@@ -74,11 +71,8 @@ expect "check with two policies" 2 "" "usage: mxgatectl check POLICY" -- check a
 expect "unknown verb" 2 "" "mxgatectl: unknown verb \"chek\"; $usage" -- chek x
 "$ctl" --help >"$tmp/out" 2>&1
 if [ $? = 0 ] && grep -q '^  check  POLICY' "$tmp/out"; then
-	pass=$((pass + 1))
+	ok "--help"
 else
-	fail=$((fail + 1))
-	echo "FAIL: --help"
+	bad "--help"
 fi
-
-echo "mxgatectl: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -14,21 +14,13 @@
 set -u
 BIN=${MXG_BIN:?run through make check}
 REPLAY=${MXG_SAN_BIN:?}/mxgate-replay
-SCEN=$BIN/mxgate-scenario
-BAD=$BIN/mxgate-badpcap
-for tool in tshark jq; do
-	command -v $tool >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
-done
+SCEN=$MXG_TOOLS/mxgate-scenario
+BAD=$MXG_TOOLS/mxgate-badpcap
+. "$(dirname "$0")/../lib/check.sh"
+need_cmd tshark jq
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
 
-ok() { checks=$((checks + 1)); echo "ok   $*"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
-expect_eq() { # what got want
-	if [ "$2" = "$3" ]; then ok "$1 = $3"; else bad "$1: got $2, want $3"; fi
-}
 
 # Attempts as "epoch_seconds src" lines, by tshark (not by our parser);
 # more tshark arguments may follow the file.
@@ -504,5 +496,4 @@ expect_eq "--explain with a value: error" "$(cat "$T/err")" \
 "$REPLAY" -t 3 "$T/f.pcap" 2> "$T/err"
 expect_eq "-t: error" "$(cat "$T/err")" 'mxgate-replay: unknown option "-t" (see --help)'
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

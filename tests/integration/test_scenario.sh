@@ -10,19 +10,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-S=build/bin/mxgate-scenario
-BAD=build/bin/mxgate-badpcap
+S=build/tools/mxgate-scenario
+BAD=build/tools/mxgate-badpcap
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-pass() { echo "ok:   $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
+. tests/lib/check.sh
 
 # A top-level number of a manifest (cJSON prints "\t"key":\tvalue").
 mval() { sed -n "s/^\t\"$2\":\t\([0-9.]*\),\{0,1\}$/\1/p" "$1" | head -1; }
@@ -34,10 +26,10 @@ done
 # --- command line ----------------------------------------------------
 
 "$S" --help >"$tmp/help" 2>&1
-expect "--help exits 0" [ $? -eq 0 ]
+check "--help exits 0" [ $? -eq 0 ]
 for w in legit flood botnet24 v6rotate spoofed vlan fragments noise \
 	truncated demo demo-small --format --linktype --manifest; do
-	grep -q -- "$w" "$tmp/help" || fail "--help does not mention $w"
+	grep -q -- "$w" "$tmp/help" || bad "--help does not mention $w"
 done
 
 bad_args=(
@@ -56,33 +48,33 @@ for a in "${bad_args[@]}"; do
 	rc=$?
 	if [ $rc -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] ||
 		! grep -q '^mxgate-scenario: ' "$tmp/err" || [ -s "$tmp/out" ]; then
-		fail "\"$a\": exit $rc, stderr: $(cat "$tmp/err")"
+		bad "\"$a\": exit $rc, stderr: $(cat "$tmp/err")"
 	fi
 done
-[ -e "$tmp/x.pcap" ] && fail "a rejected command wrote its output"
-pass "bad arguments: exit 2 with one line on stderr"
+[ -e "$tmp/x.pcap" ] && bad "a rejected command wrote its output"
+ok "bad arguments: exit 2 with one line on stderr"
 
 "$S" flood duration=1 /nonexistent/x.pcap 2>/dev/null
-expect "unwritable output exits 1" [ $? -eq 1 ]
+check "unwritable output exits 1" [ $? -eq 1 ]
 
 "$BAD" nosuch "$tmp/b.pcap" 2>"$tmp/err"
-expect "badpcap: unknown kind exits 2" [ $? -eq 2 ]
-expect "badpcap: --all writes every kind" "$BAD" --all "$tmp"
-expect "badpcap: as many files as kinds" \
+check "badpcap: unknown kind exits 2" [ $? -eq 2 ]
+check "badpcap: --all writes every kind" "$BAD" --all "$tmp"
+check "badpcap: as many files as kinds" \
 	[ "$(ls "$tmp"/*.pcap* | wc -l)" -eq "$("$BAD" --list | wc -l)" ]
 
 "$S" - flood duration=1 rate=10 - >"$tmp/stdout.pcap" 2>/dev/null
-expect "\"-\" as a scenario list is rejected" [ $? -eq 2 ]
+check "\"-\" as a scenario list is rejected" [ $? -eq 2 ]
 "$S" flood duration=1 rate=10 - >"$tmp/stdout.pcap"
-expect "OUT \"-\" writes to stdout" [ "$(stat -c %s "$tmp/stdout.pcap")" -eq $((24 + 10 * (16 + 54))) ]
+check "OUT \"-\" writes to stdout" [ "$(stat -c %s "$tmp/stdout.pcap")" -eq $((24 + 10 * (16 + 54))) ]
 
 "$S" --manifest "$tmp/demo.json" demo "$tmp/demo.pcap"
-expect "demo preset is under 5 MB" [ "$(stat -c %s "$tmp/demo.pcap")" -lt 5000000 ]
+check "demo preset is under 5 MB" [ "$(stat -c %s "$tmp/demo.pcap")" -lt 5000000 ]
 
 if ! command -v tshark >/dev/null; then
 	echo "tshark is not installed: skipping the tshark checks"
-	[ $failures -eq 0 ] || exit 1
-	exit 77
+	[ $fails -eq 0 ] || finish
+	skip "needs tshark (make deps)"
 fi
 
 # --- tshark ------------------------------------------------------------
@@ -105,7 +97,7 @@ for v in pcap/eth pcap-ns/eth pcapng/eth pcapng/sll pcapng/sll2 pcapng/raw; do
 	f="$tmp/mix-$lt.$fmt"
 	# shellcheck disable=SC2086
 	"$S" --format "$fmt" --linktype "$lt" --manifest "$f.json" \
-		"$mix" $mix_params "$f" || fail "$v: generate"
+		"$mix" $mix_params "$f" || bad "$v: generate"
 	ts -r "$f" -T fields -E separator=, -e frame.time_epoch \
 		-e tcp.flags.syn -e tcp.flags.ack -e tcp.dstport -e ip.src \
 		-e ipv6.src >"$f.fields"
@@ -116,22 +108,22 @@ for v in pcap/eth pcap-ns/eth pcapng/eth pcapng/sll pcapng/sll2 pcapng/raw; do
 	syns=$(wc -l <"$f.syns")
 	if [ "$frames" -ne "$(mval "$f.json" frames)" ] ||
 		[ "$syns" -ne "$(mval "$f.json" attempts)" ]; then
-		fail "$v: tshark reads $frames frames, $syns SMTP SYNs;" \
+		bad "$v: tshark reads $frames frames, $syns SMTP SYNs;" \
 			"manifest: $(mval "$f.json" frames), $(mval "$f.json" attempts)"
 	else
-		pass "$v: tshark agrees with the manifest: $frames frames, $syns SMTP SYNs"
+		ok "$v: tshark agrees with the manifest: $frames frames, $syns SMTP SYNs"
 	fi
 done
 for lt in sll sll2 raw; do
-	expect "$lt: the same SMTP SYN sources as Ethernet" \
+	check "$lt: the same SMTP SYN sources as Ethernet" \
 		cmp -s "$tmp/mix-eth.pcapng.syns" "$tmp/mix-$lt.pcapng.syns"
 done
-expect "pcap-ns and pcapng timestamps are identical" \
+check "pcap-ns and pcapng timestamps are identical" \
 	cmp -s "$tmp/mix-eth.pcap-ns.times" "$tmp/mix-eth.pcapng.times"
-expect "pcap timestamps are the nanoseconds truncated" \
+check "pcap timestamps are the nanoseconds truncated" \
 	cmp -s "$tmp/mix-eth.pcap.times" \
 	<(sed 's/\(\.[0-9]\{6\}\)[0-9]*$/\1000/' "$tmp/mix-eth.pcapng.times")
-expect "nanosecond timestamps have sub-microsecond digits" \
+check "nanosecond timestamps have sub-microsecond digits" \
 	grep -q '[1-9]$' "$tmp/mix-eth.pcapng.times"
 
 "$S" --format pcapng --linktype sll2 legit,noise,vlan,fragments duration=5 \
@@ -142,15 +134,15 @@ ts -r "$tmp/sums.pcapng" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
 	-e icmp.checksum.status -e icmpv6.checksum.status \
 	-e smtp.req.command -e ieee8021ad.id -e vlan.id >"$tmp/sums.fields"
 # checksum status: 0 bad, 1 good, 2 not verified
-expect "every checksum holds (fragments reassembled)" \
+check "every checksum holds (fragments reassembled)" \
 	[ "$(cut -d'|' -f1-5 "$tmp/sums.fields" | grep -c '\(^\||\)0\(|\|$\)')" -eq 0 ]
-expect "tshark did verify TCP checksums" \
+check "tshark did verify TCP checksums" \
 	[ "$(cut -d'|' -f2 "$tmp/sums.fields" | grep -c '^1$')" -gt 100 ]
-expect "sessions are decoded as SMTP" grep -q '|EHLO|' "$tmp/sums.fields"
-expect "QinQ is decoded (802.1ad 10 outside 802.1Q 100)" \
+check "sessions are decoded as SMTP" grep -q '|EHLO|' "$tmp/sums.fields"
+check "QinQ is decoded (802.1ad 10 outside 802.1Q 100)" \
 	grep -q '|10|100$' "$tmp/sums.fields"
 
-expect "tshark reads the committed fixture" \
+check "tshark reads the committed fixture" \
 	[ "$(ts -r tests/captures/demo-small.pcap -T fields -e frame.number | wc -l)" -eq \
 	"$(mval tests/captures/demo-small.json frames)" ]
 
@@ -158,9 +150,9 @@ expect "tshark reads the committed fixture" \
 # empty file, which tshark reads as a capture with no packets).
 for k in bad-magic short-header pcapng-no-idb; do
 	f=$(ls "$tmp/$k".pcap*)
-	tshark -r "$f" >/dev/null 2>&1 && fail "tshark opens $k"
+	tshark -r "$f" >/dev/null 2>&1 && bad "tshark opens $k"
 done
-expect "tshark reads the byte-swapped file" \
+check "tshark reads the byte-swapped file" \
 	[ "$(ts -r "$tmp/swapped.pcap" -Y "$syn_filter" | wc -l)" -eq 3 ]
 
-[ $failures -eq 0 ] || { echo "$failures failures"; exit 1; }
+finish

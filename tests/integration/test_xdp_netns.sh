@@ -20,11 +20,9 @@ TOOLS=${MXG_BUILD:?}/tools
 XDP=$BIN/mxgate-xdp
 PROBE=$TOOLS/mxg-tcpprobe
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-for t in ip nsenter; do
-	command -v $t >/dev/null || skip "$t missing"
-done
+. "$(dirname "$0")/../lib/check.sh"
+need_root
+need_cmd ip nsenter
 for f in "$XDP" "$BIN/mxgatectl" "$PROBE" "$TOOLS/mxg-xdp-pass"; do
 	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
 done
@@ -49,10 +47,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); echo "ok   $*"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
 
 ip netns add "${tag}c" 2>/dev/null || skip "cannot create network namespaces"
 ip netns add "${tag}s" || exit 1
@@ -262,5 +256,4 @@ expect "port 2525 is bridged" connected c 10.251.0.1 10.251.0.2 2525
 detach_check b "${tag}b0" "${tag}b1"
 
 echo
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -34,7 +34,7 @@
 # a variant) are listed once, under the first name.
 #
 # Tools: $MXG_BIN (mxgate-scenario, mxgate-badpcap) and $MXG_BUILD
-# (tools/mxg-traffic, test/dp_pcap), as make check exports them; else
+# (tools/mxg-traffic, tools/dp_pcap), as make check exports them; else
 # build/ of this tree. A missing tool is a failure: make builds them all.
 
 CORPUS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -86,9 +86,9 @@ _corpus_gen() {
 }
 
 corpus_build() {
-	local t c scen=$CORPUS_BIN/mxgate-scenario bad=$CORPUS_BIN/mxgate-badpcap
+	local t c scen=$CORPUS_BUILD/tools/mxgate-scenario bad=$CORPUS_BUILD/tools/mxgate-badpcap
 	local traffic=$CORPUS_BUILD/tools/mxg-traffic
-	local dppcap=$CORPUS_BUILD/test/dp_pcap fmt lt ext
+	local dppcap=$CORPUS_BUILD/tools/dp_pcap fmt lt ext
 	_corpus_dir=$1
 	_corpus_fail=0
 	mkdir -p "$_corpus_dir"

@@ -9,7 +9,7 @@
  * readable; columns are unchanged by the substitution. Set files named by
  * the rows are in tests/policy/.
  *
- * The 'schema' column says whether control/policy.schema.json can reject
+ * The 'schema' column says whether control/policy/policy.schema.json can reject
  * the row too (tests/integration/test_policy_schema.sh checks both ways):
  * run with --dump DIR to write the rows out as JSON files for it.
  */

@@ -9,18 +9,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 DP=$BUILD/bin/mxgate-dp
 REPLAY=$BUILD/bin/mxgate-replay
-DPCTL=$BUILD/test/dpctl
-DPPCAP=$BUILD/test/dp_pcap
+DPCTL=$BUILD/tools/dpctl
+DPPCAP=$BUILD/tools/dp_pcap
 POLICIES=$ROOT/tests/integration/dp
 DP_TIMEOUT=${DP_TIMEOUT:-120}
 
-fails=0
-checks=0
-
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+. "$ROOT/tests/lib/check.sh"
 
 need_tools() {
 	local t
@@ -29,32 +23,9 @@ need_tools() {
 	done
 }
 
-ok() {
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
-
-bad() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*"
-}
-
-# check DESCRIPTION COMMAND...: one test case.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-
 # fails COMMAND...: the command exits non-zero.
 fails() {
 	! "$@"
-}
-
-finish() {
-	echo "$((checks - fails)) passed, $fails failed"
-	[ "$fails" -eq 0 ]
 }
 
 # eal LCORES: EAL arguments for virtual devices; add --vdev after it.

@@ -15,16 +15,6 @@
 #include "rst.h"
 #include "xdp_loader.h"
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
 /* The loader's last error, for mxgate-replay's one-line message. */
 static char last_error[512];
 

@@ -26,16 +26,6 @@
 
 #include "pktgen.h"
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
 static uint64_t rng_state = 88172645463325252ULL;
 
 static uint64_t rnd(void)
@@ -57,6 +47,7 @@ static int usage(void)
 		"usage: dp_pcap gen OUT.pcap mix|benign|synflood COUNT [SEED]\n"
 		"       dp_pcap hash FILE | count FILE\n"
 		"       dp_pcap split IN A B | normalize IN OUT\n"
+		"       dp_pcap concat OUT GAP_S IN...\n"
 		"       dp_pcap inject IFACE COUNT SRC DST DPORT [DSTMAC]\n");
 	return 2;
 }
@@ -410,6 +401,75 @@ static int cmd_normalize(int argc, char **argv)
 	return rc == PCAP_ERROR ? 1 : 0;
 }
 
+/*
+ * concat OUT GAP_S IN...: the frames of every IN (Ethernet, microsecond
+ * pcap, as normalize writes them), in order, each IN shifted in time so
+ * that its first frame comes GAP_S seconds after the latest frame written
+ * so far. One run of mxgate-dp then covers many captures, and their
+ * buckets have refilled (most of them) by the time the next one starts.
+ */
+static int cmd_concat(int argc, char **argv)
+{
+	struct pcap_pkthdr *h, oh;
+	const u_char *data;
+	pcap_dumper_t *out;
+	pcap_t *in, *dead;
+	int64_t latest = -1, gap_us, shift = 0, t;
+	int i, rc = 1, first;
+	char *end;
+
+	if (argc < 5)
+		return usage();
+	gap_us = strtoll(argv[3], &end, 10);
+	if (*end || gap_us < 0 || gap_us > 365 * 86400)
+		return usage();
+	gap_us *= 1000000;
+	out = open_out(&dead, argv[2]);
+	if (!out)
+		return 1;
+	for (i = 4; i < argc; i++) {
+		in = open_in(argv[i], 0);
+		if (!in)
+			goto close_out;
+		if (pcap_datalink(in) != DLT_EN10MB) {
+			fprintf(stderr, "dp_pcap: %s: not Ethernet\n", argv[i]);
+			pcap_close(in);
+			goto close_out;
+		}
+		first = 1;
+		while ((rc = pcap_next_ex(in, &h, &data)) == 1) {
+			t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+			if (first && latest >= 0)
+				shift = latest + gap_us - t;
+			first = 0;
+			t += shift;
+			if (t < 0 || t / 1000000 > UINT32_MAX) {
+				fprintf(stderr, "dp_pcap: %s: time out of range\n",
+					argv[i]);
+				pcap_close(in);
+				rc = 1;
+				goto close_out;
+			}
+			oh = *h;
+			oh.ts.tv_sec = t / 1000000;
+			oh.ts.tv_usec = t % 1000000;
+			pcap_dump((u_char *)out, &oh, data);
+			if (t > latest)
+				latest = t;
+		}
+		pcap_close(in);
+		if (rc == PCAP_ERROR) {
+			rc = 1;
+			goto close_out;
+		}
+	}
+	rc = 0;
+close_out:
+	pcap_dump_close(out);
+	pcap_close(dead);
+	return rc;
+}
+
 /* COUNT TCP SYNs from SRC to DST:DPORT out of IFACE, to DSTMAC or
  * broadcast. */
 static int cmd_inject(int argc, char **argv)
@@ -473,5 +533,7 @@ int main(int argc, char **argv)
 		return cmd_normalize(argc, argv);
 	if (strcmp(argv[1], "inject") == 0)
 		return cmd_inject(argc, argv);
+	if (strcmp(argv[1], "concat") == 0)
+		return cmd_concat(argc, argv);
 	return usage();
 }

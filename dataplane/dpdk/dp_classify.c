@@ -3,7 +3,7 @@
  * mxgate-dp classification: the policy image's prefix lists in rte_lpm
  * and rte_lpm6 (next hop = class id), looked up in bulk for the
  * candidates of a burst. Gives the same class as the portable LPM
- * (dataplane/lpm.c): the longest match's class, else the class of a
+ * (dataplane/core/lpm.c): the longest match's class, else the class of a
  * zero-length prefix if the image has one, else class 0.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * dpctl: a test client for mxgate-dp's control socket, on the client
- * library (control/ctl_client.h).
+ * library (control/ctl/ctl_client.h).
  *
  *   dpctl compile POLICY.json OUT.img [GENERATION]
  *   dpctl load SOCK POLICY.json|IMAGE [GENERATION [EXPECT]]

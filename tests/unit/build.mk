@@ -1,0 +1,33 @@
+# Unit tests: tests/unit/test_*.c, cmocka, each built with ASan+UBSan
+# against the sanitized libraries. A test may add pkg-config packages
+# (test_NAME_PKGS) and libraries or objects (test_NAME_LIBS, linked before
+# the test library's defaults).
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
+UNIT_DEPS := testlib ctl xdp policy core mxgate_replay
+
+test_bpf_shared_PKGS := libbpf
+test_scenario_PKGS := libpcap
+test_lpm_dpdk_PKGS := libdpdk
+# The XDP tests also link the XDP engine of mxgate-replay.
+test_xdp_prog_PKGS := libbpf
+test_xdp_loader_PKGS := libbpf
+test_xdp_prog_OBJS := $(call san,dataplane/replay/replay_xdp.c)
+test_xdp_loader_OBJS := $(call san,dataplane/replay/replay_xdp.c)
+
+$(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
+
+define unit_test
+$(call san,tests/unit/$(1).c): MOD_CFLAGS = -Itests/unit \
+	$$(foreach d,$(UNIT_DEPS),-I$$($$(d)_DIR)) \
+	$$(call pc_cflags,cmocka libcjson libpcap $($(1)_PKGS))
+$(BUILD)/test/$(1): $(call san,tests/unit/$(1).c) $($(1)_OBJS) \
+		$(call sanlib,testlib xdp policy core)
+	@mkdir -p $$(@D)
+	$$(CC) $$(SAN_LDFLAGS) -o $$@ $$^ \
+		$$(call pc_libs,cmocka libcjson libpcap $($(1)_PKGS)) \
+		-lm -lpthread
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
+
+unit-tests: $(UNIT_BINS)
