@@ -27,7 +27,7 @@ MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 	struct engine_env *ev = env;
 
 	return mxg_src_table_take(ev->table, key, now_ns, &r->bucket,
-				  mxg_engine_params_of, ev->engine, ev->stats);
+				  ev->stats);
 }
 
 static uint32_t id_slot(uint32_t key_id)
