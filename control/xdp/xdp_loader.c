@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -30,6 +31,7 @@
 #include <linux/bpf.h>
 
 #include "mxgate/policy.h"
+#include "mxgate/src_table.h"
 #include "mxgate/xdp.h"
 #include "mxgate.skel.h"
 #include "policy_image.h"
@@ -439,6 +441,28 @@ static const char *kernel_release(void)
 /* ------------------------------------------------------------------ */
 /* Load */
 
+/* The source table's seed (mxgate/src_table.h): from getrandom(). */
+static int table_seed_init(struct mxg_st_seed *s, uint32_t lines)
+{
+	size_t got = 0;
+
+	while (got < sizeof(s->a)) {
+		ssize_t n =
+			getrandom((uint8_t *)s->a + got, sizeof(s->a) - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			XDP_ERR("cannot seed the bucket table: %s",
+				strerror(errno));
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	s->line_mask = lines - 1;
+	return 0;
+}
+
 int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o)
 {
 	struct mxg_xdp *x;
@@ -470,8 +494,14 @@ int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o)
 	}
 	x->skel->rodata->MXG_XDP_RODATA_INLINE = o->inline_mode ? 1 : 0;
 	x->inline_mode = o->inline_mode ? 1 : 0;
+	/* The source table: lines of MXG_ST_WAYS, and a random seed. */
+	err = table_seed_init(
+		(struct mxg_st_seed *)&x->skel->rodata->MXG_XDP_RODATA_SEED,
+		mxg_st_lines_for(buckets));
+	if (err)
+		goto destroy_skel;
 	err = bpf_map__set_max_entries(x->skel->maps.MXG_XDP_MAP_BUCKETS,
-				       buckets);
+				       mxg_st_lines_for(buckets));
 	if (err)
 		goto destroy_skel;
 
@@ -1322,6 +1352,6 @@ int mxg_xdp_get_status(struct mxg_xdp *x, struct mxg_xdp_status *s)
 	s->n_v6 = trie_count(x->map_fd[M_V6], (uint32_t)b, 1);
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(x->map_fd[M_BUCKETS], &info, &len))
-		s->buckets_max = info.max_entries;
+		s->buckets_max = info.max_entries * MXG_ST_WAYS;
 	return 0;
 }

@@ -44,13 +44,6 @@ static inline void mxg_st_pause(void)
 		sched_yield();
 }
 
-MXG_INLINE struct mxg_st_line *mxg_st_line_at(void *ctx, uint32_t i)
-{
-	struct mxg_src_table *t = ctx;
-
-	return &t->lines[i & t->seed.line_mask];
-}
-
 static uint64_t splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -190,8 +183,10 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 	int conform;
 
 	mxg_st_locate(&t->seed, key, &wh);
-	conform = mxg_st_take(t, &wh, &t->lines[wh.i1], &t->lines[wh.i2],
+	conform = mxg_st_take(&wh, &t->lines[wh.i1], &t->lines[wh.i2],
 			      t->seed.line_mask, now_ns, bp, &res);
+	if (res.dec)
+		mxg_st_ovf_dec(&t->lines[res.dec_line & t->seed.line_mask]);
 	if (st != NULL) {
 		st->takes++;
 		st->inserts += res.inserted;

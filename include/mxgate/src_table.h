@@ -98,12 +98,11 @@
  * removed is evicted when its bucket is full again (at most burst * T
  * after its last attempt), or as the oldest.
  *
- * The includer provides, before including this header, how a line is
- * reached from its index (userspace: an array; BPF: a map lookup):
- *
- *   MXG_INLINE struct mxg_st_line *mxg_st_line_at(void *ctx, uint32_t i);
- *
- * returning NULL only for an index outside the table.
+ * The caller reaches lines by index (userspace: an array; BPF: a map
+ * lookup) and passes the key's two lines in; when a take evicted a key
+ * that lived in its second line, it decrements that key's first line's
+ * OVF afterwards (struct mxg_st_result.dec), so that the take itself
+ * makes no calls (a small BPF stack frame).
  */
 #ifndef MXGATE_SRC_TABLE_H
 #define MXGATE_SRC_TABLE_H
@@ -126,6 +125,13 @@
 /* Lines: a power of two, at least 32 (see the fingerprint bound). */
 #define MXG_ST_LINES_MIN 32u
 #define MXG_ST_LINES_MAX (1u << 28)
+
+#ifdef __bpf__
+/* Rolled loops keep the BPF stack frame small (few registers). */
+#define MXG_ST_LOOP _Pragma("clang loop unroll(disable)")
+#else
+#define MXG_ST_LOOP
+#endif
 
 #ifdef __bpf__
 /* Bounded loops for the verifier; see "Races" above. */
@@ -171,15 +177,30 @@ struct mxg_st_result {
 	uint8_t evict_lossy;	/* re-keyed a bucket in debt */
 	uint8_t second;		/* the key went to its second line */
 	uint8_t busy;		/* BPF: judged on a fresh bucket (races) */
-	uint8_t pad[3];
-	uint32_t retries; /* lost CAS races, looks again */
-	uint32_t pad2;
+	uint8_t dec;		/* the caller owes line dec_line an OVF -1 */
+	uint8_t pad[2];
+	uint32_t retries;  /* lost CAS races, looks again */
+	uint32_t dec_line; /* see dec */
 };
 
+/*
+ * The seed is read-only data in BPF (set by the loader before loading):
+ * volatile loads, so that clang does not fold its zero initializer.
+ */
+#ifdef __bpf__
+#define MXG_ST_SEED_LOAD(x) (*(const volatile __typeof__(x) *)&(x))
+#else
+#define MXG_ST_SEED_LOAD(x) (x)
+#endif
+
+/* A 32-bit word of the key in host order (the address is 4-aligned in
+ * struct mxg_src_key): one load. */
 MXG_INLINE uint32_t mxg_st_word32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 MXG_INLINE uint32_t mxg_st_alt(uint64_t fp, uint32_t line_mask)
@@ -200,17 +221,17 @@ MXG_INLINE void mxg_st_locate(const struct mxg_st_seed *s,
 	for (i = 0; i < 4; i++)
 		x[1 + i] = mxg_st_word32(&k->addr[4 * i]);
 	for (j = 0; j < 3; j++) {
-		uint64_t acc = s->a[j][0];
+		uint64_t acc = MXG_ST_SEED_LOAD(s->a[j][0]);
 
 		for (i = 0; i < 5; i++)
-			acc += s->a[j][1 + i] * x[i];
+			acc += MXG_ST_SEED_LOAD(s->a[j][1 + i]) * x[i];
 		h[j] = acc >> 32;
 	}
 	w->fp = (h[0] << 32 | h[1]) & MXG_ST_FP_MASK;
 	if (w->fp == 0)
 		w->fp = 1;
-	w->i1 = (uint32_t)h[2] & s->line_mask;
-	w->i2 = w->i1 ^ mxg_st_alt(w->fp, s->line_mask);
+	w->i1 = (uint32_t)h[2] & MXG_ST_SEED_LOAD(s->line_mask);
+	w->i2 = w->i1 ^ mxg_st_alt(w->fp, MXG_ST_SEED_LOAD(s->line_mask));
 }
 
 /* ---------------------------------------------------------------- */
@@ -250,8 +271,6 @@ MXG_INLINE uint64_t mxg_st_cas(uint64_t *p, uint64_t o, uint64_t n)
 #endif
 #endif
 
-MXG_INLINE struct mxg_st_line *mxg_st_line_at(void *ctx, uint32_t i);
-
 /* Outcomes of the steps below. */
 #define MXG_ST_FOUND  1
 #define MXG_ST_ABSENT 0
@@ -271,6 +290,7 @@ MXG_INLINE int mxg_st_take_in(struct mxg_st_line *l, uint64_t want,
 	uint64_t f, t, next;
 	uint32_t w;
 
+	MXG_ST_LOOP
 	for (w = 0; w < MXG_ST_WAYS; w++) {
 		f = MXG_ST_LOAD(&l->slot[w].fp);
 		if ((f & (MXG_ST_FP_MASK | MXG_ST_SEC)) != want)
@@ -296,6 +316,7 @@ MXG_INLINE int mxg_st_has(struct mxg_st_line *l, uint64_t want)
 {
 	uint32_t w;
 
+	MXG_ST_LOOP
 	for (w = 0; w < MXG_ST_WAYS; w++)
 		if ((MXG_ST_LOAD(&l->slot[w].fp) &
 		     (MXG_ST_FP_MASK | MXG_ST_SEC)) == want)
@@ -329,6 +350,7 @@ MXG_INLINE void mxg_st_ovf_dec(struct mxg_st_line *l)
 {
 	uint64_t cur, cnt, i;
 
+	MXG_ST_LOOP
 	for (i = 0; i < MXG_ST_CAS_TRIES; i++) {
 		cur = MXG_ST_LOAD(&l->slot[1].fp);
 		cnt = (cur >> MXG_ST_OVF_SHIFT) & MXG_ST_OVF_STICKY;
@@ -349,6 +371,7 @@ MXG_INLINE int mxg_st_lock(struct mxg_st_line *l)
 {
 	uint32_t i;
 
+	MXG_ST_LOOP
 	for (i = 0; i < MXG_ST_LOCK_SPINS; i++) {
 		if (!(MXG_ST_LOAD(&l->slot[0].fp) & MXG_ST_LOCK) &&
 		    mxg_st_trylock(l))
@@ -373,6 +396,7 @@ MXG_INLINE int mxg_st_free_slot(struct mxg_st_line *l, uint64_t now_ns,
 	int w, full = -1;
 	uint64_t ft = 0;
 
+	MXG_ST_LOOP
 	for (w = 0; w < MXG_ST_WAYS; w++) {
 		uint64_t f = MXG_ST_LOAD(&l->slot[w].fp);
 		uint64_t t = MXG_ST_LOAD(&l->slot[w].tat);
@@ -398,6 +422,7 @@ MXG_INLINE int mxg_st_oldest(struct mxg_st_line *l, uint64_t *tat)
 	int w, best = 0;
 	uint64_t b = MXG_ST_LOAD(&l->slot[0].tat);
 
+	MXG_ST_LOOP
 	for (w = 1; w < MXG_ST_WAYS; w++) {
 		uint64_t t = MXG_ST_LOAD(&l->slot[w].tat);
 
@@ -415,10 +440,9 @@ MXG_INLINE int mxg_st_oldest(struct mxg_st_line *l, uint64_t *tat)
  * with state 'tat'. 0, or MXG_ST_RETRY when a reader changed the
  * victim's bucket since it was judged (choose again).
  */
-MXG_INLINE int mxg_st_rekey(void *ctx, struct mxg_st_line *l, uint32_t li,
-			    uint32_t w, uint64_t want, uint64_t tat,
-			    uint64_t line_mask, uint64_t judged_tat,
-			    struct mxg_st_result *res)
+MXG_INLINE int mxg_st_rekey(struct mxg_st_line *l, uint32_t li, uint32_t w,
+			    uint64_t want, uint64_t tat, uint64_t line_mask,
+			    uint64_t judged_tat, struct mxg_st_result *res)
 {
 	struct mxg_st_slot *s = &l->slot[w & (MXG_ST_WAYS - 1)];
 	uint64_t old_f;
@@ -435,31 +459,34 @@ MXG_INLINE int mxg_st_rekey(void *ctx, struct mxg_st_line *l, uint32_t li,
 	old_f = MXG_ST_LOAD(&s->fp);
 	MXG_ST_XOR(&s->fp, (old_f & ~MXG_ST_META) ^ want);
 	MXG_ST_STORE(&s->tat, tat);
-	/* A key that lived in its second line: its first line has one less. */
+	/*
+	 * A key that lived in its second line: its first line has one less.
+	 * The caller decrements its OVF (mxg_st_ovf_dec) after the take,
+	 * outside the locks: until then OVF is one too high, which only
+	 * costs a read of the second line.
+	 */
 	if ((old_f & MXG_ST_FP_MASK) && (old_f & MXG_ST_SEC)) {
-		struct mxg_st_line *p = mxg_st_line_at(
-			ctx, li ^ mxg_st_alt(old_f & MXG_ST_FP_MASK,
-					     (uint32_t)line_mask));
-
-		if (p)
-			mxg_st_ovf_dec(p);
+		res->dec = 1;
+		res->dec_line = li ^ mxg_st_alt(old_f & MXG_ST_FP_MASK,
+						(uint32_t)line_mask);
 	}
 	return 0;
 }
 
 /*
- * Insert the key (where, l1, l2) and take its first token. MXG_ST_FOUND
- * with *conform set; MXG_ST_ABSENT when it turned out to be present
- * (take from it); MXG_ST_RETRY to choose again; MXG_ST_BUSYLK when the
- * first line's lock was not had in time (BPF only).
+ * Insert the key (where, l1, l2) and take its first token, which always
+ * conforms (a fresh bucket holds burst >= 1 tokens). MXG_ST_FOUND when
+ * inserted; MXG_ST_ABSENT when it turned out to be present (take from
+ * it); MXG_ST_RETRY to choose again; MXG_ST_BUSYLK when the first line's
+ * lock was not had in time (BPF only).
  */
-MXG_INLINE int mxg_st_insert(void *ctx, const struct mxg_st_where *wh,
+MXG_INLINE int mxg_st_insert(const struct mxg_st_where *wh,
 			     struct mxg_st_line *l1, struct mxg_st_line *l2,
 			     uint32_t line_mask, uint64_t now_ns,
-			     const struct mxg_bucket_params *bp, int *conform,
+			     const struct mxg_bucket_params *bp,
 			     struct mxg_st_result *res)
 {
-	uint64_t next, t1, t2 = 0, judged = 0;
+	uint64_t t1, t2 = 0, judged = 0;
 	int w, w2, full, locked2 = 0, rc, second = 0;
 
 	if (!mxg_st_lock(l1))
@@ -469,7 +496,6 @@ MXG_INLINE int mxg_st_insert(void *ctx, const struct mxg_st_where *wh,
 		mxg_st_unlock(l1);
 		return MXG_ST_ABSENT;
 	}
-	*conform = mxg_bucket_take(MXG_BUCKET_FRESH, now_ns, bp, &next);
 	w = mxg_st_free_slot(l1, now_ns, &full, &judged);
 	if (w < 0) {
 		locked2 = mxg_st_trylock(l2);
@@ -497,8 +523,12 @@ MXG_INLINE int mxg_st_insert(void *ctx, const struct mxg_st_where *wh,
 	}
 	if (second)
 		mxg_st_ovf_inc(l1);
-	rc = mxg_st_rekey(ctx, second ? l2 : l1, second ? wh->i2 : wh->i1,
-			  (uint32_t)w, wh->fp | (second ? MXG_ST_SEC : 0), next,
+	rc = mxg_st_rekey(second ? l2 : l1, second ? wh->i2 : wh->i1,
+			  (uint32_t)w, wh->fp | (second ? MXG_ST_SEC : 0),
+			  /* mxg_bucket_take(MXG_BUCKET_FRESH, ...)'s state */
+			  (now_ns > MXG_BUCKET_FRESH ? now_ns :
+						       MXG_BUCKET_FRESH) +
+				  bp->interval_ns,
 			  line_mask, judged, res);
 	if (rc == 0) {
 		/* An empty slot holds tat 0: full, but nothing evicted. */
@@ -518,12 +548,31 @@ MXG_INLINE int mxg_st_insert(void *ctx, const struct mxg_st_where *wh,
 }
 
 /*
+ * The lock-free half of a take: take from the key's slot in l1, or in l2
+ * when l1's OVF says some key of l1 lives in its second line.
+ * MXG_ST_FOUND (*conform set), MXG_ST_ABSENT (insert it), MXG_ST_RETRY.
+ */
+MXG_INLINE int mxg_st_lookup(const struct mxg_st_where *wh,
+			     struct mxg_st_line *l1, struct mxg_st_line *l2,
+			     uint64_t now_ns,
+			     const struct mxg_bucket_params *bp, int *conform,
+			     struct mxg_st_result *res)
+{
+	int rc = mxg_st_take_in(l1, wh->fp, now_ns, bp, conform, res);
+
+	if (rc != MXG_ST_ABSENT || !mxg_st_ovf(l1))
+		return rc;
+	return mxg_st_take_in(l2, wh->fp | MXG_ST_SEC, now_ns, bp, conform,
+			      res);
+}
+
+/*
  * One connection attempt for the key at (wh, l1, l2) under bucket bp:
  * find or insert it (a new key starts full), then take a token. Returns
  * 1 if the attempt conforms, 0 if it is over the limit. l2 is touched
  * only when l1's OVF is set or the key is inserted and l1 has no room.
  */
-MXG_INLINE int mxg_st_take(void *ctx, const struct mxg_st_where *wh,
+MXG_INLINE int mxg_st_take(const struct mxg_st_where *wh,
 			   struct mxg_st_line *l1, struct mxg_st_line *l2,
 			   uint32_t line_mask, uint64_t now_ns,
 			   const struct mxg_bucket_params *bp,
@@ -533,24 +582,16 @@ MXG_INLINE int mxg_st_take(void *ctx, const struct mxg_st_where *wh,
 	int conform = 0, rc;
 	uint32_t round;
 
+	MXG_ST_LOOP
 	for (round = 0; round < MXG_ST_ROUNDS; round++) {
-		rc = mxg_st_take_in(l1, wh->fp, now_ns, bp, &conform, res);
+		rc = mxg_st_lookup(wh, l1, l2, now_ns, bp, &conform, res);
 		if (rc == MXG_ST_FOUND)
 			return conform;
 		if (rc == MXG_ST_RETRY)
 			continue;
-		if (mxg_st_ovf(l1)) {
-			rc = mxg_st_take_in(l2, wh->fp | MXG_ST_SEC, now_ns, bp,
-					    &conform, res);
-			if (rc == MXG_ST_FOUND)
-				return conform;
-			if (rc == MXG_ST_RETRY)
-				continue;
-		}
-		rc = mxg_st_insert(ctx, wh, l1, l2, line_mask, now_ns, bp,
-				   &conform, res);
+		rc = mxg_st_insert(wh, l1, l2, line_mask, now_ns, bp, res);
 		if (rc == MXG_ST_FOUND)
-			return conform;
+			return 1;
 		if (rc == MXG_ST_BUSYLK)
 			break;
 	}
@@ -566,12 +607,14 @@ MXG_INLINE int mxg_st_peek(const struct mxg_st_where *wh,
 {
 	uint32_t w, i;
 
+	MXG_ST_LOOP
 	for (i = 0; i < 2; i++) {
 		struct mxg_st_line *l = i ? l2 : l1;
 		uint64_t want = wh->fp | (i ? MXG_ST_SEC : 0);
 
 		if (i && !mxg_st_ovf(l1))
 			break;
+		MXG_ST_LOOP
 		for (w = 0; w < MXG_ST_WAYS; w++) {
 			uint64_t f = MXG_ST_LOAD(&l->slot[w].fp);
 			uint64_t t = MXG_ST_LOAD(&l->slot[w].tat);
