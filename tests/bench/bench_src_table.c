@@ -77,7 +77,6 @@ struct bench_cfg {
 static struct mxg_bucket_params rule_bp;
 static uint64_t clock_ns = T_START;
 
-
 /* ---------------------------------------------------------------- */
 /* Keys: a spoofed random IPv4 source per operation */
 
