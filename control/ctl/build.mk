@@ -7,7 +7,7 @@ LIBRARIES += ctl
 
 mxgatectl_DIR := control/ctl
 mxgatectl_SRCS := $(mxgatectl_DIR)/mxgatectl.c
-mxgatectl_DEPS := ctl policy core
-mxgatectl_LIBS := ctl policy core
+mxgatectl_DEPS := cli ctl policy core
+mxgatectl_LIBS := cli ctl policy core
 mxgatectl_BIN := $(BIN)/mxgatectl
 PROGRAMS += mxgatectl

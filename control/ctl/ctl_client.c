@@ -60,27 +60,34 @@ close_socket:
 	return err;
 }
 
-int mxg_ctl_memfd(const void *buf, size_t len, int *memfd)
+int mxg_ctl_write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int mxg_ctl_memfd(const void *buf, size_t len, int *memfd)
+{
 	int fd, err;
 
 	*memfd = -1;
 	fd = memfd_create("mxgate-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			goto close_memfd;
-		}
-		done += (size_t)n;
-	}
+	err = mxg_ctl_write_all(fd, buf, len);
+	if (err)
+		goto close_memfd;
 	if (fcntl(fd, F_ADD_SEALS,
 		  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
 	    0) {
@@ -95,27 +102,30 @@ close_memfd:
 	return err;
 }
 
-int mxg_ctl_send(int fd, const void *msg, size_t len, int pass_fd)
+int mxg_ctl_send_fds(int fd, const void *msg, size_t len, const int *fds,
+		     unsigned int n_fds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(MXG_CTL_SEND_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} ctrl;
 	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (pass_fd >= 0) {
+	if (n_fds > MXG_CTL_SEND_FDS_MAX)
+		return -EINVAL;
+	if (n_fds) {
 		struct cmsghdr *c;
 
 		memset(&ctrl, 0, sizeof(ctrl));
 		mh.msg_control = ctrl.buf;
-		mh.msg_controllen = sizeof(ctrl.buf);
+		mh.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
 	}
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
@@ -123,6 +133,11 @@ int mxg_ctl_send(int fd, const void *msg, size_t len, int pass_fd)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+int mxg_ctl_send(int fd, const void *msg, size_t len, int pass_fd)
+{
+	return mxg_ctl_send_fds(fd, msg, len, &pass_fd, pass_fd >= 0 ? 1 : 0);
 }
 
 int mxg_ctl_recv(int fd, uint32_t seq, int timeout_ms,

@@ -49,7 +49,16 @@ int mxg_ctl_stats(int fd, uint16_t type, uint32_t top_n,
  * wait up to timeout_ms for the reply to 'seq'.
  */
 int mxg_ctl_memfd(const void *buf, size_t len, int *memfd);
+
+/* Write all of buf[0..len) to fd, again after EINTR. 0 or a negative
+ * errno (-EIO: the file took no more). */
+int mxg_ctl_write_all(int fd, const void *buf, size_t len);
 int mxg_ctl_send(int fd, const void *msg, size_t len, int pass_fd);
+/* The same with n_fds (at most MXG_CTL_SEND_FDS_MAX) descriptors in one
+ * SCM_RIGHTS message: dpctl's malformed request with two. */
+#define MXG_CTL_SEND_FDS_MAX 2
+int mxg_ctl_send_fds(int fd, const void *msg, size_t len, const int *fds,
+		     unsigned int n_fds);
 int mxg_ctl_recv(int fd, uint32_t seq, int timeout_ms,
 		 struct mxg_ctl_result *res);
 

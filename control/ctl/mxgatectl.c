@@ -2,7 +2,8 @@
 /*
  * mxgatectl: the operator's command line. One entry per verb in
  * ctl_verbs[]; a verb gets the arguments after its name and returns the
- * process exit status: 0 success, 1 failure (reported), 2 usage error.
+ * process exit status (cli.h): 0 success, 1 failure (reported), 2 usage
+ * error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,11 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy_compile.h"
-
-#define CTL_EXIT_OK    0
-#define CTL_EXIT_FAIL  1
-#define CTL_EXIT_USAGE 2
+#include "cli.h"
+#include "cli_policy.h"
+#include "ctl_client.h"
 
 struct ctl_verb {
 	const char *name;
@@ -30,7 +29,8 @@ static int verb_compile(int argc, char **argv);
 
 static const struct ctl_verb ctl_verbs[] = {
 	{ "check", "POLICY",
-	  "compile POLICY; print \"policy OK: <n> rules, <m> prefixes\" and exit 0,\n"
+	  "compile POLICY (or check a compiled image); print\n"
+	  "\t\t\t\"policy OK: <n> rules, <m> prefixes\" and exit 0,\n"
 	  "\t\t\tor print one error per line on stderr and exit 1",
 	  1, 1, verb_check },
 	{ "compile", "POLICY -o IMAGE",
@@ -41,11 +41,8 @@ static const struct ctl_verb ctl_verbs[] = {
 
 #define N_VERBS (sizeof(ctl_verbs) / sizeof(ctl_verbs[0]))
 
-static void usage_line(FILE *f)
-{
-	fprintf(f,
-		"usage: mxgatectl <verb> [args]  (mxgatectl --help lists verbs)\n");
-}
+static const char usage_text[] =
+	"usage: mxgatectl <verb> [args]  (mxgatectl --help lists verbs)";
 
 static void help(void)
 {
@@ -60,50 +57,40 @@ static void help(void)
 	       "exit status: 0 ok, 1 failed (errors printed), 2 usage error.\n");
 }
 
+/* Load a policy, or print its errors as `check` does: 0, or an exit
+ * status. */
+static int load_or_report(const char *path, enum mxg_cli_policy_kind kind,
+			  struct mxg_cli_policy *p)
+{
+	int rc = mxg_cli_policy_load(p, path, kind);
+
+	if (rc == 0)
+		return MXG_EXIT_OK;
+	mxg_diag_print(stderr, path, &p->diag, rc);
+	mxg_cli_policy_free(p);
+	return MXG_EXIT_FAIL;
+}
+
+/* A JSON policy, or a compiled image (checked as the data plane does). */
 static int verb_check(int argc, char **argv)
 {
-	struct mxg_policy_header *image = NULL;
-	struct mxg_diag diag;
+	struct mxg_cli_policy p;
 	int rc;
 
 	(void)argc;
-	mxg_diag_init(&diag);
-	rc = mxg_policy_compile_file(argv[0], &image, &diag);
-	if (rc == 0) {
-		printf("policy OK: %u rules, %lu prefixes\n", image->n_rules,
-		       mxg_policy_prefix_count(image));
-		free(image);
-		mxg_diag_free(&diag);
-		return CTL_EXIT_OK;
-	}
-	mxg_diag_print(stderr, argv[0], &diag, rc);
-	mxg_diag_free(&diag);
-	return CTL_EXIT_FAIL;
-}
-
-/* Compile or print the errors; 0 and *image, or an exit status. */
-static int compile_or_report(const char *path, struct mxg_policy_header **image)
-{
-	struct mxg_diag diag;
-	int rc;
-
-	mxg_diag_init(&diag);
-	rc = mxg_policy_compile_file(path, image, &diag);
-	if (rc == 0) {
-		mxg_diag_free(&diag);
-		return CTL_EXIT_OK;
-	}
-	mxg_diag_print(stderr, path, &diag, rc);
-	mxg_diag_free(&diag);
-	return CTL_EXIT_FAIL;
+	rc = load_or_report(argv[0], MXG_CLI_POLICY_ANY, &p);
+	if (rc)
+		return rc;
+	printf("policy OK: %u rules, %lu prefixes\n", p.image->n_rules,
+	       mxg_policy_prefix_count(p.image));
+	mxg_cli_policy_free(&p);
+	return MXG_EXIT_OK;
 }
 
 /* Write buf to path atomically: a temporary file, fsync, rename. */
 static int write_atomic(const char *path, const void *buf, size_t len)
 {
 	char tmp[4096];
-	const char *p = buf;
-	size_t done = 0;
 	int fd, err = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
@@ -112,17 +99,9 @@ static int write_atomic(const char *path, const void *buf, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			goto remove_tmp;
-		}
-		done += (size_t)n;
-	}
+	err = mxg_ctl_write_all(fd, buf, len);
+	if (err)
+		goto remove_tmp;
 	if (fsync(fd)) {
 		err = -errno;
 		goto remove_tmp;
@@ -148,7 +127,7 @@ remove_tmp:
 
 static int verb_compile(int argc, char **argv)
 {
-	struct mxg_policy_header *image = NULL;
+	struct mxg_cli_policy p;
 	const char *policy = NULL, *out = NULL;
 	int i, rc;
 
@@ -162,21 +141,20 @@ static int verb_compile(int argc, char **argv)
 	}
 	if (!policy || !out) {
 		fprintf(stderr, "usage: mxgatectl compile POLICY -o IMAGE\n");
-		return CTL_EXIT_USAGE;
+		return MXG_EXIT_USAGE;
 	}
-	rc = compile_or_report(policy, &image);
+	rc = load_or_report(policy, MXG_CLI_POLICY_JSON, &p);
 	if (rc)
 		return rc;
-	rc = write_atomic(out, image, image->total_len);
+	rc = write_atomic(out, p.image, p.len);
 	if (rc)
-		fprintf(stderr, "mxgatectl: cannot write %s: %s\n", out,
-			strerror(-rc));
+		mxg_cli_error("cannot write %s: %s", out, strerror(-rc));
 	else
 		printf("policy image: %s, %lu bytes, %u rules, %lu prefixes\n",
-		       out, (unsigned long)image->total_len, image->n_rules,
-		       mxg_policy_prefix_count(image));
-	free(image);
-	return rc ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+		       out, (unsigned long)p.len, p.image->n_rules,
+		       mxg_policy_prefix_count(p.image));
+	mxg_cli_policy_free(&p);
+	return rc ? MXG_EXIT_FAIL : MXG_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -184,14 +162,15 @@ int main(int argc, char **argv)
 	size_t i;
 	int n;
 
+	mxg_cli_init("mxgatectl");
 	if (argc < 2) {
-		usage_line(stderr);
-		return CTL_EXIT_USAGE;
+		fprintf(stderr, "%s\n", usage_text);
+		return MXG_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		help();
-		return CTL_EXIT_OK;
+		return MXG_EXIT_OK;
 	}
 	for (i = 0; i < N_VERBS; i++) {
 		const struct ctl_verb *v = &ctl_verbs[i];
@@ -202,11 +181,10 @@ int main(int argc, char **argv)
 		if (n < v->min_args || n > v->max_args) {
 			fprintf(stderr, "usage: mxgatectl %s %s\n", v->name,
 				v->args);
-			return CTL_EXIT_USAGE;
+			return MXG_EXIT_USAGE;
 		}
 		return v->run(n, argv + 2);
 	}
-	fprintf(stderr, "mxgatectl: unknown verb \"%s\"; ", argv[1]);
-	usage_line(stderr);
-	return CTL_EXIT_USAGE;
+	mxg_cli_error("unknown verb \"%s\"; %s", argv[1], usage_text);
+	return MXG_EXIT_USAGE;
 }

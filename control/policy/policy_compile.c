@@ -22,7 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_types.h"
+#include "policy_cidr.h"
+#include "policy_compile.h"
+#include "policy_diag.h"
+#include "policy_parse.h"
+#include "policy_scan.h"
+#include "policy_sets.h"
+#include "policy_validate.h"
 
 typedef unsigned __int128 u128;
 
@@ -434,33 +440,32 @@ static void set_info(struct mxg_set_info *s, const char *name, size_t n)
 	s->n_prefixes = (uint32_t)n;
 }
 
-int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
-		struct mxg_policy_header **out)
-{
-	struct mxg_prefix4 *v4 = NULL;
-	struct mxg_prefix6 *v6 = NULL;
-	struct mxg_rule rules[MXG_RULES_MAX];
-	struct mxg_policy_header *h;
-	struct compile_bits bits;
-	struct class_table ct;
-	struct entries e;
-	uint32_t n4 = 0, n6 = 0;
-	size_t off_sets, off_classes, off_v4, off_v6, total;
-	uint8_t *img;
-	unsigned int i, j;
-	char name[MXG_NAME_MAX + 16];
-	int rc;
+/* The image's prefix tables: every set's prefixes, merged and classed. */
+struct compiled_prefixes {
+	struct mxg_prefix4 *v4;
+	struct mxg_prefix6 *v6;
+	uint32_t n4, n6;
+};
 
-	*out = NULL;
-	memset(&e, 0, sizeof(e));
-	rc = assign_bits(p, &bits);
-	if (rc) {
+/* Where each table of the image starts, and the image's size. */
+struct image_layout {
+	size_t off_sets, off_classes, off_v4, off_v6, total;
+};
+
+/* Set bits, then the rules; two rules with one key id are an error. */
+static int compile_rules(struct pol_ctx *c, const struct pol_policy *p,
+			 struct compile_bits *bits, struct mxg_rule *rules)
+{
+	char name[MXG_NAME_MAX + 16];
+	unsigned int i, j;
+
+	if (assign_bits(p, bits)) {
 		pol_error(c, p->root_off, "", "more than %u sets in all",
 			  MXG_SETS_MAX);
 		return -EINVAL;
 	}
 	for (i = 0; i < p->n_rules; i++) {
-		build_rule(p, &bits, i, &rules[i]);
+		build_rule(p, bits, i, &rules[i]);
 		for (j = 0; j < i; j++) {
 			if (rules[j].key_id != rules[i].key_id)
 				continue;
@@ -471,23 +476,32 @@ int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
 				rules[i].key_id, j, rules[j].name);
 		}
 	}
-	if (c->count)
-		return -EINVAL;
-	rc = class_table_init(&ct);
-	if (rc)
-		goto free_classes;
-	rc = collect(p, &bits, &e);
+	return c->count ? -EINVAL : 0;
+}
+
+/* Sort, merge and class every set's prefixes. The caller frees out's
+ * arrays, whatever this returns. */
+static int compile_prefixes(struct pol_ctx *c, const struct pol_policy *p,
+			    const struct compile_bits *bits,
+			    struct class_table *ct,
+			    struct compiled_prefixes *out)
+{
+	struct entries e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = collect(p, bits, &e);
 	if (rc)
 		goto free_entries;
-	v4 = malloc((e.n4 ? e.n4 : 1) * sizeof(*v4));
-	v6 = malloc((e.n6 ? e.n6 : 1) * sizeof(*v6));
-	if (!v4 || !v6) {
+	out->v4 = malloc((e.n4 ? e.n4 : 1) * sizeof(*out->v4));
+	out->v6 = malloc((e.n6 ? e.n6 : 1) * sizeof(*out->v6));
+	if (!out->v4 || !out->v6) {
 		rc = -ENOMEM;
-		goto free_prefixes;
+		goto free_entries;
 	}
-	rc = build_prefixes4(&e, &ct, v4, &n4);
+	rc = build_prefixes4(&e, ct, out->v4, &out->n4);
 	if (!rc)
-		rc = build_prefixes6(&e, &ct, v6, &n6);
+		rc = build_prefixes6(&e, ct, out->v6, &out->n6);
 	if (rc == -E2BIG) {
 		pol_error(
 			c, p->sets_f.present ? p->sets_f.off : p->root_off,
@@ -496,107 +510,159 @@ int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
 			MXG_CLASSES_MAX);
 		rc = -EINVAL;
 	}
-	if (rc)
-		goto free_prefixes;
-	if ((uint64_t)n4 + n6 > MXG_PREFIXES_MAX) {
+	if (!rc && (uint64_t)out->n4 + out->n6 > MXG_PREFIXES_MAX) {
 		pol_error(c, p->root_off, "",
 			  "more than %u distinct prefixes in all sets",
 			  MXG_PREFIXES_MAX);
 		rc = -EINVAL;
-		goto free_prefixes;
 	}
+free_entries:
+	free(e.v4);
+	free(e.v6);
+	return rc;
+}
 
-	off_sets = align8(sizeof(*h) + p->n_rules * sizeof(struct mxg_rule));
-	off_classes =
-		align8(off_sets + bits.n_bits * sizeof(struct mxg_set_info));
-	off_v4 = align8(off_classes + ct.n * sizeof(struct mxg_setmask));
-	off_v6 = align8(off_v4 + (size_t)n4 * sizeof(struct mxg_prefix4));
-	total = off_v6 + (size_t)n6 * sizeof(struct mxg_prefix6);
-	if (total > MXG_POLICY_IMAGE_MAX) {
+/* Header, rules, set info, classes, then the v4 and v6 prefixes. */
+static int image_layout(struct pol_ctx *c, const struct pol_policy *p,
+			uint32_t n_sets, uint32_t n_classes,
+			const struct compiled_prefixes *pf,
+			struct image_layout *l)
+{
+	l->off_sets = align8(sizeof(struct mxg_policy_header) +
+			     p->n_rules * sizeof(struct mxg_rule));
+	l->off_classes =
+		align8(l->off_sets + n_sets * sizeof(struct mxg_set_info));
+	l->off_v4 =
+		align8(l->off_classes + n_classes * sizeof(struct mxg_setmask));
+	l->off_v6 =
+		align8(l->off_v4 + (size_t)pf->n4 * sizeof(struct mxg_prefix4));
+	l->total = l->off_v6 + (size_t)pf->n6 * sizeof(struct mxg_prefix6);
+	if (l->total > MXG_POLICY_IMAGE_MAX) {
 		pol_error(c, p->root_off, "",
 			  "the compiled policy would exceed %llu bytes",
 			  (unsigned long long)MXG_POLICY_IMAGE_MAX);
-		rc = -EINVAL;
-		goto free_prefixes;
+		return -EINVAL;
 	}
-	img = calloc(1, total);
+	return 0;
+}
+
+static void write_header(struct mxg_policy_header *h,
+			 const struct pol_policy *p,
+			 const struct compile_bits *bits, uint32_t n_classes,
+			 const struct compiled_prefixes *pf,
+			 const struct image_layout *l)
+{
+	h->magic = MXG_POLICY_MAGIC;
+	h->version = MXG_POLICY_VERSION;
+	h->header_len = sizeof(*h);
+	h->total_len = l->total;
+	h->mode = p->mode;
+	h->has_protected = bits->protected_bit >= 0;
+	h->n_smtp_ports = p->n_smtp_ports;
+	memcpy(h->smtp_ports, p->smtp_ports, sizeof(h->smtp_ports));
+	h->n_rules = p->n_rules;
+	h->n_sets = bits->n_bits;
+	h->n_classes = n_classes;
+	h->n_v4 = pf->n4;
+	h->n_v6 = pf->n6;
+	h->off_rules = sizeof(*h);
+	h->off_sets = (uint32_t)l->off_sets;
+	h->off_classes = (uint32_t)l->off_classes;
+	h->off_v4 = (uint32_t)l->off_v4;
+	h->off_v6 = (uint32_t)l->off_v6;
+	h->generation = 0;
+}
+
+/* Each set bit's name and number of prefixes. */
+static void write_set_info(struct mxg_set_info *si, const struct pol_policy *p,
+			   const struct compile_bits *bits)
+{
+	const struct pol_prefix_list *prot = protected_list(p);
+	char name[MXG_NAME_MAX + 16];
+	unsigned int i;
+
+	if (prot)
+		set_info(&si[bits->protected_bit], "protected", prot->n);
+	for (i = 0; i < p->n_sets; i++) {
+		snprintf(name, sizeof(name), "@%s", p->sets[i].name);
+		set_info(&si[bits->set_bit[i]], name, p->sets[i].list.n);
+	}
+	for (i = 0; i < p->n_rules; i++) {
+		const struct pol_rule *r = &p->rules[i];
+
+		if (r->src.f.present && r->src.kind == POL_ADDR_LIST) {
+			snprintf(name, sizeof(name), "rules[%u].src", i);
+			set_info(&si[bits->src_bit[i]], name, r->src.list.n);
+		}
+		if (r->dst.f.present && r->dst.kind == POL_ADDR_LIST) {
+			snprintf(name, sizeof(name), "rules[%u].dst", i);
+			set_info(&si[bits->dst_bit[i]], name, r->dst.list.n);
+		}
+	}
+}
+
+/* The classes (class 0 is the empty mask) and the prefix tables. */
+static void write_tables(uint8_t *img, const struct image_layout *l,
+			 const struct class_table *ct,
+			 const struct compiled_prefixes *pf)
+{
+	struct mxg_prefix4 *o4 = (struct mxg_prefix4 *)(img + l->off_v4);
+	struct mxg_prefix6 *o6 = (struct mxg_prefix6 *)(img + l->off_v6);
+	uint32_t i;
+
+	memcpy(img + l->off_classes, ct->masks,
+	       ct->n * sizeof(struct mxg_setmask));
+	memset(img + l->off_classes, 0, sizeof(struct mxg_setmask));
+	memcpy(o4, pf->v4, (size_t)pf->n4 * sizeof(*o4));
+	memcpy(o6, pf->v6, (size_t)pf->n6 * sizeof(*o6));
+	/* The arrays copied were not zeroed: clear their padding. */
+	for (i = 0; i < pf->n4; i++)
+		memset(o4[i].pad, 0, sizeof(o4[i].pad));
+	for (i = 0; i < pf->n6; i++)
+		memset(o6[i].pad, 0, sizeof(o6[i].pad));
+}
+
+/* Typed, validated policy -> a checksummed image of generation 0. */
+static int pol_compile(struct pol_ctx *c, const struct pol_policy *p,
+		       struct mxg_policy_header **out)
+{
+	struct mxg_rule rules[MXG_RULES_MAX];
+	struct compiled_prefixes pf = { 0 };
+	struct mxg_policy_header *h;
+	struct compile_bits bits;
+	struct image_layout l;
+	struct class_table ct;
+	uint8_t *img;
+	int rc;
+
+	*out = NULL;
+	rc = compile_rules(c, p, &bits, rules);
+	if (rc)
+		return rc;
+	rc = class_table_init(&ct);
+	if (rc)
+		goto free_classes;
+	rc = compile_prefixes(c, p, &bits, &ct, &pf);
+	if (!rc)
+		rc = image_layout(c, p, bits.n_bits, ct.n, &pf, &l);
+	if (rc)
+		goto free_prefixes;
+	img = calloc(1, l.total);
 	if (!img) {
 		rc = -ENOMEM;
 		goto free_prefixes;
 	}
 	h = (struct mxg_policy_header *)img;
-	h->magic = MXG_POLICY_MAGIC;
-	h->version = MXG_POLICY_VERSION;
-	h->header_len = sizeof(*h);
-	h->total_len = total;
-	h->mode = p->mode;
-	h->has_protected = bits.protected_bit >= 0;
-	h->n_smtp_ports = p->n_smtp_ports;
-	memcpy(h->smtp_ports, p->smtp_ports, sizeof(h->smtp_ports));
-	h->n_rules = p->n_rules;
-	h->n_sets = bits.n_bits;
-	h->n_classes = ct.n;
-	h->n_v4 = n4;
-	h->n_v6 = n6;
-	h->off_rules = sizeof(*h);
-	h->off_sets = (uint32_t)off_sets;
-	h->off_classes = (uint32_t)off_classes;
-	h->off_v4 = (uint32_t)off_v4;
-	h->off_v6 = (uint32_t)off_v6;
+	write_header(h, p, &bits, ct.n, &pf, &l);
 	memcpy(img + h->off_rules, rules, p->n_rules * sizeof(rules[0]));
-	{
-		struct mxg_set_info *si =
-			(struct mxg_set_info *)(img + off_sets);
-		const struct pol_prefix_list *prot = protected_list(p);
-
-		if (prot)
-			set_info(&si[bits.protected_bit], "protected", prot->n);
-		for (i = 0; i < p->n_sets; i++) {
-			snprintf(name, sizeof(name), "@%s", p->sets[i].name);
-			set_info(&si[bits.set_bit[i]], name, p->sets[i].list.n);
-		}
-		for (i = 0; i < p->n_rules; i++) {
-			const struct pol_rule *r = &p->rules[i];
-
-			if (r->src.f.present && r->src.kind == POL_ADDR_LIST) {
-				snprintf(name, sizeof(name), "rules[%u].src",
-					 i);
-				set_info(&si[bits.src_bit[i]], name,
-					 r->src.list.n);
-			}
-			if (r->dst.f.present && r->dst.kind == POL_ADDR_LIST) {
-				snprintf(name, sizeof(name), "rules[%u].dst",
-					 i);
-				set_info(&si[bits.dst_bit[i]], name,
-					 r->dst.list.n);
-			}
-		}
-	}
-	memcpy(img + off_classes, ct.masks, ct.n * sizeof(struct mxg_setmask));
-	memset(img + off_classes, 0, sizeof(struct mxg_setmask));
-	memcpy(img + off_v4, v4, (size_t)n4 * sizeof(*v4));
-	memcpy(img + off_v6, v6, (size_t)n6 * sizeof(*v6));
-	{
-		/* The output arrays were not zeroed: clear their padding. */
-		struct mxg_prefix4 *o4 = (struct mxg_prefix4 *)(img + off_v4);
-		struct mxg_prefix6 *o6 = (struct mxg_prefix6 *)(img + off_v6);
-
-		for (i = 0; i < n4; i++)
-			memset(o4[i].pad, 0, sizeof(o4[i].pad));
-		for (i = 0; i < n6; i++)
-			memset(o6[i].pad, 0, sizeof(o6[i].pad));
-	}
-	h->generation = 0;
-	h->checksum = mxg_policy_checksum(img, total);
+	write_set_info((struct mxg_set_info *)(img + l.off_sets), p, &bits);
+	write_tables(img, &l, &ct, &pf);
+	h->checksum = mxg_policy_checksum(img, l.total);
 	*out = h;
-	rc = 0;
 
 free_prefixes:
-	free(v4);
-	free(v6);
-free_entries:
-	free(e.v4);
-	free(e.v6);
+	free(pf.v4);
+	free(pf.v6);
 free_classes:
 	class_table_free(&ct);
 	return rc;

@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_types.h"
+#include "policy_cidr.h"
+#include "policy_diag.h"
+#include "policy_names.h"
+#include "policy_parse.h"
+#include "policy_path.h"
+#include "policy_scan.h"
 
 /* A value: its cJSON item and its scan node. */
 struct jv {

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_types.h"
+#include "policy_path.h"
+#include "policy_scan.h"
 
 struct scan_frame {
 	uint8_t is_object;

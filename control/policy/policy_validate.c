@@ -10,7 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy_types.h"
+#include "policy_cidr.h"
+#include "policy_diag.h"
+#include "policy_names.h"
+#include "policy_parse.h"
+#include "policy_path.h"
+#include "policy_scan.h"
+#include "policy_validate.h"
 
 static const char *action_word(uint8_t action)
 {

@@ -1,7 +1,7 @@
 # libmxgate_xdp, the XDP loader (the libbpf skeleton of bpf/mxgate.bpf.c
 # is embedded), and mxgate-xdp, the operators' command.
 xdp_DIR := control/xdp
-xdp_SRCS := $(xdp_DIR)/xdp_loader.c
+xdp_SRCS := $(filter-out $(xdp_DIR)/mxgate_xdp.c,$(wildcard $(xdp_DIR)/*.c))
 xdp_DEPS := core
 xdp_PKGS := libbpf
 LIBRARIES += xdp
@@ -9,8 +9,8 @@ $(call obj,$(xdp_SRCS)) $(call san,$(xdp_SRCS)): $(BUILD)/gen/mxgate.skel.h
 
 mxgate_xdp_DIR := control/xdp
 mxgate_xdp_SRCS := $(mxgate_xdp_DIR)/mxgate_xdp.c
-mxgate_xdp_DEPS := xdp policy core
-mxgate_xdp_LIBS := xdp policy core
+mxgate_xdp_DEPS := cli xdp policy core
+mxgate_xdp_LIBS := cli xdp policy core
 mxgate_xdp_BIN := $(BIN)/mxgate-xdp
 PROGRAMS += mxgate_xdp
 

@@ -4,43 +4,74 @@
  * (bpf/mxgate.bpf.c) through the loader library (xdp_loader.h). See
  * `mxgate-xdp --help` and bpf/README.md.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "cli.h"
+#include "cli_policy.h"
 #include "mxgate/policy.h"
 #include "mxgate/xdp.h"
-#include "policy_compile.h"
-#include "policy_image.h"
 #include "summary.h"
 #include "xdp_loader.h"
-
-/* Exit codes */
-#define EXIT_FAILED  1 /* the operation failed */
-#define EXIT_BAD_ARG 2 /* bad arguments, policy or image */
-
-static const char *prog = "mxgate-xdp";
 
 struct opts {
 	const char *pin_dir;
 	const char *policy, *image;
-	const char *mode, *xdp_mode;
+	int inline_mode; /* --mode */
+	int want;	 /* --xdp-mode: MXG_XDP_WANT_* */
 	uint32_t buckets;
+	int attach_opt; /* --mode, --xdp-mode or --buckets given */
 	int verbose;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: %s [--pin-dir DIR] [--verbose] COMMAND [ARGS]\n"
-		"\n"
+static const struct mxg_opt_choice modes[] = {
+	{ "host", 0 },
+	{ "inline", 1 },
+	{ NULL, 0 },
+};
+
+static const struct mxg_opt_choice xdp_modes[] = {
+	{ "auto", MXG_XDP_WANT_AUTO },
+	{ "native", MXG_XDP_WANT_NATIVE },
+	{ "generic", MXG_XDP_WANT_GENERIC },
+	{ NULL, 0 },
+};
+
+#define ATTACH_OPT MXG_OPT_GIVEN(struct opts, attach_opt)
+static const struct mxg_opt options[] = {
+	MXG_OPT_STR("policy", struct opts, policy, "FILE",
+		    "a JSON policy (DESIGN §3), compiled here (or a compiled "
+		    "image)"),
+	MXG_OPT_STR("image", struct opts, image, "FILE",
+		    "a compiled image (mxgatectl compile)"),
+	MXG_OPT_ENUM("mode", struct opts, inline_mode, modes,
+		     "attach: host (the default; pass = the host's stack) or "
+		     "inline (pass = forward to the other port)",
+		     ATTACH_OPT),
+	MXG_OPT_ENUM("xdp-mode", struct opts, want, xdp_modes,
+		     "attach: native mode where the driver has it, else "
+		     "generic (auto, the default)",
+		     ATTACH_OPT),
+	MXG_OPT_SIZE("buckets", struct opts, buckets, MXG_XDP_BUCKETS_MIN,
+		     MXG_XDP_BUCKETS_MAX, "N", "attach: bucket table entries",
+		     ATTACH_OPT),
+	MXG_OPT_STR(
+		"pin-dir", struct opts, pin_dir, "DIR",
+		"where the program and maps are pinned (default " MXG_XDP_PIN_DIR
+		")"),
+	MXG_OPT_FLAG("verbose", struct opts, verbose,
+		     "say more, with libbpf's and the verifier's log"),
+	MXG_OPT_END,
+};
+#undef ATTACH_OPT
+
+static const struct mxg_cli cli = {
+	.usage = "[OPTIONS] COMMAND [ARGS]",
+	.about =
+		"Commands:\n"
 		"  attach [--mode host|inline] [--xdp-mode auto|native|generic]\n"
 		"         [--buckets N] (--policy FILE | --image FILE) IFACE [IFACE2]\n"
 		"      Load the XDP program with the policy and attach it: to IFACE\n"
@@ -57,103 +88,37 @@ static void usage(FILE *f)
 		"      Print the summary JSON (packets, verdicts, rules).\n"
 		"  status\n"
 		"      Print what is attached where, the policy in force and\n"
-		"      rare events.\n"
-		"\n"
-		"  --policy FILE   a JSON policy (DESIGN §3), compiled here\n"
-		"  --image FILE    a compiled image (mxgatectl compile)\n"
-		"  --buckets N     bucket table entries (default %u)\n"
-		"  --pin-dir DIR   default %s\n"
-		"  --verbose       say more, with libbpf's and the verifier's log\n"
-		"\n"
+		"      rare events.\n",
+	.opts = options,
+	.epilog =
 		"Exit status: 0 ok; 1 the operation failed; 2 bad arguments,\n"
 		"policy or image. Needs root (CAP_BPF and CAP_NET_ADMIN).\n",
-		prog, MXG_XDP_BUCKETS_DEFAULT, MXG_XDP_PIN_DIR);
-}
+};
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
+#define die mxg_cli_fatal
 
 static void log_cli(int level, const char *msg)
 {
-	fprintf(stderr, "%s: %s%s\n", prog,
-		level == MXG_LOG_WARN ? "warning: " : "", msg);
-}
-
-static uint32_t parse_u32(const char *opt, const char *s, uint32_t min,
-			  uint32_t max)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		die(EXIT_BAD_ARG,
-		    "%s: expected an integer from %u to %u, got \"%s\"", opt,
-		    min, max, s);
-	return (uint32_t)v;
-}
-
-/* Read a compiled image file, at most MXG_POLICY_IMAGE_MAX bytes. */
-static struct mxg_policy_header *read_image(const char *path, size_t *len)
-{
-	struct mxg_policy_header *h;
-	struct stat st;
-	const char *why = NULL;
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		die(EXIT_BAD_ARG, "cannot read %s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) || st.st_size <= 0 ||
-	    (unsigned long long)st.st_size > MXG_POLICY_IMAGE_MAX)
-		die(EXIT_BAD_ARG, "%s: not a policy image (size)", path);
-	h = malloc((size_t)st.st_size);
-	if (!h)
-		die(EXIT_FAILED, "out of memory");
-	if (fread(h, 1, (size_t)st.st_size, f) != (size_t)st.st_size)
-		die(EXIT_BAD_ARG, "cannot read %s", path);
-	fclose(f);
-	*len = (size_t)st.st_size;
-	if (mxg_policy_image_check(h, *len, &why))
-		die(EXIT_BAD_ARG, "%s: invalid policy image: %s", path,
-		    why ? why : "rejected");
-	return h;
+	mxg_cli_error("%s%s", level == MXG_LOG_WARN ? "warning: " : "", msg);
 }
 
 static struct mxg_policy_header *load_policy(const struct opts *o, size_t *len)
 {
-	struct mxg_policy_header *h = NULL;
-	struct mxg_diag diag;
-	unsigned int i;
-	int err;
+	struct mxg_cli_policy pol;
+	struct mxg_policy_header *h;
 
 	if (!o->policy == !o->image)
-		die(EXIT_BAD_ARG, "give exactly one of --policy and --image");
+		die(MXG_EXIT_USAGE, "give exactly one of --policy and --image");
 	if (o->image)
-		return read_image(o->image, len);
-	mxg_diag_init(&diag);
-	err = mxg_policy_compile_file(o->policy, &h, &diag);
-	if (err) {
-		for (i = 0; i < diag.stored; i++)
-			fprintf(stderr, "%s\n", diag.lines[i]);
-		if (!diag.stored)
-			fprintf(stderr, "%s: cannot load policy %s: %s\n", prog,
-				o->policy, strerror(-err));
-		mxg_diag_free(&diag);
-		exit(EXIT_BAD_ARG);
-	}
-	mxg_diag_free(&diag);
-	*len = h->total_len;
+		mxg_cli_policy_load_or_exit(&pol, o->image,
+					    MXG_CLI_POLICY_IMAGE);
+	else
+		mxg_cli_policy_load_or_exit(&pol, o->policy,
+					    MXG_CLI_POLICY_ANY);
+	h = pol.image;
+	*len = pol.len;
+	pol.image = NULL;
+	mxg_cli_policy_free(&pol);
 	return h;
 }
 
@@ -177,35 +142,19 @@ static int cmd_attach(const struct opts *o, int argc, char **argv)
 	uint32_t i;
 	int err;
 
-	if (!o->mode || strcmp(o->mode, "host") == 0)
-		lo.inline_mode = 0;
-	else if (strcmp(o->mode, "inline") == 0)
-		lo.inline_mode = 1;
-	else
-		die(EXIT_BAD_ARG,
-		    "--mode: expected \"host\" or \"inline\", got \"%s\"",
-		    o->mode);
-	if (!o->xdp_mode || strcmp(o->xdp_mode, "auto") == 0)
-		ao.want = MXG_XDP_WANT_AUTO;
-	else if (strcmp(o->xdp_mode, "native") == 0)
-		ao.want = MXG_XDP_WANT_NATIVE;
-	else if (strcmp(o->xdp_mode, "generic") == 0)
-		ao.want = MXG_XDP_WANT_GENERIC;
-	else
-		die(EXIT_BAD_ARG,
-		    "--xdp-mode: expected \"auto\", \"native\" or "
-		    "\"generic\", got \"%s\"",
-		    o->xdp_mode);
+	lo.inline_mode = o->inline_mode;
+	ao.want = o->want;
 	if (argc != (lo.inline_mode ? 2 : 1))
-		die(EXIT_BAD_ARG, "attach: %s mode takes %s (see --help)",
+		die(MXG_EXIT_USAGE, "attach: %s mode takes %s (see --help)",
 		    lo.inline_mode ? "inline" : "host",
 		    lo.inline_mode ? "two interfaces" : "one interface");
 	for (i = 0; i < (uint32_t)argc; i++) {
 		if (strlen(argv[i]) >= IF_NAMESIZE)
-			die(EXIT_BAD_ARG, "\"%s\" is not an interface name",
+			die(MXG_EXIT_USAGE, "\"%s\" is not an interface name",
 			    argv[i]);
 		if (!if_nametoindex(argv[i]))
-			die(EXIT_BAD_ARG, "no interface named \"%s\"", argv[i]);
+			die(MXG_EXIT_USAGE, "no interface named \"%s\"",
+			    argv[i]);
 		ao.ifname[i] = argv[i];
 	}
 	ao.n_ifaces = (uint32_t)argc;
@@ -241,7 +190,7 @@ close_xdp:
 	mxg_xdp_close(x);
 free_image:
 	free(h);
-	return err ? EXIT_FAILED : 0;
+	return err ? MXG_EXIT_FAIL : MXG_EXIT_OK;
 }
 
 static int cmd_reload(const struct opts *o, int argc)
@@ -253,7 +202,7 @@ static int cmd_reload(const struct opts *o, int argc)
 	int err;
 
 	if (argc)
-		die(EXIT_BAD_ARG, "reload takes no interface (see --help)");
+		die(MXG_EXIT_USAGE, "reload takes no interface (see --help)");
 	h = load_policy(o, &len);
 	err = mxg_xdp_open_pinned(&x, o->pin_dir);
 	if (err)
@@ -267,7 +216,7 @@ static int cmd_reload(const struct opts *o, int argc)
 	mxg_xdp_close(x);
 free_image:
 	free(h);
-	return err ? EXIT_FAILED : 0;
+	return err ? MXG_EXIT_FAIL : MXG_EXIT_OK;
 }
 
 static int cmd_detach(const struct opts *o, int argc)
@@ -276,15 +225,15 @@ static int cmd_detach(const struct opts *o, int argc)
 	int err;
 
 	if (argc)
-		die(EXIT_BAD_ARG, "detach takes no argument (see --help)");
+		die(MXG_EXIT_USAGE, "detach takes no argument (see --help)");
 	err = mxg_xdp_open_pinned(&x, o->pin_dir);
 	if (err)
-		return EXIT_FAILED;
+		return MXG_EXIT_FAIL;
 	err = mxg_xdp_detach(x);
 	mxg_xdp_close(x);
 	if (!err)
 		printf("detached\n");
-	return err ? EXIT_FAILED : 0;
+	return err ? MXG_EXIT_FAIL : MXG_EXIT_OK;
 }
 
 /* The policy in force as an image header + rules, for the summary. */
@@ -295,7 +244,7 @@ static struct mxg_policy_header *image_of(const struct mxg_xdp_policy *p)
 
 	h = calloc(1, len);
 	if (!h)
-		die(EXIT_FAILED, "out of memory");
+		die(MXG_EXIT_FAIL, "out of memory");
 	h->n_rules = p->n_rules;
 	h->off_rules = sizeof(*h);
 	memcpy((uint8_t *)h + h->off_rules, p->rules,
@@ -312,10 +261,10 @@ static int cmd_stats(const struct opts *o, int argc)
 	int err;
 
 	if (argc)
-		die(EXIT_BAD_ARG, "stats takes no argument (see --help)");
+		die(MXG_EXIT_USAGE, "stats takes no argument (see --help)");
 	err = mxg_xdp_open_pinned(&x, o->pin_dir);
 	if (err)
-		return EXIT_FAILED;
+		return MXG_EXIT_FAIL;
 	err = mxg_xdp_get_status(x, &st);
 	if (!err)
 		err = mxg_xdp_counters(x, &c);
@@ -325,7 +274,7 @@ static int cmd_stats(const struct opts *o, int argc)
 		free(h);
 	}
 	mxg_xdp_close(x);
-	return err ? EXIT_FAILED : 0;
+	return err ? MXG_EXIT_FAIL : MXG_EXIT_OK;
 }
 
 static const char *mode_name(uint8_t m)
@@ -344,16 +293,16 @@ static int cmd_status(const struct opts *o, int argc)
 	int err;
 
 	if (argc)
-		die(EXIT_BAD_ARG, "status takes no argument (see --help)");
+		die(MXG_EXIT_USAGE, "status takes no argument (see --help)");
 	err = mxg_xdp_open_pinned(&x, o->pin_dir);
 	if (err)
-		return EXIT_FAILED;
+		return MXG_EXIT_FAIL;
 	err = mxg_xdp_get_status(x, &st);
 	if (!err)
 		err = mxg_xdp_diag(x, &d);
 	if (err) {
 		mxg_xdp_close(x);
-		return EXIT_FAILED;
+		return MXG_EXIT_FAIL;
 	}
 	printf("program      id %u, %s mode, pinned in %s\n", st.prog_id,
 	       st.inline_mode ? "inline" : "host",
@@ -373,7 +322,8 @@ static int cmd_status(const struct opts *o, int argc)
 	printf("smtp_ports  ");
 	for (i = 0; i < st.policy.n_smtp_ports && i < MXG_PORTS_MAX; i++)
 		printf(" %u", st.policy.smtp_ports[i]);
-	printf("\nbuckets      table of %u entries (LRU)\n", st.buckets_max);
+	printf("\nbuckets      table of %u entries (4-way lines)\n",
+	       st.buckets_max);
 	for (i = 0; i < st.policy.n_rules && i < MXG_RULES_MAX; i++)
 		printf("rule %-2u      %s\n", i, st.policy.rules[i].name);
 	printf("events       no_policy %" PRIu64 ", bucket_full %" PRIu64
@@ -385,78 +335,30 @@ static int cmd_status(const struct opts *o, int argc)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pin-dir", required_argument, NULL, 'd' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "xdp-mode", required_argument, NULL, 'x' },
-		{ "buckets", required_argument, NULL, 'b' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct opts o;
+	struct opts o = { .buckets = MXG_XDP_BUCKETS_DEFAULT,
+			  .want = MXG_XDP_WANT_AUTO };
 	const char *cmd;
-	int c;
+	int i;
 
-	memset(&o, 0, sizeof(o));
-	opterr = 0;
+	mxg_cli_init("mxgate-xdp");
 	/* Options may come before or after the command. */
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o.pin_dir = optarg;
-			break;
-		case 'p':
-			o.policy = optarg;
-			break;
-		case 'i':
-			o.image = optarg;
-			break;
-		case 'm':
-			o.mode = optarg;
-			break;
-		case 'x':
-			o.xdp_mode = optarg;
-			break;
-		case 'b':
-			o.buckets = parse_u32("--buckets", optarg,
-					      MXG_XDP_BUCKETS_MIN,
-					      MXG_XDP_BUCKETS_MAX);
-			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			if (optopt)
-				die(EXIT_BAD_ARG,
-				    "option -%c: unknown or missing its "
-				    "argument (see --help)",
-				    optopt);
-			die(EXIT_BAD_ARG, "unknown option \"%s\" (see --help)",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		die(EXIT_BAD_ARG, "missing COMMAND (see --help)");
+	i = mxg_cli_parse(&cli, &o, argc, argv);
+	if (i >= argc)
+		die(MXG_EXIT_USAGE, "missing COMMAND (see --help)");
 	if (o.pin_dir && o.pin_dir[0] != '/')
-		die(EXIT_BAD_ARG, "--pin-dir: expected an absolute path");
+		die(MXG_EXIT_USAGE, "--pin-dir: expected an absolute path");
 	mxg_xdp_set_log(log_cli, o.verbose ? MXG_LOG_INFO : MXG_LOG_WARN);
-	cmd = argv[optind++];
-	argc -= optind;
-	argv += optind;
-	if (strcmp(cmd, "attach") != 0 && (o.mode || o.xdp_mode || o.buckets))
-		die(EXIT_BAD_ARG,
+	cmd = argv[i++];
+	argc -= i;
+	argv += i;
+	if (strcmp(cmd, "attach") != 0 && o.attach_opt)
+		die(MXG_EXIT_USAGE,
 		    "--mode, --xdp-mode and --buckets go with attach");
 	if (strcmp(cmd, "attach") == 0)
 		return cmd_attach(&o, argc, argv);
 	if (o.policy || o.image) {
 		if (strcmp(cmd, "reload") != 0)
-			die(EXIT_BAD_ARG,
+			die(MXG_EXIT_USAGE,
 			    "--policy and --image go with attach and reload");
 	}
 	if (strcmp(cmd, "reload") == 0)
@@ -467,7 +369,7 @@ int main(int argc, char **argv)
 		return cmd_stats(&o, argc);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(&o, argc);
-	die(EXIT_BAD_ARG,
+	die(MXG_EXIT_USAGE,
 	    "unknown command \"%s\": expected attach, reload, detach, "
 	    "stats or status",
 	    cmd);

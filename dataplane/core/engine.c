@@ -139,17 +139,6 @@ int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id)
 	return -1;
 }
 
-const struct mxg_bucket_params *mxg_engine_params_of(const void *engine,
-						     uint32_t key_id)
-{
-	const struct mxg_engine *e = engine;
-	int i = mxg_engine_rule_of(e, key_id);
-
-	if (i < 0 || e->rules[i].action != MXG_ACTION_LIMIT)
-		return NULL;
-	return &e->rules[i].bucket;
-}
-
 static const struct mxg_setmask *class_mask(const struct mxg_engine *e,
 					    uint32_t class_id)
 {

@@ -5,13 +5,15 @@
  * like DPDK's l3fwd: dp_main.c (EAL, options, lcores, signals, exit),
  * dp_port.c (ports, queues, mempools), dp_worker.c (burst loop),
  * dp_classify.c (rte_lpm / rte_lpm6), dp_tx.h (forwarding, RST,
- * backpressure), dp_control.c (control socket, RCU policy swap, stats).
+ * backpressure), dp_control.c (control socket), dp_reload.c (RCU
+ * policy swap), dp_stats.c (counters, summary and stats JSON).
  */
 #ifndef MXGATE_DP_H
 #define MXGATE_DP_H
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_ethdev.h>
@@ -21,6 +23,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
+#include "dp_notify.h"
 #include "engine.h"
 #include "top_sources.h"
 
@@ -195,6 +198,7 @@ struct dp_state {
 	uint64_t reloads, requests_refused;
 	struct dp_policy *pending_free; /* waiting for an RCU grace period */
 	uint64_t pending_token;
+	struct dp_notify notify; /* systemd: READY, WATCHDOG, STOPPING */
 };
 
 extern struct dp_state dp;
@@ -227,15 +231,34 @@ int dp_control_open(const char *path, const char *group);
 void dp_control_close(void);
 /* Serve the socket (if any) until dp.stop; checks idle-exit. */
 void dp_control_run(void);
+
+/* dp_stats.c */
 /* Collect every worker's counters and trackers (workers stopped or not). */
 int dp_collect(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 	       struct dp_stats *st, int workers_running);
 int dp_summary_text(char **out, size_t *len, uint32_t top_n,
 		    int workers_running);
 int dp_stats_text(char **out, size_t *len, int workers_running);
+
+/* dp_reload.c */
+struct mxg_ctl_load;
 /* Publish a new policy and retire the old one after a grace period. */
 int dp_policy_swap(struct dp_policy *next, char *err, size_t errlen);
 void dp_policy_reap(int wait);
+/* Carry out a LOAD_IMAGE request whose memfd is 'fd': check the memfd and
+ * the image, build the policy, swap it in. msg gets the one-line reason,
+ * or the success line. */
+int dp_reload_image(const struct mxg_ctl_load *req, int fd, char *msg,
+		    size_t msglen);
+
+/* Monotonic milliseconds, for the control thread's timeouts. */
+static inline uint64_t dp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Clock: TSC cycles to ns since the epoch (wall clock at start). */
 static inline uint64_t dp_tsc_ns(uint64_t tsc)

@@ -3,9 +3,9 @@
 mxgate_replay_DIR := dataplane/replay
 mxgate_replay_SRCS := $(wildcard $(mxgate_replay_DIR)/*.c) \
 	$(mxgate_replay_DIR)/replay_default_policy.S
-mxgate_replay_DEPS := xdp policy core
+mxgate_replay_DEPS := cli xdp policy core
 mxgate_replay_PKGS := libpcap
-mxgate_replay_LIBS := xdp policy core
+mxgate_replay_LIBS := cli xdp policy core
 mxgate_replay_BIN := $(BIN)/mxgate-replay
 PROGRAMS += mxgate_replay
 SAN_PROGRAMS += mxgate_replay

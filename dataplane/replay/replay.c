@@ -4,18 +4,17 @@
  * engine, with the packet timestamps as the clock. DESIGN §4.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
 
+#include "cli.h"
+#include "cli_policy.h"
 #include "engine.h"
-#include "policy_compile.h"
 #include "replay.h"
 #include "replay_xdp.h"
 #include "rst.h"
@@ -27,23 +26,15 @@
 #define REPLAY_ATTEMPTS_MAX  (16u << 20) /* kept for the report */
 
 /* Link types this side of libpcap's DLT mapping. */
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
 /* The built-in default policy, compiled at build time (default.json). */
 extern const unsigned char mxg_default_policy[];
 extern const unsigned char mxg_default_policy_end[];
 
+enum { REPLAY_ENGINE_CORE, REPLAY_ENGINE_XDP };
+
 struct replay_opts {
 	const char *policy;
-	const char *engine;
+	int engine; /* REPLAY_ENGINE_* */
 	const char *pass, *drop, *reset, *verdicts, *report;
 	const char *input;
 	int explain;
@@ -70,184 +61,87 @@ struct replay {
 	uint64_t first_ns, last_ns;
 };
 
-static const char *prog = "mxgate-replay";
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: %s [--policy FILE] [--engine core|xdp] [--pass OUT.pcap]\n"
-		"       [--drop OUT.pcap] [--reset OUT.pcap] [--verdicts OUT.jsonl]\n"
-		"       [--report OUT.html] [--top N] [--table-entries N]\n"
-		"       [--explain] INPUT\n"
-		"\n"
-		"Replays INPUT (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2\n"
-		"or raw IP) through the decision engine, using packet timestamps\n"
-		"as the clock, and prints the summary JSON on stdout.\n"
-		"Without --policy, the built-in default policy is used.\n"
-		"--top N lists N sources in top_sources (default 10) and in\n"
-		"the report's top offenders (default 20).\n"
-		"--explain also prints a short human summary on stderr.\n"
-		"Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
-		prog);
-}
-
-/* One-line error and exit 2: bad arguments, policy or capture. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static uint64_t parse_count(const char *opt, const char *s, uint64_t min,
-			    uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		fail("%s: expected an integer from %" PRIu64 " to %" PRIu64
-		     ", got \"%s\"",
-		     opt, min, max, s);
-	return v;
-}
-
-static const struct option longopts[] = {
-	{ "policy", required_argument, NULL, 'p' },
-	{ "engine", required_argument, NULL, 'e' },
-	{ "pass", required_argument, NULL, 'P' },
-	{ "drop", required_argument, NULL, 'D' },
-	{ "reset", required_argument, NULL, 'R' },
-	{ "verdicts", required_argument, NULL, 'v' },
-	{ "report", required_argument, NULL, 'r' },
-	{ "top", required_argument, NULL, 't' },
-	{ "table-entries", required_argument, NULL, 'T' },
-	{ "explain", no_argument, NULL, 'x' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct mxg_opt_choice engines[] = {
+	{ "core", REPLAY_ENGINE_CORE },
+	{ "xdp", REPLAY_ENGINE_XDP },
+	{ NULL, 0 },
 };
 
-/*
- * getopt_long failed on argv[optind - 1]. There are no short options, so
- * name the long one: its argument is missing (or given to an option that
- * takes none), or it is unknown.
- */
-static void __attribute__((noreturn)) option_error(char **argv)
-{
-	const char *arg = argv[optind - 1];
-	const struct option *lo;
+static const struct mxg_opt options[] = {
+	MXG_OPT_STR("policy", struct replay_opts, policy, "FILE",
+		    "a JSON policy or a compiled image (default: the built-in "
+		    "default policy, control/examples/default.json)"),
+	MXG_OPT_ENUM("engine", struct replay_opts, engine, engines,
+		     "the decision engine: core (default), or the XDP program "
+		     "run with BPF_PROG_TEST_RUN"),
+	MXG_OPT_STR("pass", struct replay_opts, pass, "OUT.pcap",
+		    "write the frames passed"),
+	MXG_OPT_STR("drop", struct replay_opts, drop, "OUT.pcap",
+		    "write the frames dropped"),
+	MXG_OPT_STR("reset", struct replay_opts, reset, "OUT.pcap",
+		    "write the RSTs the reset verdicts send"),
+	MXG_OPT_STR("verdicts", struct replay_opts, verdicts, "OUT.jsonl",
+		    "write one JSON line per connection attempt"),
+	MXG_OPT_STR("report", struct replay_opts, report, "OUT.html",
+		    "write the HTML evidence report"),
+	MXG_OPT_UINT("top", struct replay_opts, top_n, 0, 100000, "N",
+		     "sources listed in top_sources (and offenders in the "
+		     "report, whose own default is 20)",
+		     MXG_OPT_GIVEN(struct replay_opts, top_given)),
+	MXG_OPT_SIZE("table-entries", struct replay_opts, table_entries, 1024,
+		     1ULL << 30, "N", "source table entries"),
+	MXG_OPT_FLAG("explain", struct replay_opts, explain,
+		     "also print a short human summary on stderr"),
+	MXG_OPT_END,
+};
 
-	if (optopt && strncmp(arg, "--", 2) == 0)
-		for (lo = longopts; lo->name; lo++)
-			if (lo->val == optopt)
-				fail(lo->has_arg == required_argument ?
-					     "--%s: missing its argument (see "
-					     "--help)" :
-					     "--%s: takes no argument (see "
-					     "--help)",
-				     lo->name);
-	fail("unknown option \"%s\" (see --help)", arg);
-}
+static const struct mxg_cli cli = {
+	.usage = "[OPTIONS] INPUT",
+	.about =
+		"Replays INPUT (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2\n"
+		"or raw IP) through the decision engine, using packet timestamps\n"
+		"as the clock, and prints the summary JSON on stdout.\n",
+	.opts = options,
+	.epilog = "Exit status: 0 ok; 2 bad arguments, policy or capture.\n",
+};
+
+/* One-line error and exit 2: bad arguments, policy or capture. */
+#define fail(...) mxg_cli_fatal(MXG_EXIT_USAGE, __VA_ARGS__)
 
 static void parse_args(int argc, char **argv, struct replay_opts *o)
 {
-	int c;
+	int i;
 
 	memset(o, 0, sizeof(*o));
-	o->engine = "core";
 	o->top_n = 10;
 	o->table_entries = REPLAY_TABLE_DEFAULT;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			o->policy = optarg;
-			break;
-		case 'e':
-			o->engine = optarg;
-			break;
-		case 'P':
-			o->pass = optarg;
-			break;
-		case 'D':
-			o->drop = optarg;
-			break;
-		case 'R':
-			o->reset = optarg;
-			break;
-		case 'v':
-			o->verdicts = optarg;
-			break;
-		case 'r':
-			o->report = optarg;
-			break;
-		case 't':
-			o->top_n = (uint32_t)parse_count("--top", optarg, 0,
-							 100000);
-			o->top_given = 1;
-			break;
-		case 'T':
-			o->table_entries = parse_count(
-				"--table-entries", optarg, 1024, 1ULL << 30);
-			break;
-		case 'x':
-			o->explain = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			option_error(argv);
-		}
-	}
-	if (strcmp(o->engine, "core") != 0 && strcmp(o->engine, "xdp") != 0)
-		fail("--engine: expected \"core\" or \"xdp\", got \"%s\"",
-		     o->engine);
-	if (optind + 1 != argc)
-		fail(optind >= argc ? "missing INPUT capture (see --help)" :
-				      "more than one INPUT given (see --help)");
-	o->input = argv[optind];
+	i = mxg_cli_parse(&cli, o, argc, argv);
+	if (i + 1 != argc)
+		fail(i >= argc ? "missing INPUT capture (see --help)" :
+				 "more than one INPUT given (see --help)");
+	o->input = argv[i];
 }
 
 static void load_policy(struct replay *r)
 {
-	struct mxg_policy_header *image = NULL;
+	struct mxg_cli_policy pol = { 0 };
 	const void *bytes;
 	size_t len;
 	const char *why = NULL;
-	struct mxg_diag diag;
 	int err;
 
 	if (r->opt.policy) {
-		mxg_diag_init(&diag);
-		err = mxg_policy_compile_file(r->opt.policy, &image, &diag);
-		if (err) {
-			if (diag.stored)
-				fail("invalid policy (%u error%s; run "
-				     "`mxgatectl check %s`): %s",
-				     diag.count, diag.count == 1 ? "" : "s",
-				     r->opt.policy, diag.lines[0]);
-			fail("cannot load policy %s: %s", r->opt.policy,
-			     strerror(-err));
-		}
-		mxg_diag_free(&diag);
-		bytes = image;
-		len = image->total_len;
+		mxg_cli_policy_load_or_exit(&pol, r->opt.policy,
+					    MXG_CLI_POLICY_ANY);
+		bytes = pol.image;
+		len = pol.len;
 	} else {
 		bytes = mxg_default_policy;
 		len = (size_t)(mxg_default_policy_end - mxg_default_policy);
 	}
 	err = mxg_engine_create(&r->engine, bytes, len, MXG_ENGINE_PORTABLE_LPM,
 				&why);
-	free(image);
+	mxg_cli_policy_free(&pol);
 	if (err)
 		fail("policy image rejected: %s", why ? why : strerror(-err));
 }
@@ -486,7 +380,7 @@ static void report_input(const struct replay *r, struct replay_report_input *in)
 	in->capture = r->opt.input;
 	in->policy = r->opt.policy ? r->opt.policy :
 				     "built-in default (default.json)";
-	in->engine = r->opt.engine;
+	in->engine = r->xdp ? "xdp" : "core";
 	in->engine_state = r->engine;
 	in->counters = &r->counters;
 	in->top = r->top;
@@ -524,12 +418,13 @@ int main(int argc, char **argv)
 	const u_char *data;
 	uint64_t n = 0;
 	uint32_t n_top;
-	int rc, status = 0;
+	int rc, status = MXG_EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
+	mxg_cli_init("mxgate-replay");
 	parse_args(argc, argv, &r.opt);
 	load_policy(&r);
-	if (strcmp(r.opt.engine, "xdp") == 0) {
+	if (r.opt.engine == REPLAY_ENGINE_XDP) {
 		struct replay_xdp_opts xo = { .buckets = r.opt.table_entries };
 		int err = replay_xdp_open(&r.xdp, r.engine->image,
 					  r.engine->image_len, &xo);
@@ -553,11 +448,10 @@ int main(int argc, char **argv)
 		fail("--engine xdp: cannot read the program's counters");
 	if (rc == PCAP_ERROR) {
 		/* A damaged capture: report what was read, then fail. */
-		fprintf(stderr,
-			"%s: capture %s is damaged after %" PRIu64
-			" packets: %s\n",
-			prog, r.opt.input, n, pcap_geterr(r.in));
-		status = 2;
+		mxg_cli_error("capture %s is damaged after %" PRIu64
+			      " packets: %s",
+			      r.opt.input, n, pcap_geterr(r.in));
+		status = MXG_EXIT_USAGE;
 	}
 
 	top = calloc(r.opt.top_n ? r.opt.top_n : 1, sizeof(*top));
@@ -567,15 +461,13 @@ int main(int argc, char **argv)
 	mxg_summary_write(stdout, r.engine->image, &r.counters, top, n_top);
 	free(top);
 	if (r.n_rst_unbuilt)
-		fprintf(stderr,
-			"%s: %" PRIu64 " reset verdicts had no TCP sequence "
-			"number (tiny fragments): dropped without a RST\n",
-			prog, r.n_rst_unbuilt);
+		mxg_cli_error("%" PRIu64 " reset verdicts had no TCP sequence "
+			      "number (tiny fragments): dropped without a RST",
+			      r.n_rst_unbuilt);
 	if (!mxg_top_is_exact(r.top))
-		fprintf(stderr,
-			"%s: more than %u distinct sources: top_sources "
-			"counts are upper bounds\n",
-			prog, REPLAY_TOP_CAPACITY);
+		mxg_cli_error("more than %u distinct sources: top_sources "
+			      "counts are upper bounds",
+			      REPLAY_TOP_CAPACITY);
 	if (r.opt.report)
 		write_report(&r);
 	if (r.opt.explain) {
@@ -594,8 +486,8 @@ int main(int argc, char **argv)
 	if (r.rst_dead)
 		pcap_close(r.rst_dead);
 	if (r.verdicts_out && fclose(r.verdicts_out)) {
-		fprintf(stderr, "%s: cannot write %s\n", prog, r.opt.verdicts);
-		status = 2;
+		mxg_cli_error("cannot write %s", r.opt.verdicts);
+		status = MXG_EXIT_USAGE;
 	}
 	pcap_close(r.in);
 	free(r.attempts);

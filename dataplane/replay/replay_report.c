@@ -260,27 +260,20 @@ static void table_section(FILE *f, const struct replay_report_input *in)
 			   "give.</p>\n");
 }
 
-int replay_report_write(FILE *f, const struct replay_report_input *in)
+/* Per-bin counts for the timelines, bin_s seconds a bin. */
+struct report_bins {
+	uint64_t bin_s;
+	uint32_t n;
+	uint64_t *att, *drop, *would;
+};
+
+/* The title and what was replayed: capture, policy, engine, time range. */
+static void head_section(FILE *f, const struct replay_report_input *in,
+			 uint64_t span)
 {
 	const struct mxg_policy_header *img = in->engine_state->image;
-	const struct mxg_totals *t = &in->counters->totals;
-	uint64_t span =
-		in->last_ns > in->first_ns ? in->last_ns - in->first_ns : 0;
-	uint64_t bin_s = span / NS_PER_S / CHART_BINS_MAX + 1;
-	uint32_t n_bins = (uint32_t)(span / (bin_s * NS_PER_S) + 1), i;
-	uint64_t *att = calloc(n_bins, sizeof(*att));
-	uint64_t *drop = calloc(n_bins, sizeof(*drop));
-	uint64_t *would = calloc(n_bins, sizeof(*would));
-	struct mxg_top_entry *top = calloc(in->top_n + 1, sizeof(*top));
-	uint32_t n_top, k;
-	char a[64], b[64], buf[160];
-	int monitor = img->mode == MXG_MODE_MONITOR, err = 0;
-
-	if (!att || !drop || !would || !top) {
-		err = -ENOMEM;
-		goto free_bins;
-	}
-	n_top = mxg_top_sorted(in->top, top, in->top_n);
+	int monitor = img->mode == MXG_MODE_MONITOR;
+	char a[64], b[64];
 
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 		   "<meta charset=\"utf-8\">\n<title>mxgate replay: ");
@@ -305,6 +298,11 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 		(double)span / 1e9);
 	fprintf(f, "<p class=\"note\">Times are the capture's packet "
 		   "timestamps, which are also the engine's clock.</p>\n");
+}
+
+static void totals_section(FILE *f, const struct replay_report_input *in)
+{
+	const struct mxg_totals *t = &in->counters->totals;
 
 	fprintf(f,
 		"<h2>Totals</h2>\n<table><tr><th>packets</th><th>forwarded"
@@ -315,42 +313,56 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 		"</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr></table>\n",
 		t->packets, t->forwarded, t->unparsed, t->smtp_syns,
 		t->smtp_passed, t->smtp_dropped, t->reset, t->would_drop);
+}
+
+/* One timeline: attempts and drops (would-drops in monitor mode) per
+ * second, for one source or (only NULL) all. */
+static void timeline_chart(FILE *f, const struct replay_report_input *in,
+			   const struct mxg_top_entry *only, const char *title,
+			   int height, struct report_bins *b)
+{
+	int monitor = in->engine_state->image->mode == MXG_MODE_MONITOR;
+	struct series s[2] = {
+		{ "attempts/s", "#1f5fbf", b->att },
+		{ monitor ? "would drop/s" : "dropped/s",
+		  monitor ? "#d08000" : "#c0262d",
+		  monitor ? b->would : b->drop },
+	};
+
+	bin_counts(in, only, b->bin_s * NS_PER_S, b->n, b->att, b->drop,
+		   b->would);
+	chart(f, title, s, 2, b->n, b->bin_s, 1000, height);
+}
+
+/* All sources, then each of the first TIMELINE_SOURCES offenders. */
+static void timeline_section(FILE *f, const struct replay_report_input *in,
+			     const struct mxg_top_entry *top, uint32_t n_top,
+			     struct report_bins *b)
+{
+	char a[64], buf[160];
+	uint32_t k;
 
 	fprintf(f, "<h2>Connection attempts over time</h2>\n");
-	bin_counts(in, NULL, bin_s * NS_PER_S, n_bins, att, drop, would);
-	{
-		struct series s[3] = {
-			{ "attempts/s", "#1f5fbf", att },
-			{ monitor ? "would drop/s" : "dropped/s",
-			  monitor ? "#d08000" : "#c0262d",
-			  monitor ? would : drop },
-		};
-
-		snprintf(buf, sizeof(buf),
-			 "all sources, per second (%" PRIu64 " s bins)", bin_s);
-		chart(f, buf, s, 2, n_bins, bin_s, 1000, 260);
-	}
+	snprintf(buf, sizeof(buf),
+		 "all sources, per second (%" PRIu64 " s bins)", b->bin_s);
+	timeline_chart(f, in, NULL, buf, 260, b);
 	if (in->n_attempts < in->n_attempts_all)
 		fprintf(f,
 			"<p class=\"note\">Timelines cover the first %" PRIu64
 			" of %" PRIu64 " attempts.</p>\n",
 			in->n_attempts, in->n_attempts_all);
-
 	for (k = 0; k < n_top && k < TIMELINE_SOURCES; k++) {
-		struct series s[2] = {
-			{ "attempts/s", "#1f5fbf", att },
-			{ monitor ? "would drop/s" : "dropped/s",
-			  monitor ? "#d08000" : "#c0262d",
-			  monitor ? would : drop },
-		};
-
-		bin_counts(in, &top[k], bin_s * NS_PER_S, n_bins, att, drop,
-			   would);
 		snprintf(buf, sizeof(buf), "#%u %s", k + 1,
 			 mxg_addr_str(top[k].family, top[k].addr, a,
 				      sizeof(a)));
-		chart(f, buf, s, 2, n_bins, bin_s, 1000, 180);
+		timeline_chart(f, in, &top[k], buf, 180, b);
 	}
+}
+
+static void rules_section(FILE *f, const struct replay_report_input *in)
+{
+	char buf[160];
+	uint32_t i;
 
 	fprintf(f, "<h2>Rules</h2>\n<table><tr><th>#</th><th class=\"l\">"
 		   "name</th><th class=\"l\">action</th><th class=\"l\">limit"
@@ -372,7 +384,15 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 			rc->matched, rc->passed, rc->dropped, rc->would_drop);
 	}
 	fprintf(f, "</table>\n");
-	table_section(f, in);
+}
+
+/* The evidence table: per offender, first and last seen, attempts and
+ * drops. */
+static void offenders_section(FILE *f, const struct replay_report_input *in,
+			      const struct mxg_top_entry *top, uint32_t n_top)
+{
+	char a[64], first[64], last[64];
+	uint32_t k;
 
 	fprintf(f,
 		"<h2>Top offenders</h2>\n<p class=\"note\">The first %u "
@@ -386,9 +406,7 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 			"" :
 			" More distinct sources than the tracker holds: counts "
 			"are upper bounds.");
-	for (k = 0; k < n_top; k++) {
-		char first[64], last[64];
-
+	for (k = 0; k < n_top; k++)
 		fprintf(f,
 			"<tr class=\"off\"><td>%u</td><td class=\"l\">%s</td>"
 			"<td class=\"l\">"
@@ -402,11 +420,38 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 			top[k].syns ? 100.0 * (double)top[k].dropped /
 					      (double)top[k].syns :
 				      0.0);
-	}
 	fprintf(f, "</table>\n");
 	if (!in->top_n)
 		fprintf(f, "<p class=\"note\">None listed: <code>--top 0"
 			   "</code>.</p>\n");
+}
+
+int replay_report_write(FILE *f, const struct replay_report_input *in)
+{
+	uint64_t span =
+		in->last_ns > in->first_ns ? in->last_ns - in->first_ns : 0;
+	struct mxg_top_entry *top = calloc(in->top_n + 1, sizeof(*top));
+	struct report_bins b;
+	uint32_t n_top;
+	int err = 0;
+
+	b.bin_s = span / NS_PER_S / CHART_BINS_MAX + 1;
+	b.n = (uint32_t)(span / (b.bin_s * NS_PER_S) + 1);
+	b.att = calloc(b.n, sizeof(*b.att));
+	b.drop = calloc(b.n, sizeof(*b.drop));
+	b.would = calloc(b.n, sizeof(*b.would));
+	if (!b.att || !b.drop || !b.would || !top) {
+		err = -ENOMEM;
+		goto free_bins;
+	}
+	n_top = mxg_top_sorted(in->top, top, in->top_n);
+
+	head_section(f, in, span);
+	totals_section(f, in);
+	timeline_section(f, in, top, n_top, &b);
+	rules_section(f, in);
+	table_section(f, in);
+	offenders_section(f, in, top, n_top);
 	fprintf(f, "<p class=\"note\">Generated by mxgate-replay. "
 		   "Re-run with the same capture and policy to reproduce "
 		   "these figures exactly.</p>\n</body></html>\n");
@@ -415,9 +460,9 @@ int replay_report_write(FILE *f, const struct replay_report_input *in)
 
 free_bins:
 	free(top);
-	free(att);
-	free(drop);
-	free(would);
+	free(b.att);
+	free(b.drop);
+	free(b.would);
 	return err;
 }
 

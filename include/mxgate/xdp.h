@@ -2,7 +2,7 @@
 /*
  * The XDP fallback path's ABI: map names, flag bits and the map value
  * layouts shared by the BPF program (bpf/mxgate.bpf.c), its loader
- * (control/xdp/xdp_loader.c), the replay tool and the tests. Everything the
+ * (control/xdp/xdp_loader.h), the replay tool and the tests. Everything the
  * two sides must agree on is defined here, once.
  *
  * Maps (pinned under MXG_XDP_PIN_DIR by the loader, by these names):

@@ -10,10 +10,10 @@ $(BUILD)/obj/tests/bench/bench_xdp.o: $(BUILD)/gen/bench_xdp.skel.h
 
 define bench_rules
 $(call obj,tests/bench/$(1).c): MOD_CFLAGS = -Itests/lib \
-	-I$(core_DIR) -I$(policy_DIR) -I$(xdp_DIR) \
+	-I$(core_DIR) -I$(policy_DIR) -I$(xdp_DIR) -I$(cli_DIR) \
 	$$(call pc_cflags,libcjson $($(1)_PKGS))
 $(BUILD)/bench/$(1): $(call obj,tests/bench/$(1).c) \
-		$(call lib,testlib xdp policy core)
+		$(call lib,testlib cli xdp policy core)
 	@mkdir -p $$(@D)
 	$$(CC) -o $$@ $$^ $$(call pc_libs,libcjson libpcap $($(1)_PKGS)) \
 		-lm -lpthread

@@ -53,7 +53,8 @@ timeout -s INT -k 10 "$DP_TIMEOUT" "$DP" $(eal 0@0,1@1,2@0) \
 	--vdev net_null0 --vdev net_null1 -- --policy "$allow" --rx-queues 2 \
 	>"$tmp/rss.json" 2>"$tmp/rss.err" &
 pid=$!
-sleep 2
+wait_running "$tmp/rss.err"
+sleep 0.5
 kill -INT "$pid"
 wait "$pid"
 rc=$?

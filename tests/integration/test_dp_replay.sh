@@ -24,9 +24,9 @@
 #
 # The policies (corpus_policies): control/examples/*.json, the
 # tests/integration/dp/policy-*.json, the committed captures' exact-limit
-# policies tests/captures/*.policy.json, and the reset policies resets.json
-# and reset-all.json. Each run of the real binary costs about a second,
-# mostly EAL start-up and --idle-exit, so to keep CI time down:
+# policies tests/captures/*.policy.json, and the reset policies
+# resets.json and reset-all.json. Each run of the real binary costs about
+# a second, mostly EAL start-up and --idle-exit, so to keep CI time down:
 #  - the normalised captures of at most SMALL_FRAMES (2000) frames are
 #    concatenated into two batches (a day apart in time), and each batch
 #    runs under every policy: one EAL start for some 25 captures. A batch

@@ -17,14 +17,11 @@
 set -u
 BIN=${MXG_BIN:?run through make check}
 REPLAY=${MXG_SAN_BIN:?}/mxgate-replay
-SCEN=$BIN/mxgate-scenario
+SCEN=${MXG_TOOLS:?}/mxgate-scenario
 CAP=$(cd "$(dirname "$0")/../captures" && pwd)
+. "$(dirname "$0")/../lib/check.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); echo "ok   $*"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
 
 # name, attempts, then the mxgate-scenario arguments that make it
 # (tests/captures/README.md)
@@ -77,5 +74,4 @@ for c in "${CASES[@]}"; do
 	fi
 done
 [ $xdp = 1 ] || echo "note: XDP not run here (needs root and BPF)"
-echo "$checks checks, $fails failed"
-[ $fails = 0 ]
+finish

@@ -4,7 +4,10 @@
 #  - hw/nics.json parses (jq) and each of the ixgbe, i40e, ice, mlx5 and
 #    virtio profiles gives its driver (a string), its maximum rx and tx
 #    queues (positive numbers), whether RSS hashes on the source alone
-#    and whether it has RX timestamps (booleans).
+#    and whether it has RX timestamps (booleans), and its bypass object
+#    (hw/bypass.sh --mode nic): capable and verified (booleans), a method
+#    (command, file, ethtool-priv-flag or none) with the fields that
+#    method needs, and its source; a capable NIC has a switch.
 #  - hw/setup.sh --dry-run up, on a fake sysfs tree (one virtio NIC, named
 #    by interface and by PCI address, an IOMMU group, 2M hugepages) with
 #    stand-ins for dpdk-devbind.py and modprobe that log their calls,
@@ -39,6 +42,24 @@ for name in ixgbe i40e ice mlx5 virtio; do
 			(.rss_src_only | type == "boolean") and
 			(.rx_timestamp | type == "boolean"))' "$NICS" >/dev/null
 done
+# shellcheck disable=SC2016
+check "every profile's bypass object: capable, verified, a method and its fields, a source" \
+	jq -e '[.profiles[] | .bypass |
+		type == "object" and
+		(.capable | type == "boolean") and (.verified | type == "boolean") and
+		(.source | type == "string" and length > 0) and
+		(if .method == "command" then
+			([.command.on, .command.off] | all(type == "array" and length > 0 and
+				all(type == "string")))
+		elif .method == "file" then
+			(.file | type == "string" and length > 0) and
+			(.on | type == "string") and (.off | type == "string")
+		elif .method == "ethtool-priv-flag" then
+			(.flag | type == "string" and length > 0)
+		elif .method == "none" then .capable == false
+		else false end)] | length > 0 and all' "$NICS" >/dev/null
+check "at least one profile with a bypass switch" \
+	jq -e '[.profiles[] | select(.bypass.method != "none")] | length > 0' "$NICS" >/dev/null
 check "every profile's rss_max_queues, where given, a number" \
 	jq -e '[.profiles[] | .rss_max_queues | select(. != null) |
 		type == "number"] | all' "$NICS" >/dev/null

@@ -41,7 +41,7 @@ XDP_FRAME_MAX=3500 # REPLAY_XDP_FRAME_MAX
 . "$(dirname "$0")/../lib/check.sh"
 need_root "BPF_PROG_TEST_RUN"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$T"' EXIT
 not_comparable_total=0
 
 # Is BPF there at all?
@@ -73,14 +73,14 @@ run() {
 }
 
 same() { # what file (neither engine writing it is the same too)
-	if [ ! -e "$T/core/$2" ] && [ ! -e "$T/xdp/$2" ]; then
+	if [ ! -e "$W/core/$2" ] && [ ! -e "$W/xdp/$2" ]; then
 		return 0
 	fi
-	if cmp -s "$T/core/$2" "$T/xdp/$2"; then
+	if cmp -s "$W/core/$2" "$W/xdp/$2"; then
 		return 0
 	fi
 	bad "$1: $2 differs"
-	diff <(head -c 100000 "$T/core/$2") <(head -c 100000 "$T/xdp/$2") |
+	diff <(head -c 100000 "$W/core/$2") <(head -c 100000 "$W/xdp/$2") |
 		head -6 | sed 's/^/     /'
 	return 1
 }
@@ -150,37 +150,36 @@ compare_resets() {
 	nc=0
 	skip=$(l2_skip "$cap")
 	long=$(long_frames "$cap" "$skip")
-	if [ -z "$long" ] || [ ! -e "$T/core/reset.pcap" ] ||
-		[ "$(stat -c %s "$T/core/reset.pcap")" -le 24 ]; then
+	if [ -z "$long" ] || [ ! -e "$W/core/reset.pcap" ] ||
+		[ "$(stat -c %s "$W/core/reset.pcap")" -le 24 ]; then
 		same "$what" reset.pcap
 		return
 	fi
 	if ! editcap -F pcapng -s $((XDP_FRAME_MAX - 14 + skip)) \
-		"$cap" "$T/cut.pcapng" >/dev/null 2>&1; then
+		"$cap" "$W/cut.pcapng" >/dev/null 2>&1; then
 		bad "$what: cannot cut the capture (editcap) for its" \
 			"$(echo "$long" | wc -l) long frames"
 		return 1
 	fi
-	rm -rf "$T/cut"
-	run core "$p" "$T/cut.pcapng" "$T/cut"
-	if ! cmp -s "$T/cut/verdicts.jsonl" "$T/core/verdicts.jsonl"; then
+	rm -rf "$W/cut"
+	run core "$p" "$W/cut.pcapng" "$W/cut"
+	if ! cmp -s "$W/cut/verdicts.jsonl" "$W/core/verdicts.jsonl"; then
 		bad "$what: the core engine's verdicts change when frames are" \
 			"cut to $XDP_FRAME_MAX bytes"
 		return 1
 	fi
-	if ! cmp -s "$T/cut/reset.pcap" "$T/xdp/reset.pcap"; then
+	if ! cmp -s "$W/cut/reset.pcap" "$W/xdp/reset.pcap"; then
 		bad "$what: XDP's RSTs differ from the core engine's on the" \
 			"frames XDP saw (cut to $XDP_FRAME_MAX bytes)"
 		return 1
 	fi
-	if ! frames=$(differing_rsts "$T/core/reset.pcap" "$T/cut/reset.pcap" \
-		"$T/core/verdicts.jsonl"); then
+	if ! frames=$(differing_rsts "$W/core/reset.pcap" "$W/cut/reset.pcap" \
+		"$W/core/verdicts.jsonl"); then
 		bad "$what: cutting long frames changes the number of RSTs"
 		return 1
 	fi
 	[ -n "$frames" ] || return 0
 	nc=$(echo "$frames" | wc -l)
-	not_comparable_total=$((not_comparable_total + nc))
 	frames=$(echo "$frames" | paste -sd' ')
 	sizes=$(echo "$long" | awk -v f=" $frames " \
 		'index(f, " " $1 " ") { print $2 }' | sort -u | paste -sd' ')
@@ -192,37 +191,67 @@ compare_resets() {
 	return 0
 }
 
-pairs=0
-for p in "${policies[@]}"; do
-	for c in "${CORPUS[@]}"; do
-		pairs=$((pairs + 1))
-		what="$(basename "$c") under $(basename "$p")"
-		rm -rf "$T/core" "$T/xdp"
-		run core "$p" "$c" "$T/core"
-		run xdp "$p" "$c" "$T/xdp"
-		if ! same "$what" rc; then
-			sed 's/^/     core: /' "$T/core/stderr" | head -3
-			sed 's/^/     xdp:  /' "$T/xdp/stderr" | head -3
-			continue
-		fi
-		all=1
-		for f in summary.json verdicts.jsonl drop.pcap pass.pcap; do
-			same "$what" $f || all=0
-		done
-		[ $all = 1 ] || continue
-		compare_resets "$what" "$c" "$p" || continue
-		if [ ! -e "$T/core/verdicts.jsonl" ]; then
-			ok "$what: both refuse it, exit $(cat "$T/core/rc")"
-			continue
-		fi
-		n=$(wc -l < "$T/core/verdicts.jsonl")
-		r=$(grep -c '"verdict": "reset"' "$T/core/verdicts.jsonl")
-		d=$(grep -c '"verdict": "drop"' "$T/core/verdicts.jsonl")
-		rst="RSTs identical"
-		[ "$nc" = 0 ] || rst="the other RSTs identical, $nc not comparable"
-		ok "$what: exit $(cat "$T/core/rc"), $n attempts ($d drop," \
-			"$r reset) identical, $rst"
+# run_pair WHAT POLICY CAPTURE: both engines on one capture, compared.
+run_pair() {
+	local what=$1 p=$2 c=$3 all n r d rst
+	nc=0
+	rm -rf "$W/core" "$W/xdp"
+	run core "$p" "$c" "$W/core"
+	run xdp "$p" "$c" "$W/xdp"
+	if ! same "$what" rc; then
+		sed 's/^/     core: /' "$W/core/stderr" | head -3
+		sed 's/^/     xdp:  /' "$W/xdp/stderr" | head -3
+		return
+	fi
+	all=1
+	for f in summary.json verdicts.jsonl drop.pcap pass.pcap; do
+		same "$what" $f || all=0
 	done
+	[ $all = 1 ] || return
+	compare_resets "$what" "$c" "$p" || return
+	if [ ! -e "$W/core/verdicts.jsonl" ]; then
+		ok "$what: both refuse it, exit $(cat "$W/core/rc")"
+		return
+	fi
+	n=$(wc -l < "$W/core/verdicts.jsonl")
+	r=$(grep -c '"verdict": "reset"' "$W/core/verdicts.jsonl")
+	d=$(grep -c '"verdict": "drop"' "$W/core/verdicts.jsonl")
+	rst="RSTs identical"
+	[ "$nc" = 0 ] || rst="the other RSTs identical, $nc not comparable"
+	echo "not comparable: $nc"
+	ok "$what: exit $(cat "$W/core/rc"), $n attempts ($d drop," \
+		"$r reset) identical, $rst"
+}
+
+# Every policy and capture, split between two slots (BPF_PROG_TEST_RUN
+# runs are independent: each replay loads its own program and maps).
+list=()
+for p in "${policies[@]}"; do
+	for c in "${CORPUS[@]}"; do list+=("$p|$c"); done
+done
+pairs=${#list[@]}
+for s in 0 1; do
+	(
+		W=$T/slot-$s
+		mkdir -p "$W"
+		exec >"$T/slot-$s.log" 2>&1
+		for ((i = s; i < pairs; i += 2)); do
+			p=${list[$i]%%|*}
+			c=${list[$i]#*|}
+			run_pair "$(basename "$c") under $(basename "$p")" "$p" "$c"
+		done
+	) &
+done
+wait
+for s in 0 1; do
+	grep -v '^not comparable: ' "$T/slot-$s.log"
+	k=$(grep -c '^ok: ' "$T/slot-$s.log")
+	f=$(grep -c '^FAIL: ' "$T/slot-$s.log")
+	checks=$((checks + k + f))
+	fails=$((fails + f))
+	not_comparable_total=$((not_comparable_total + $(awk \
+		'/^not comparable: / { n += $3 } END { print n + 0 }' \
+		"$T/slot-$s.log")))
 done
 
 echo

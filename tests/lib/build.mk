@@ -6,6 +6,6 @@ testlib_DIR := tests/lib
 testlib_SRCS := $(wildcard $(testlib_DIR)/*.c) \
 	tests/unit/pkt_rows.c tests/tools/scenario.c \
 	tests/tools/capture_writer.c tests/tools/badpcap.c
-testlib_DEPS := policy core
+testlib_DEPS := cli policy core
 testlib_PKGS := libpcap libcjson cmocka
 LIBRARIES += testlib

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "error_format.h"
-#include "policy_types.h"
+#include "policy_path.h"
 
 /* A decimal number >= 1 without leading zeros, as %u prints it. */
 static const char *parse_count(const char *p, unsigned long *out)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../lib/pktgen.h"
+#include "cli.h"
 
 #define PROG "mxgate-badpcap"
 
@@ -381,25 +382,8 @@ free_bytes:
 /* Print 'text' after 'lead' (at column 6), wrapped at 79 to column 15. */
 static void print_wrapped(FILE *out, const char *lead, const char *text)
 {
-	unsigned int col = 15;
-
 	fprintf(out, "      %-9s", lead);
-	while (*text) {
-		size_t w = strcspn(text, " ");
-
-		if (col > 15 && col + 1 + w > 79) {
-			fprintf(out, "\n%15s", "");
-			col = 15;
-		} else if (col > 15) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(text, 1, w, out);
-		col += (unsigned int)w;
-		text += w;
-		text += strspn(text, " ");
-	}
-	fputc('\n', out);
+	mxg_cli_wrap(out, 15, 15, text);
 }
 
 static void print_help(FILE *out)

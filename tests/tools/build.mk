@@ -13,11 +13,11 @@ $(1)_BIN := $(TOOLS)/$(strip $(5))
 PROGRAMS += $(1)
 endef
 
-$(eval $(call test_tool,scenario_tool,tests/tools/mxgate-scenario.c,,\
+$(eval $(call test_tool,scenario_tool,tests/tools/mxgate-scenario.c,cli,\
 	libpcap libcjson,mxgate-scenario))
-$(eval $(call test_tool,badpcap_tool,tests/tools/mxgate-badpcap.c,,\
+$(eval $(call test_tool,badpcap_tool,tests/tools/mxgate-badpcap.c,cli,\
 	libpcap,mxgate-badpcap))
-$(eval $(call test_tool,dpctl,tests/tools/dpctl.c,ctl policy core,\
+$(eval $(call test_tool,dpctl,tests/tools/dpctl.c,cli ctl policy core,\
 	libcjson,dpctl))
 $(eval $(call test_tool,dp_pcap,tests/tools/dp_pcap.c,,libpcap,dp_pcap))
 $(eval $(call test_tool,tcpprobe,tests/tools/tcp_probe.c,,,mxg-tcpprobe))

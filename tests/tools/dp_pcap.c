@@ -444,7 +444,8 @@ static int cmd_concat(int argc, char **argv)
 			first = 0;
 			t += shift;
 			if (t < 0 || t / 1000000 > UINT32_MAX) {
-				fprintf(stderr, "dp_pcap: %s: time out of range\n",
+				fprintf(stderr,
+					"dp_pcap: %s: time out of range\n",
 					argv[i]);
 				pcap_close(in);
 				rc = 1;

@@ -28,10 +28,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "cli_policy.h"
 #include "ctl_client.h"
 #include "mxgate/ctl.h"
 #include "mxgate/policy.h"
-#include "policy_compile.h"
 
 static int usage(void)
 {
@@ -45,81 +46,43 @@ static int usage(void)
 		"KIND: truncated magic version length type oversize nofd\n"
 		"      pipefd unsealed size reqsum checksum corrupt twofds\n"
 		"      statsfd flags imgversion toobig\n");
-	return 2;
+	return MXG_EXIT_USAGE;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *len)
-{
-	struct stat sb;
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &sb) < 0 || sb.st_size <= 0) {
-		fclose(f);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)sb.st_size);
-	if (!buf ||
-	    fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
-		free(buf);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	*out = buf;
-	*len = (size_t)sb.st_size;
-	return 0;
-}
-
-/* A policy file: a compiled image as is, or JSON compiled here. */
+/* A policy file: a compiled image (checked), or JSON compiled here; on
+ * failure the error line is printed. */
 static int load_policy(const char *path, uint64_t generation, uint8_t **out,
 		       size_t *len)
 {
-	struct mxg_policy_header *h;
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	int rc = read_file(path, &buf, &n);
+	struct mxg_cli_policy p;
+	int rc = mxg_cli_policy_load(&p, path, MXG_CLI_POLICY_ANY);
 
-	if (rc)
+	if (rc) {
+		mxg_cli_policy_error(&p);
+		mxg_cli_policy_free(&p);
 		return rc;
-	if (n >= sizeof(*h) &&
-	    ((struct mxg_policy_header *)buf)->magic == MXG_POLICY_MAGIC) {
-		h = (struct mxg_policy_header *)buf;
-	} else {
-		struct mxg_diag diag;
-		unsigned int i;
-
-		free(buf);
-		mxg_diag_init(&diag);
-		rc = mxg_policy_compile_file(path, &h, &diag);
-		for (i = 0; i < diag.stored; i++)
-			fprintf(stderr, "%s\n", diag.lines[i]);
-		mxg_diag_free(&diag);
-		if (rc)
-			return rc;
-		n = h->total_len;
 	}
 	if (generation) {
-		h->generation = generation;
-		h->checksum = mxg_policy_checksum(h, h->total_len);
+		p.image->generation = generation;
+		p.image->checksum = mxg_policy_checksum(p.image, p.len);
 	}
-	*out = (uint8_t *)h;
-	*len = n;
+	*out = (uint8_t *)p.image;
+	*len = p.len;
+	p.image = NULL;
+	mxg_cli_policy_free(&p);
 	return 0;
 }
 
 static int show(const char *what, int rc, struct mxg_ctl_result *r)
 {
 	if (rc) {
-		fprintf(stderr, "dpctl: %s: %s\n", what, strerror(-rc));
-		return 1;
+		mxg_cli_error("%s: %s", what, strerror(-rc));
+		return MXG_EXIT_FAIL;
 	}
 	if (r->status) {
-		fprintf(stderr, "dpctl: %s refused (%s): %s\n", what,
-			strerror(-r->status), r->text);
-		return 1;
+		mxg_cli_error("%s refused (%s): %s", what, strerror(-r->status),
+			      r->text);
+		return MXG_EXIT_FAIL;
 	}
 	printf("%s%s", r->text,
 	       r->text_len && r->text[r->text_len - 1] == '\n' ? "" : "\n");
@@ -137,14 +100,12 @@ static int cmd_compile(int argc, char **argv)
 		return usage();
 	rc = load_policy(argv[2], argc > 4 ? strtoull(argv[4], NULL, 10) : 0,
 			 &img, &len);
-	if (rc) {
-		fprintf(stderr, "dpctl: %s: %s\n", argv[2], strerror(-rc));
-		return 1;
-	}
+	if (rc)
+		return MXG_EXIT_FAIL;
 	f = fopen(argv[3], "wb");
 	if (!f || fwrite(img, 1, len, f) != len || fclose(f)) {
-		fprintf(stderr, "dpctl: cannot write %s\n", argv[3]);
-		return 1;
+		mxg_cli_error("cannot write %s", argv[3]);
+		return MXG_EXIT_FAIL;
 	}
 	free(img);
 	return 0;
@@ -161,15 +122,12 @@ static int cmd_load(int argc, char **argv)
 		return usage();
 	rc = load_policy(argv[3], argc > 4 ? strtoull(argv[4], NULL, 10) : 0,
 			 &img, &len);
-	if (rc) {
-		fprintf(stderr, "dpctl: %s: %s\n", argv[3], strerror(-rc));
-		return 1;
-	}
+	if (rc)
+		return MXG_EXIT_FAIL;
 	rc = mxg_ctl_connect(argv[2], &fd);
 	if (rc) {
-		fprintf(stderr, "dpctl: connect %s: %s\n", argv[2],
-			strerror(-rc));
-		return 1;
+		mxg_cli_error("connect %s: %s", argv[2], strerror(-rc));
+		return MXG_EXIT_FAIL;
 	}
 	rc = show("load",
 		  mxg_ctl_load_image(fd, img, len,
@@ -195,27 +153,24 @@ static int cmd_reload_loop(int argc, char **argv)
 	interval_ms = argc > 6 ? strtoul(argv[6], NULL, 10) : 0;
 	for (k = 0; k < 2; k++) {
 		rc = load_policy(argv[4 + k], 0, &img[k], &len[k]);
-		if (rc) {
-			fprintf(stderr, "dpctl: %s: %s\n", argv[4 + k],
-				strerror(-rc));
-			return 1;
-		}
+		if (rc)
+			return MXG_EXIT_FAIL;
 	}
 	rc = mxg_ctl_connect(argv[2], &fd);
 	if (rc) {
-		fprintf(stderr, "dpctl: connect: %s\n", strerror(-rc));
-		return 1;
+		mxg_cli_error("connect: %s", strerror(-rc));
+		return MXG_EXIT_FAIL;
 	}
 	for (i = 0; i < count; i++) {
 		struct mxg_ctl_result r;
 		int err = mxg_ctl_load_image(fd, img[i & 1], len[i & 1], 0, &r);
 
 		if (err || r.status) {
-			fprintf(stderr, "dpctl: reload %lu: %s\n", i + 1,
-				err ? strerror(-err) : r.text);
+			mxg_cli_error("reload %lu: %s", i + 1,
+				      err ? strerror(-err) : r.text);
 			mxg_ctl_result_free(&r);
 			close(fd);
-			return 1;
+			return MXG_EXIT_FAIL;
 		}
 		mxg_ctl_result_free(&r);
 		if (interval_ms)
@@ -237,9 +192,8 @@ static int cmd_stats(int argc, char **argv, uint16_t type)
 		return usage();
 	rc = mxg_ctl_connect(argv[2], &fd);
 	if (rc) {
-		fprintf(stderr, "dpctl: connect %s: %s\n", argv[2],
-			strerror(-rc));
-		return 1;
+		mxg_cli_error("connect %s: %s", argv[2], strerror(-rc));
+		return MXG_EXIT_FAIL;
 	}
 	rc = show("stats",
 		  mxg_ctl_stats(
@@ -267,10 +221,8 @@ static int cmd_bad(int argc, char **argv)
 		return usage();
 	kind = argv[3];
 	rc = load_policy(argv[4], 0, &img, &len);
-	if (rc) {
-		fprintf(stderr, "dpctl: %s: %s\n", argv[4], strerror(-rc));
-		return 2;
-	}
+	if (rc)
+		return MXG_EXIT_USAGE;
 	if (strcmp(kind, "checksum") == 0) {
 		/* image bytes changed, checksum left: the image check fails */
 		img[len - 1] ^= 0x5a;
@@ -295,7 +247,7 @@ static int cmd_bad(int argc, char **argv)
 	if (strcmp(kind, "unsealed") == 0) {
 		memfd = memfd_create("unsealed", MFD_CLOEXEC);
 		if (memfd < 0 || write(memfd, img, len) != (ssize_t)len)
-			return 2;
+			return MXG_EXIT_USAGE;
 	} else if (strcmp(kind, "toobig") == 0) {
 		/* sparse: no memory behind the pages past the image */
 		uint64_t big = MXG_POLICY_IMAGE_MAX + 4096;
@@ -307,10 +259,10 @@ static int cmd_bad(int argc, char **argv)
 		    fcntl(memfd, F_ADD_SEALS,
 			  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW |
 				  F_SEAL_SEAL) < 0)
-			return 2;
+			return MXG_EXIT_USAGE;
 		req.image_len = big;
 	} else if (mxg_ctl_memfd(img, len, &memfd)) {
-		return 2;
+		return MXG_EXIT_USAGE;
 	}
 	pass = memfd;
 
@@ -327,7 +279,7 @@ static int cmd_bad(int argc, char **argv)
 	} else if (strcmp(kind, "oversize") == 0) {
 		msg = calloc(1, MXG_CTL_REQ_MAX + 512);
 		if (!msg)
-			return 2;
+			return MXG_EXIT_USAGE;
 		memcpy(msg, &req, sizeof(req));
 		msg_len = MXG_CTL_REQ_MAX + 512;
 		((struct mxg_ctl_hdr *)msg)->length = (uint32_t)msg_len;
@@ -335,7 +287,7 @@ static int cmd_bad(int argc, char **argv)
 		pass = -1;
 	} else if (strcmp(kind, "pipefd") == 0) {
 		if (pipe(pipefd))
-			return 2;
+			return MXG_EXIT_USAGE;
 		pass = pipefd[0];
 	} else if (strcmp(kind, "size") == 0) {
 		req.image_len = len + 4096;
@@ -359,45 +311,29 @@ static int cmd_bad(int argc, char **argv)
 	}
 	rc = mxg_ctl_connect(argv[2], &fd);
 	if (rc) {
-		fprintf(stderr, "dpctl: connect: %s\n", strerror(-rc));
-		return 2;
+		mxg_cli_error("connect: %s", strerror(-rc));
+		return MXG_EXIT_USAGE;
 	}
 	if (strcmp(kind, "twofds") == 0) {
 		/* two SCM_RIGHTS fds in one message */
-		union {
-			char buf[CMSG_SPACE(2 * sizeof(int))];
-			struct cmsghdr align;
-		} ctrl;
-		struct iovec iov = { .iov_base = msg, .iov_len = msg_len };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct cmsghdr *c;
 		int two[2];
 
 		extra = dup(memfd);
 		two[0] = memfd;
 		two[1] = extra;
-		memset(&ctrl, 0, sizeof(ctrl));
-		mh.msg_control = ctrl.buf;
-		mh.msg_controllen = sizeof(ctrl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(two));
-		memcpy(CMSG_DATA(c), two, sizeof(two));
-		rc = sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
+		rc = mxg_ctl_send_fds(fd, msg, msg_len, two, 2);
 	} else {
 		rc = mxg_ctl_send(fd, msg, msg_len, pass);
 	}
 	if (rc) {
-		fprintf(stderr, "dpctl: send: %s\n", strerror(-rc));
-		return 2;
+		mxg_cli_error("send: %s", strerror(-rc));
+		return MXG_EXIT_USAGE;
 	}
 	rc = mxg_ctl_recv(fd, msg_len >= sizeof(struct mxg_ctl_hdr) ? seq : 0,
 			  MXG_CTL_TIMEOUT_MS, &r);
 	if (rc) {
-		fprintf(stderr, "dpctl: bad %s: no reply: %s\n", kind,
-			strerror(-rc));
-		return 1;
+		mxg_cli_error("bad %s: no reply: %s", kind, strerror(-rc));
+		return MXG_EXIT_FAIL;
 	}
 	printf("bad %s: status %d (%s): %s\n", kind, r.status,
 	       r.status ? strerror(-r.status) : "accepted", r.text);
@@ -419,6 +355,7 @@ static int cmd_bad(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	mxg_cli_init("dpctl");
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "compile") == 0)

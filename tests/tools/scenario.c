@@ -31,6 +31,7 @@
 
 #include "../lib/pktgen.h"
 #include "capture_writer.h"
+#include "cli.h"
 
 #define PROG	      "mxgate-scenario"
 #define DEFAULT_START 1700000000ull
@@ -2374,28 +2375,6 @@ static const char *type_hint(enum ptype t)
 	}
 }
 
-/* Print 'text' from column 'col', wrapped at 79 with 'indent'. */
-static void wrap(FILE *out, unsigned int col, unsigned int indent,
-		 const char *text)
-{
-	while (*text) {
-		size_t w = strcspn(text, " ");
-
-		if (col > indent && col + 1 + w > 79) {
-			fprintf(out, "\n%*s", (int)indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(text, 1, w, out);
-		col += (unsigned int)w;
-		text += w;
-		text += strspn(text, " ");
-	}
-	fputc('\n', out);
-}
-
 static void print_help(FILE *out)
 {
 	unsigned int i, j;
@@ -2438,7 +2417,8 @@ static void print_help(FILE *out)
 		const struct scen_def *d = &scenarios[i];
 
 		fprintf(out, "\n  %s:", d->name);
-		wrap(out, 3 + (unsigned int)strlen(d->name), 4, d->summary);
+		mxg_cli_wrap(out, 3 + (unsigned int)strlen(d->name), 4,
+			     d->summary);
 		for (j = 0; j < d->n_params; j++) {
 			const struct param_def *p = &d->params[j];
 			char kv[64], help[512];
@@ -2450,14 +2430,14 @@ static void print_help(FILE *out)
 				 *type_hint(p->type) ? "]" : "");
 			if (fprintf(out, "    %-24s ", kv) > 29)
 				fprintf(out, "\n%29s", "");
-			wrap(out, 29, 29, help);
+			mxg_cli_wrap(out, 29, 29, help);
 		}
 	}
 	fputs("\nPresets (use as a scenario name; their parameters come first):\n",
 	      out);
 	for (i = 0; i < N_PRESETS; i++) {
 		fprintf(out, "  %-11s ", presets[i].name);
-		wrap(out, 14, 14, presets[i].summary);
+		mxg_cli_wrap(out, 14, 14, presets[i].summary);
 	}
 	fputs("\nExamples:\n"
 	      "  " PROG " flood rate=500/s duration=30 flood.pcap\n"

@@ -4,7 +4,7 @@
 # the test library's defaults).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/test/%)
-UNIT_DEPS := testlib ctl xdp policy core mxgate_replay
+UNIT_DEPS := testlib cli ctl xdp policy core mxgate_replay
 
 test_bpf_shared_PKGS := libbpf
 test_scenario_PKGS := libpcap
@@ -14,6 +14,8 @@ test_xdp_prog_PKGS := libbpf
 test_xdp_loader_PKGS := libbpf
 test_xdp_prog_OBJS := $(call san,dataplane/replay/replay_xdp.c)
 test_xdp_loader_OBJS := $(call san,dataplane/replay/replay_xdp.c)
+# mxgate-dp's sd_notify, which needs no DPDK.
+test_dp_notify_OBJS := $(call san,dataplane/dpdk/dp_notify.c)
 
 $(BUILD)/san/tests/unit/test_bpf_shared.o: $(BUILD)/gen/shared_check.skel.h
 
@@ -22,12 +24,13 @@ $(call san,tests/unit/$(1).c): MOD_CFLAGS = -Itests/unit \
 	$$(foreach d,$(UNIT_DEPS),-I$$($$(d)_DIR)) \
 	$$(call pc_cflags,cmocka libcjson libpcap $($(1)_PKGS))
 $(BUILD)/test/$(1): $(call san,tests/unit/$(1).c) $($(1)_OBJS) \
-		$(call sanlib,testlib xdp policy core)
+		$(call sanlib,testlib cli xdp policy core)
 	@mkdir -p $$(@D)
 	$$(CC) $$(SAN_LDFLAGS) -o $$@ $$^ \
 		$$(call pc_libs,cmocka libcjson libpcap $($(1)_PKGS)) \
 		-lm -lpthread
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
+$(call san,tests/unit/test_dp_notify.c): MOD_CFLAGS += -Idataplane/dpdk
 
 unit-tests: $(UNIT_BINS)

@@ -372,6 +372,45 @@ static void evict_oldest_when_none_full(void **state)
 	mxg_src_table_destroy(t);
 }
 
+/*
+ * The same order at any time scale (main's evict_at_large_times, on this
+ * table): times near 2^50 and 2^62 ns; the oldest goes while none is
+ * full, and an hour later every bucket is full again: lossless.
+ */
+static void evict_at_large_times(void **state)
+{
+	static const uint64_t bases[] = { 1ULL << 50, 1ULL << 62 };
+	size_t b;
+
+	(void)state;
+	for (b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		struct mxg_src_table_stats st = { 0 };
+		struct rules r = default_rules();
+		struct mxg_src_table *t = table(EVICT_CAP);
+		const uint64_t base = bases[b];
+		uint32_t i, kept_old = 0, kept_new = 0;
+
+		for (i = 0; i < 8 * EVICT_CAP; i++)
+			assert_int_equal(take(t, &r, RULE_SLOW, 0x0d000000 + i,
+					      base + i * US, &st),
+					 1);
+		assert_int_equal(st.evict_lossless, 0);
+		assert_int_equal(st.evict_lossy, st.inserts - EVICT_CAP);
+		for (i = 0; i < EVICT_CAP; i++) {
+			kept_old += present(t, RULE_SLOW, 0x0d000000 + i);
+			kept_new += present(t, RULE_SLOW,
+					    0x0d000000 + 7 * EVICT_CAP + i);
+		}
+		assert_true(
+			present(t, RULE_SLOW, 0x0d000000 + 8 * EVICT_CAP - 1));
+		assert_true(kept_new > 4 * kept_old);
+		/* An hour later all are full again: lossless. */
+		take(t, &r, RULE_SLOW, 0x0e000000, base + HOUR + SEC, &st);
+		assert_int_equal(st.evict_lossless, 1);
+		mxg_src_table_destroy(t);
+	}
+}
+
 static void evict_soonest_full(void **state)
 {
 	struct mxg_src_table_stats st = { 0 };
@@ -991,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(evict_full_first),
 		cmocka_unit_test(evict_oldest_when_none_full),
 		cmocka_unit_test(evict_soonest_full),
+		cmocka_unit_test(evict_at_large_times),
 		cmocka_unit_test(premature_eviction),
 		cmocka_unit_test(no_duplicates),
 		cmocka_unit_test(stress_shared_keys),

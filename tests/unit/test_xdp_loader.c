@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The XDP loader (control/xdp/xdp_loader.c), in a network namespace of its
+ * The XDP loader (control/xdp/xdp_loader.h), in a network namespace of its
  * own (unshare), so it never touches the machine's interfaces: attach to
  * loopback falls back from native to generic XDP and says so; pins are
  * made and removed; a pinned instance reopens, reloads and detaches;

@@ -48,6 +48,17 @@ run_dp() {
 	timeout -s INT -k 10 "$DP_TIMEOUT" "$DP" "$@" >"$out" 2>"$err"
 }
 
+# wait_running ERR.log [SECONDS]: wait (up to SECONDS, default 60) until
+# the mxgate-dp logging to ERR.log has its workers running.
+wait_running() {
+	local i
+	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		grep -q "worker(s) running" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # mbufs_back ERR.log: every mbuf went back to its pool at exit.
 mbufs_back() {
 	grep -q "all [0-9]* mbufs back" "$1" && ! grep -q "leaked" "$1"
