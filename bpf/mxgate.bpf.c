@@ -28,6 +28,8 @@
 #include "mxgate/tcp_rst.h"
 #include "mxgate/xdp.h"
 
+#include "mxgate/src_table.h"
+
 /*
  * What every rule needs to know about one attempt besides the packet
  * (a BPF subprogram takes five arguments at most): decide.h's 'env'.
@@ -122,11 +124,13 @@ struct {
 	__array(values, struct mxg_lpm6_map);
 } MXG_XDP_MAP_V6 SEC(".maps");
 
+/* The source table (mxgate/src_table.h): one 64-byte line per entry;
+ * the loader sets max_entries to the number of lines. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MXG_XDP_BUCKETS_DEFAULT);
-	__type(key, struct mxg_src_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MXG_XDP_BUCKETS_DEFAULT / MXG_ST_WAYS);
+	__type(key, __u32);
+	__type(value, struct mxg_st_line);
 } MXG_XDP_MAP_BUCKETS SEC(".maps");
 
 struct {
@@ -160,6 +164,8 @@ struct {
 
 /* Set by the loader before loading (mxgate/xdp.h). */
 const volatile __u32 MXG_XDP_RODATA_INLINE = 0;
+/* The source table's hash seed and line mask (random, per load). */
+const volatile struct mxg_st_seed MXG_XDP_RODATA_SEED = {};
 
 /*
  * The tries' key and value types appear in no map definition of their
@@ -183,56 +189,134 @@ const struct {
 	} while (0)
 
 /*
- * One token from bp's bucket for key: find or insert the key (a new key
- * starts full), then take a token with cmpxchg, so that CPUs racing on
- * one bucket never lose an update. Returns 1 if the attempt conforms.
+ * The source table (mxgate/src_table.h, the same algorithm as the core
+ * engine's), in two global functions that the verifier checks once each,
+ * called one after the other (so their stack frames do not add up):
  *
- * A global function: the verifier checks it once, not once per rule and
- * per path through the parser.
+ * mxg_xdp_locate(): the key's fingerprint and its two lines, from the
+ * seed in read-only data (set by the loader; the volatile definition
+ * keeps clang from folding its zero initializer: mxgate/src_table.h reads
+ * it with volatile loads).
  */
-__noinline int mxg_xdp_take(const struct mxg_src_key *key,
-			    const struct mxg_bucket_params *bp, __u64 now_ns)
+__noinline int mxg_xdp_locate(const struct mxg_src_key *key,
+			      struct mxg_st_where *wh)
 {
-	struct mxg_src_key k;
-	struct mxg_bucket_params b;
-	__u64 *state, old, next;
-	int conform = 0, i;
-
-	if (!key || !bp)
+	if (!key || !wh)
 		return 0;
-	k = *key; /* helpers take keys from the stack */
-	b = *bp;
-	state = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &k);
-	if (!state) {
-		conform = mxg_bucket_take(MXG_BUCKET_FRESH, now_ns, &b, &next);
-		if (!bpf_map_update_elem(&MXG_XDP_MAP_BUCKETS, &k, &next,
-					 BPF_NOEXIST))
-			return conform;
-		/* Another CPU inserted it first: take from its bucket. */
-		state = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &k);
-		if (!state) {
-			DIAG_INC(bucket_full);
-			return conform;
-		}
-	}
-	for (i = 0; i < MXG_XDP_CAS_TRIES; i++) {
-		old = *(volatile __u64 *)state;
-		conform = mxg_bucket_take(old, now_ns, &b, &next);
-		if (next == old)
-			return conform;
-		if (__sync_val_compare_and_swap(state, old, next) == old)
-			return conform;
-	}
-	DIAG_INC(cas_exhausted);
-	return conform;
+	mxg_st_locate((const struct mxg_st_seed *)&MXG_XDP_RODATA_SEED, key,
+		      wh);
+	return 0;
+}
+
+/* mxg_xdp_lookup() and mxg_xdp_insert()'s outcome. */
+#define TAKE_CONFORM 0x01
+#define TAKE_FOUND   0x02 /* done: TAKE_CONFORM is the verdict */
+#define TAKE_ABSENT  0x04 /* not in the table: insert it */
+#define TAKE_BUSYLK  0x08 /* the insert lock was not had in time */
+#define TAKE_LOSSY   0x10 /* evicted a bucket that was not full */
+#define TAKE_DEC     0x20 /* line (ret >> 32) owes an OVF decrement */
+
+/*
+ * mxg_xdp_table(): one step of a take in the source table, for the key
+ * at wh under bp: with insert 0, the lock-free lookup and take
+ * (mxg_st_lookup); with insert 1, the insert (mxg_st_insert: a new key
+ * starts full; an insert never fails, and evicts a full bucket first).
+ * Buckets are updated with cmpxchg, so that CPUs racing on one bucket
+ * never lose an update. Returns TAKE_* flags, and the line owed an OVF
+ * decrement in the high 32 bits. The caller loops (mxg_st_take's loop);
+ * the two halves are one subprogram the verifier checks once, called
+ * one after the other so that their stack frames do not add up.
+ */
+__noinline __u64 mxg_xdp_lookup(const struct mxg_st_where *wh,
+				const struct mxg_bucket_params *bp,
+				__u64 now_ns)
+{
+	struct mxg_st_result res = {};
+	struct mxg_st_line *l1, *l2;
+	int conform = 0, rc;
+
+	if (!wh || !bp)
+		return TAKE_BUSYLK;
+	l1 = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &wh->i1);
+	l2 = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &wh->i2);
+	if (!l1 || !l2) /* a seed that does not fit the map: never */
+		return TAKE_BUSYLK;
+	rc = mxg_st_lookup(wh, l1, l2, now_ns, bp, &conform, &res);
+	if (rc == MXG_ST_FOUND)
+		return TAKE_FOUND | (conform ? TAKE_CONFORM : 0);
+	return rc == MXG_ST_ABSENT ? TAKE_ABSENT : 0;
+}
+
+__noinline __u64 mxg_xdp_insert(const struct mxg_st_where *wh,
+				const struct mxg_bucket_params *bp,
+				__u64 now_ns)
+{
+	struct mxg_st_result res = {};
+	struct mxg_st_line *l1, *l2;
+	__u64 out = 0;
+	int rc;
+
+	if (!wh || !bp)
+		return TAKE_BUSYLK;
+	l1 = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &wh->i1);
+	l2 = bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &wh->i2);
+	if (!l1 || !l2)
+		return TAKE_BUSYLK;
+	rc = mxg_st_insert(wh, l1, l2, MXG_XDP_RODATA_SEED.line_mask, now_ns,
+			   bp, &res);
+	if (rc == MXG_ST_FOUND) /* a fresh bucket's first token */
+		out = TAKE_FOUND | TAKE_CONFORM;
+	else if (rc == MXG_ST_BUSYLK)
+		out = TAKE_BUSYLK;
+	if (res.evict_lossy)
+		out |= TAKE_LOSSY;
+	if (res.dec)
+		out |= TAKE_DEC | (__u64)res.dec_line << 32;
+	return out;
+}
+
+/* An evicted key lived in its second line: its first line's OVF -1. */
+__noinline int mxg_xdp_ovf_dec(__u32 line)
+{
+	struct mxg_st_line *l =
+		bpf_map_lookup_elem(&MXG_XDP_MAP_BUCKETS, &line);
+
+	if (l)
+		mxg_st_ovf_dec(l);
+	return 0;
 }
 
 /* decide.h's token hook: the bucket table above. */
 MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 			       const struct mxg_src_key *key, uint64_t now_ns)
 {
+	struct mxg_st_where wh;
+	__u64 out = 0;
+	__u32 round, insert = 0;
+
 	(void)env;
-	return mxg_xdp_take(key, &r->bucket, now_ns);
+	mxg_xdp_locate(key, &wh);
+	/* mxg_st_take()'s loop, bounded: lookup, insert if absent. */
+	for (round = 0; round < 2 * MXG_ST_ROUNDS; round++) {
+		out = insert ? mxg_xdp_insert(&wh, &r->bucket, now_ns) :
+			       mxg_xdp_lookup(&wh, &r->bucket, now_ns);
+		if (out & (TAKE_FOUND | TAKE_BUSYLK))
+			break;
+		/* After a lookup that missed: insert; after an insert that
+		 * found the key (or must choose again): look it up. */
+		insert = !insert && (out & TAKE_ABSENT);
+	}
+	if (out & TAKE_DEC)
+		mxg_xdp_ovf_dec((__u32)(out >> 32));
+	if (out & TAKE_LOSSY)
+		DIAG_INC(evict_lossy);
+	if (!(out & TAKE_FOUND)) {
+		/* Lost races (another CPU stalled mid re-key): judged on a
+		 * fresh bucket, not stored. */
+		DIAG_INC(bucket_full);
+		return 1;
+	}
+	return out & TAKE_CONFORM;
 }
 
 /* One rule (decide.h's mxg_decide_rule), verified once for all rules. */
@@ -351,15 +435,19 @@ static __always_inline int pass_action(struct xdp_md *ctx)
  * MACs swapped, tags kept, fresh IP and TCP headers, the frame cut (or,
  * for a tiny first fragment, grown) to fit. Returns 0, or -1 when no RST
  * can be built (no sequence number, or the frame cannot be resized).
+ * A global function: its header buffers then stay off the stack frame of
+ * the main program, which the rule chain's frames add up to.
  */
-static __always_inline int rst_rewrite(struct xdp_md *ctx,
-				       const struct mxg_pkt *p)
+__noinline int rst_rewrite(struct xdp_md *ctx, const struct mxg_pkt *p)
 {
 	uint8_t *data = (uint8_t *)(long)ctx->data;
 	uint8_t *end = (uint8_t *)(long)ctx->data_end;
 	uint8_t hdr[MXG_RST_HDR_MAX], mac[12], doff_byte = 0, *at;
-	__u32 len = (__u32)(end - data), l2 = p->l3_off, off, hlen, i;
+	__u32 len = (__u32)(end - data), l2, off, hlen, i;
 
+	if (!p)
+		return -1;
+	l2 = p->l3_off;
 	if (p->flags & MXG_PKT_F_TCP_FLAGS) {
 		off = p->l4_off & 0x3fff;
 		MXG_BARRIER_VAR(off);

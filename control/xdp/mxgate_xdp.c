@@ -322,7 +322,8 @@ static int cmd_status(const struct opts *o, int argc)
 	printf("smtp_ports  ");
 	for (i = 0; i < st.policy.n_smtp_ports && i < MXG_PORTS_MAX; i++)
 		printf(" %u", st.policy.smtp_ports[i]);
-	printf("\nbuckets      table of %u entries (LRU)\n", st.buckets_max);
+	printf("\nbuckets      table of %u entries (4-way lines)\n",
+	       st.buckets_max);
 	for (i = 0; i < st.policy.n_rules && i < MXG_RULES_MAX; i++)
 		printf("rule %-2u      %s\n", i, st.policy.rules[i].name);
 	printf("events       no_policy %" PRIu64 ", bucket_full %" PRIu64

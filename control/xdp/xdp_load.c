@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "mxgate/src_table.h"
 #include "mxgate/xdp.h"
 #include "mxgate.skel.h"
 #include "xdp_instance.h"
@@ -286,7 +288,6 @@ static int probe_kernel(void)
 	} maps[] = {
 		{ BPF_MAP_TYPE_ARRAY, "array" },
 		{ BPF_MAP_TYPE_PERCPU_ARRAY, "per-CPU array" },
-		{ BPF_MAP_TYPE_LRU_HASH, "LRU hash" },
 		{ BPF_MAP_TYPE_LPM_TRIE, "LPM trie" },
 		{ BPF_MAP_TYPE_ARRAY_OF_MAPS, "array-of-maps" },
 		{ BPF_MAP_TYPE_DEVMAP_HASH, "devmap-hash" },
@@ -314,6 +315,28 @@ static const char *kernel_release(void)
 
 /* ------------------------------------------------------------------ */
 /* Load */
+
+/* The source table's seed (mxgate/src_table.h): from getrandom(). */
+static int table_seed_init(struct mxg_st_seed *s, uint32_t lines)
+{
+	size_t got = 0;
+
+	while (got < sizeof(s->a)) {
+		ssize_t n =
+			getrandom((uint8_t *)s->a + got, sizeof(s->a) - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			XDP_ERR("cannot seed the bucket table: %s",
+				strerror(errno));
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	s->line_mask = lines - 1;
+	return 0;
+}
 
 int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o)
 {
@@ -346,8 +369,14 @@ int mxg_xdp_load(struct mxg_xdp **out, const struct mxg_xdp_load_opts *o)
 	}
 	x->skel->rodata->MXG_XDP_RODATA_INLINE = o->inline_mode ? 1 : 0;
 	x->inline_mode = o->inline_mode ? 1 : 0;
+	/* The source table: lines of MXG_ST_WAYS, and a random seed. */
+	err = table_seed_init(
+		(struct mxg_st_seed *)&x->skel->rodata->MXG_XDP_RODATA_SEED,
+		mxg_st_lines_for(buckets));
+	if (err)
+		goto destroy_skel;
 	err = bpf_map__set_max_entries(x->skel->maps.MXG_XDP_MAP_BUCKETS,
-				       buckets);
+				       mxg_st_lines_for(buckets));
 	if (err)
 		goto destroy_skel;
 

@@ -12,6 +12,7 @@
 #include <linux/bpf.h>
 
 #include "mxgate/counters.h"
+#include "mxgate/src_table.h"
 #include "mxgate/xdp.h"
 #include "xdp_instance.h"
 
@@ -115,6 +116,6 @@ int mxg_xdp_get_status(struct mxg_xdp *x, struct mxg_xdp_status *s)
 	s->n_v6 = trie_count(x->map_fd[M_V6], (uint32_t)b, 1);
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(x->map_fd[M_BUCKETS], &info, &len))
-		s->buckets_max = info.max_entries;
+		s->buckets_max = info.max_entries * MXG_ST_WAYS;
 	return 0;
 }

@@ -27,7 +27,7 @@ MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 	struct engine_env *ev = env;
 
 	return mxg_src_table_take(ev->table, key, now_ns, &r->bucket,
-				  mxg_engine_params_of, ev->engine, ev->stats);
+				  ev->stats);
 }
 
 static uint32_t id_slot(uint32_t key_id)
@@ -137,17 +137,6 @@ int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id)
 			return e->id_rule[k] - 1;
 	}
 	return -1;
-}
-
-const struct mxg_bucket_params *mxg_engine_params_of(const void *engine,
-						     uint32_t key_id)
-{
-	const struct mxg_engine *e = engine;
-	int i = mxg_engine_rule_of(e, key_id);
-
-	if (i < 0 || e->rules[i].action != MXG_ACTION_LIMIT)
-		return NULL;
-	return &e->rules[i].bucket;
 }
 
 static const struct mxg_setmask *class_mask(const struct mxg_engine *e,

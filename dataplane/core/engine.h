@@ -64,11 +64,6 @@ int mxg_engine_create(struct mxg_engine **out, const void *image, size_t len,
 		      unsigned int flags, const char **why);
 void mxg_engine_destroy(struct mxg_engine *e);
 
-/* Bucket parameters of the rule with this key_id, or NULL (resolver for
- * mxg_src_table_take; 'engine' is a const struct mxg_engine *). */
-const struct mxg_bucket_params *mxg_engine_params_of(const void *engine,
-						     uint32_t key_id);
-
 /* Rule index of a key_id, or -1. */
 int mxg_engine_rule_of(const struct mxg_engine *e, uint32_t key_id);
 

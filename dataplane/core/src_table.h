@@ -1,26 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The source table: per-key token bucket state for limit rules, shared by
- * every worker thread. Pure C, no DPDK types.
+ * every worker thread. Pure C, no DPDK types. The algorithm and layout
+ * are include/mxgate/src_table.h's, the same as the XDP program's; this
+ * is its userspace home: memory, seed, counters.
  *
  * Contract:
- *  - Memory is bounded and allocated once at create time: at most 64
- *    bytes per entry, all overhead included.
- *  - Lookups and bucket updates are lock-free: the 64-bit bucket state is
- *    updated with compare-and-swap (see include/mxgate/bucket.h).
- *  - A key may live in either of two buckets of 4 slots (two choices),
- *    and goes into the less loaded one, so that an insert rarely finds
- *    no free slot while the table still has room.
- *  - An insert never fails and costs the same at any occupancy: when
- *    both of the key's buckets are full, one of their 8 slots is
- *    evicted, preferring a slot whose token bucket is full again
- *    (lossless: a full bucket is indistinguishable from a fresh one) or
- *    whose rule no longer exists, then the one whose eviction forgives
- *    the fewest tokens (the least debt, (tat - now) / interval).
+ *  - Memory is bounded and allocated once at create time: 16 bytes per
+ *    entry (one 64-byte line per 4 entries), a power of two of lines.
+ *  - Takes of present keys are lock-free (64-bit CAS on the bucket);
+ *    inserts take one line lock (and try a second).
+ *  - An insert never fails and costs the same at any occupancy: at most
+ *    two lines read; when they are full it evicts, preferring a bucket
+ *    that is full again (lossless), else the oldest one (lossy, counted).
  *  - The same key is never present twice.
  */
-#ifndef MXGATE_SRC_TABLE_H
-#define MXGATE_SRC_TABLE_H
+#ifndef MXGATE_CORE_SRC_TABLE_H
+#define MXGATE_CORE_SRC_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,18 +28,11 @@
 struct mxg_src_table_stats {
 	uint64_t takes;		 /* calls to mxg_src_table_take */
 	uint64_t inserts;	 /* new keys */
-	uint64_t evict_lossless; /* evicted a full or orphaned bucket */
+	uint64_t evict_lossless; /* evicted a full bucket */
 	uint64_t evict_lossy;	 /* evicted a bucket that was not full */
+	uint64_t second;	 /* new keys placed in their second line */
 	uint64_t cas_retries;	 /* lost compare-and-swap races */
 };
-
-/*
- * Resolves a rule's key_id to its bucket parameters under the policy in
- * force, or NULL when no rule has that id any more (an orphaned entry,
- * always lossless to evict).
- */
-typedef const struct mxg_bucket_params *(*mxg_params_lookup_fn)(
-	const void *ctx, uint32_t key_id);
 
 struct mxg_src_table;
 
@@ -62,24 +51,16 @@ uint64_t mxg_src_table_count(const struct mxg_src_table *t);
  * insert the key (a new key starts full, MXG_BUCKET_FRESH), then take
  * a token with compare-and-swap. Returns 1 if the attempt conforms, 0 if
  * it is over the limit. Never fails; safe to call from many threads.
- *
- * resolve() is called only when an insert has to evict, for slots of
- * other key_ids whose bucket is not full (at most 8 calls), with the
- * insert locks of the key's two buckets held: it must not block. A full
- * bucket needs no params; resolve() tells an orphaned slot (NULL) and
- * the interval that weighs a slot's debt. With resolve NULL, no slot is
- * taken for orphaned, and every slot's debt is weighed with bp's
- * interval. st may be NULL.
+ * st may be NULL.
  */
 int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 		       uint64_t now_ns, const struct mxg_bucket_params *bp,
-		       mxg_params_lookup_fn resolve, const void *resolve_ctx,
 		       struct mxg_src_table_stats *st);
 
 /*
- * Start loading the key's two buckets into the cache, ahead of its take. A
- * burst loop prefetches every key of the burst first and then takes, so
- * that the memory latency of one key overlaps the work on the others.
+ * Start loading the key's line into the cache, ahead of its take: one
+ * line per key. A burst loop prefetches keys a few packets ahead of the
+ * ones it takes, so that memory latency overlaps the work on others.
  */
 void mxg_src_table_prefetch(const struct mxg_src_table *t,
 			    const struct mxg_src_key *key);
@@ -88,4 +69,4 @@ void mxg_src_table_prefetch(const struct mxg_src_table *t,
 int mxg_src_table_peek(const struct mxg_src_table *t,
 		       const struct mxg_src_key *key, uint64_t *state);
 
-#endif /* MXGATE_SRC_TABLE_H */
+#endif /* MXGATE_CORE_SRC_TABLE_H */

@@ -16,9 +16,11 @@
  *                                 struct mxg_xdp_lpm4_key, value the set
  *                                 mask (struct mxg_setmask) of the match.
  *   mxg_v6       ARRAY_OF_MAPS[2] the same for IPv6.
- *   mxg_buckets  LRU_HASH         struct mxg_src_key -> bucket state
- *                                 (include/mxgate/bucket.h), shared by
- *                                 every CPU, updated with cmpxchg.
+ *   mxg_buckets  ARRAY[lines]     the source table (mxgate/src_table.h):
+ *                                 64-byte lines of 4 bucket states
+ *                                 (mxgate/bucket.h), shared by every
+ *                                 CPU, updated with cmpxchg; its seed
+ *                                 is read-only data (MXG_XDP_RODATA_SEED).
  *   mxg_stats    PERCPU_ARRAY[2]  struct mxg_counters per buffer.
  *   mxg_diag     PERCPU_ARRAY[1]  struct mxg_xdp_diag: rare events.
  *   mxg_ports    DEVMAP_HASH      inline mode: ingress ifindex -> peer.
@@ -68,7 +70,8 @@
 
 #define MXG_XDP_BUFFERS	   2
 #define MXG_XDP_IFACES_MAX 2
-/* Default and limits of the bucket table (LRU hash entries). */
+/* Default and limits of the bucket table, in entries (sources); the map
+ * has mxg_st_lines_for(entries) lines of MXG_ST_WAYS entries. */
 #define MXG_XDP_BUCKETS_DEFAULT (1u << 20)
 #define MXG_XDP_BUCKETS_MIN	1024u
 #define MXG_XDP_BUCKETS_MAX	(1u << 28)
@@ -85,6 +88,9 @@
  * redirect to the peer port through mxg_ports (inline-bridge mode).
  */
 #define MXG_XDP_RODATA_INLINE mxg_inline_mode
+/* struct mxg_st_seed: the source table's hash seed and line mask, random
+ * per load (mxgate/src_table.h). */
+#define MXG_XDP_RODATA_SEED mxg_table_seed
 
 /* struct mxg_xdp_config.attach[] */
 #define MXG_XDP_ATTACH_NONE    0
@@ -145,10 +151,11 @@ MXG_STATIC_ASSERT(sizeof(struct mxg_xdp_lpm6_key) == 20, "lpm6 key layout");
 /* Rare events, per CPU, for operators (mxgate-xdp stats). */
 struct mxg_xdp_diag {
 	uint64_t no_policy;	/* frames seen before a policy was loaded */
-	uint64_t bucket_full;	/* a new bucket could not be stored */
-	uint64_t cas_exhausted; /* MXG_XDP_CAS_TRIES races lost in a row */
+	uint64_t bucket_full;	/* judged on a fresh bucket: lost races */
+	uint64_t cas_exhausted; /* unused (was: cmpxchg races lost) */
 	uint64_t rst_unbuilt;	/* reset verdicts dropped without a RST */
-	uint64_t pad[4];
+	uint64_t evict_lossy;	/* evicted a bucket that was not full */
+	uint64_t pad[3];
 };
 MXG_STATIC_ASSERT(sizeof(struct mxg_xdp_diag) == 64, "mxg_xdp_diag layout");
 

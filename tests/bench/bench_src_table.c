@@ -77,12 +77,6 @@ struct bench_cfg {
 static struct mxg_bucket_params rule_bp;
 static uint64_t clock_ns = T_START;
 
-static const struct mxg_bucket_params *resolve(const void *ctx, uint32_t id)
-{
-	(void)ctx;
-	return id == RULE_ID ? &rule_bp : NULL;
-}
-
 /* ---------------------------------------------------------------- */
 /* Keys: a spoofed random IPv4 source per operation */
 
@@ -191,7 +185,7 @@ static inline int rh_take(struct rh_table *r, const struct mxg_src_key *k,
 static inline int st_take(struct mxg_src_table *t, const struct mxg_src_key *k,
 			  uint64_t now, struct mxg_src_table_stats *st)
 {
-	return mxg_src_table_take(t, k, now, &rule_bp, resolve, NULL, st);
+	return mxg_src_table_take(t, k, now, &rule_bp, st);
 }
 
 static uint64_t st_occupancy(const struct mxg_src_table_stats *st)

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Source table tests: the take semantics, sizes and bad arguments; the
- * eviction order (full or orphaned buckets first, then the least debt in
- * tokens, at any time scale) with exact counters, in a table of one
- * bucket (a key's two choices are the same bucket) and of two (every
- * key's two choices are the same two buckets: 8 candidate slots); how often an insert must
- * evict while the table fills (two choices: hardly ever at 50%); and
- * concurrency: no duplicate keys when threads insert the same new keys
- * into a half-full table (so that many go to their second bucket), the
+ * Source table tests: the take semantics, sizes (16 bytes per entry) and
+ * bad arguments; the eviction order in the smallest table driven far
+ * past full (full buckets first, drained ones kept; else the one full
+ * again soonest); how often an insert must evict while the table fills;
+ * and concurrency: no duplicate keys when threads insert the same new
+ * keys into a 40%-full table (so that some go to their second line), the
  * per-key conformance bound under two threads hammering shared keys, a
  * random-source insert storm at full occupancy, and takes on a key while
  * its buckets are churned.
@@ -37,7 +35,7 @@
 
 #define RULE_SLOW   1u /* 1/h, burst 5: never refills within a test */
 #define RULE_FAST   2u /* 1000/s, burst 2: a token back every 1 ms */
-#define RULE_HOT    3u /* 1/h, burst 1: the least debt after one take */
+#define RULE_HOT    3u /* 1/h, burst 1: soonest full after one take */
 #define RULE_ORPHAN 99u
 
 struct rules {
@@ -119,7 +117,7 @@ static int take(struct mxg_src_table *t, const struct rules *r, uint32_t id,
 	const struct mxg_bucket_params *bp = resolve(r, id);
 
 	assert_non_null(bp);
-	return mxg_src_table_take(t, &k, now, bp, resolve, r, st);
+	return mxg_src_table_take(t, &k, now, bp, st);
 }
 
 static int present(struct mxg_src_table *t, uint32_t id, uint32_t ip)
@@ -190,8 +188,7 @@ static void peek_state(void **state)
 
 	(void)state;
 	assert_int_equal(mxg_src_table_peek(t, &k, &s), -ENOENT);
-	assert_int_equal(
-		mxg_src_table_take(t, &k, T0, &r.bp[1], resolve, &r, &st), 1);
+	assert_int_equal(mxg_src_table_take(t, &k, T0, &r.bp[1], &st), 1);
 	assert_int_equal(mxg_bucket_take(MXG_BUCKET_FRESH, T0, &r.bp[1], &want),
 			 1);
 	assert_int_equal(want, T0 + MS); /* tat: one token (1 ms) out */
@@ -233,7 +230,8 @@ static void capacity_and_memory(void **state)
 	static const struct {
 		uint64_t ask, want;
 	} rows[] = {
-		{ 1, 4 }, { 4, 4 }, { 5, 8 }, { 1000, 1000 }, { 1001, 1004 },
+		{ 1, 128 },	{ 128, 128 },	{ 129, 256 },
+		{ 1000, 1024 }, { 1025, 2048 },
 	};
 	struct mxg_src_table *t;
 	size_t i;
@@ -242,13 +240,15 @@ static void capacity_and_memory(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		t = table(rows[i].ask);
 		assert_int_equal(mxg_src_table_capacity(t), rows[i].want);
-		assert_true(mxg_src_table_memory(t) >= rows[i].want * 32);
+		assert_true(mxg_src_table_memory(t) >= rows[i].want * 16);
 		mxg_src_table_destroy(t);
 	}
-	/* The goal: 16M entries at <= 64 bytes each, all overhead included. */
+	/* The goal: 16M entries at <= 16 bytes each, all overhead included
+	 * (the header is a few hundred bytes: 16.00002). */
 	t = table(16ULL << 20);
-	assert_true(mxg_src_table_capacity(t) >= 16ULL << 20);
-	assert_true(mxg_src_table_memory(t) <= 64 * mxg_src_table_capacity(t));
+	assert_int_equal(mxg_src_table_capacity(t), 16ULL << 20);
+	assert_true(mxg_src_table_memory(t) <=
+		    16 * mxg_src_table_capacity(t) + 4096);
 	print_message("16M entries: %zu bytes, %.2f bytes per entry\n",
 		      mxg_src_table_memory(t),
 		      (double)mxg_src_table_memory(t) /
@@ -266,12 +266,12 @@ static void bad_arguments(void **state)
 	assert_int_equal(mxg_src_table_create(&t, 0), -EINVAL);
 	assert_null(t);
 	assert_int_equal(mxg_src_table_create(&t, UINT64_MAX), -EINVAL);
-	assert_int_equal(mxg_src_table_create(&t, (1ULL << 32) + 1), -EINVAL);
+	assert_int_equal(mxg_src_table_create(&t, (1ULL << 30) + 1), -EINVAL);
 	assert_int_equal(mxg_src_table_create(&t, 1ULL << 62), -EINVAL);
 	assert_null(t);
-	/* 2^32 entries need 128 GiB: more than this machine has. */
-	if ((uint64_t)pages * (uint64_t)psz < (128ULL << 30)) {
-		assert_int_equal(mxg_src_table_create(&t, 1ULL << 32), -ENOMEM);
+	/* 2^30 entries need 16 GiB: more than this machine may have. */
+	if ((uint64_t)pages * (uint64_t)psz < (16ULL << 30)) {
+		assert_int_equal(mxg_src_table_create(&t, 1ULL << 30), -ENOMEM);
 		assert_null(t);
 	}
 	mxg_src_table_destroy(NULL);
@@ -279,284 +279,158 @@ static void bad_arguments(void **state)
 
 /* ---------------------------------------------------------------- */
 /*
- * Eviction, in tables where every key collides: a table of 4 slots is
- * one bucket (a key's two choices are the same bucket), a table of 8 is
- * two buckets, and every key's two choices are those two (b2 != b1), so
- * the 8 slots are every key's candidates. The first 4 or 8 keys all fit;
- * after that, every insert evicts one of them.
+ * Eviction, in the smallest table (32 lines of 4: 128 slots), driven
+ * far past full. DESIGN §3: a bucket that is full again is
+ * indistinguishable from a fresh one, so it goes first (lossless); a
+ * drained bucket (an offender's) is kept over full ones. When no
+ * candidate is full, the bucket that will be full again soonest (the
+ * oldest tat) goes (lossy, counted).
  */
+#define EVICT_CAP	128
+#define EVICT_OFFENDERS 24
+#define EVICT_FLOOD	20000
 
-#define EVICT_CAPS                                                             \
-	{                                                                      \
-		4, 8                                                           \
-	}
-
-static struct mxg_src_table *evict_table(uint32_t cap)
-{
-	struct mxg_src_table *t = table(cap);
-
-	assert_int_equal(mxg_src_table_capacity(t), cap);
-	return t;
-}
-
-static void evict_least_debt_in(uint32_t n)
+static void evict_full_first(void **state)
 {
 	struct mxg_src_table_stats st = { 0 };
 	struct rules r = default_rules();
-	struct mxg_src_table *t = evict_table(n);
-	uint32_t ip;
+	struct mxg_src_table *t = table(EVICT_CAP);
+	uint64_t s, now;
+	uint32_t i;
 
-	for (ip = 1; ip <= n; ip++)
-		assert_int_equal(take(t, &r, RULE_SLOW, ip, T0 + ip * MS, &st),
-				 1);
-	/* Both buckets are used before either is evicted from. */
-	assert_int_equal(st.evict_lossless + st.evict_lossy, 0);
-	assert_int_equal(mxg_src_table_count(t), n);
-
-	/*
-	 * Nothing is full: the least debt goes, 1 (one token, due back an
-	 * hour after its take, the earliest).
-	 */
-	assert_int_equal(take(t, &r, RULE_SLOW, n + 1, T0 + 10 * MS, &st), 1);
-	assert_false(present(t, RULE_SLOW, 1));
-	for (ip = 2; ip <= n + 1; ip++)
-		assert_true(present(t, RULE_SLOW, ip));
-
-	/* A second token out of 2 puts it two hours out: 3 goes next. */
-	assert_int_equal(take(t, &r, RULE_SLOW, 2, T0 + 11 * MS, &st), 1);
-	assert_int_equal(take(t, &r, RULE_SLOW, n + 2, T0 + 12 * MS, &st), 1);
-	assert_false(present(t, RULE_SLOW, 3));
-	assert_true(present(t, RULE_SLOW, 2));
-	assert_true(present(t, RULE_SLOW, 4));
-
-	/* An evicted key comes back fresh: a full burst. */
-	assert_int_equal(take(t, &r, RULE_SLOW, 1, T0 + 13 * MS, &st), 1);
-	assert_false(present(t, RULE_SLOW, 4));
-
-	assert_int_equal(st.takes, n + 4);
-	assert_int_equal(st.inserts, n + 3);
-	assert_int_equal(st.evict_lossy, 3);
-	assert_int_equal(st.evict_lossless, 0);
-	assert_int_equal(mxg_src_table_count(t), n);
-	mxg_src_table_destroy(t);
-}
-
-/*
- * The debt is weighed in tokens, under each slot's rule: a fast bucket
- * half a token in debt stays, and a slow one a few ms of its hour in
- * debt goes, although the fast one is full again sooner.
- */
-static void evict_debt_in_tokens_in(uint32_t n)
-{
-	struct mxg_src_table_stats st = { 0 };
-	struct rules r = default_rules();
-	struct mxg_src_table *t = evict_table(n);
-	uint32_t ip;
-
-	/* Drained at T0: full again at T0 + 2 ms. */
-	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 1);
-	assert_int_equal(take(t, &r, RULE_FAST, 1, T0, &st), 1);
-	/* Taken almost an hour ago: full again at T0 + 3 ms and later. */
-	for (ip = 2; ip <= n; ip++)
-		take(t, &r, RULE_SLOW, ip, T0 - HOUR + 3 * MS + ip * US, &st);
-	take(t, &r, RULE_SLOW, n + 1, T0 + 1 * MS + 500 * US, &st);
-	assert_true(present(t, RULE_FAST, 1));
-	assert_false(present(t, RULE_SLOW, 2));
-	assert_int_equal(st.evict_lossy, 1);
-	assert_int_equal(st.evict_lossless, 0);
-	mxg_src_table_destroy(t);
-}
-
-static void evict_full_first_in(uint32_t n)
-{
-	struct mxg_src_table_stats st = { 0 };
-	struct rules r = default_rules();
-	struct mxg_src_table *t = evict_table(n);
-	uint32_t ip;
-
-	take(t, &r, RULE_SLOW, 1, T0, &st);
-	take(t, &r, RULE_FAST, 2, T0 + 1 * MS, &st); /* full again at +2 ms */
-	for (ip = 3; ip <= n; ip++)
-		take(t, &r, RULE_SLOW, ip, T0 + (ip - 1) * MS, &st);
-
-	/*
-	 * At +1.5 ms nothing is full. The fast bucket, half a token in
-	 * debt, goes rather than a slow one with nearly a whole token,
-	 * although the slow key 1 was used before it: lossy.
-	 */
-	take(t, &r, RULE_SLOW, n + 1, T0 + 1 * MS + 500 * US, &st);
-	assert_false(present(t, RULE_FAST, 2));
-	assert_true(present(t, RULE_SLOW, 1));
-	assert_int_equal(st.evict_lossy, 1);
-	assert_int_equal(st.evict_lossless, 0);
-
-	/* A fast key again: now the slow key 1 has the least debt. */
-	take(t, &r, RULE_FAST, n + 2, T0 + 1 * MS + 500 * US, &st);
-	assert_false(present(t, RULE_SLOW, 1));
-	assert_int_equal(st.evict_lossy, 2);
-
-	/* At +100 ms the fast bucket is full again: it goes, losslessly. */
-	take(t, &r, RULE_SLOW, n + 3, T0 + 100 * MS, &st);
-	assert_false(present(t, RULE_FAST, n + 2));
-	assert_true(present(t, RULE_SLOW, 3));
-	assert_int_equal(st.evict_lossy, 2);
-	assert_int_equal(st.evict_lossless, 1);
-
-	/* Slow buckets never refill here: the least debt (+1.5 ms) goes. */
-	take(t, &r, RULE_SLOW, n + 4, T0 + 101 * MS, &st);
-	assert_false(present(t, RULE_SLOW, n + 1));
-	assert_true(present(t, RULE_SLOW, 3));
-	assert_int_equal(st.evict_lossy, 3);
-	assert_int_equal(st.inserts, n + 4);
-	mxg_src_table_destroy(t);
-}
-
-static void evict_orphan_first_in(uint32_t n)
-{
-	struct mxg_src_table_stats st = { 0 };
-	struct rules r = default_rules();
-	struct mxg_src_table *t = evict_table(n);
-	uint32_t ip;
-
-	/* Insert key 3 under a rule that a reload then removes. */
-	r.id[2] = RULE_ORPHAN;
-	r.bp[2] = params(1, 3600, 5);
+	(void)state;
+	assert_int_equal(mxg_src_table_capacity(t), EVICT_CAP);
+	r.id[2] = RULE_HOT;
+	r.bp[2] = params(1, 3600, 1);
 	r.n = 3;
-	take(t, &r, RULE_SLOW, 1, T0, &st);
-	take(t, &r, RULE_SLOW, 2, T0 + 1 * MS, &st);
-	take(t, &r, RULE_ORPHAN, 3, T0 + 2 * MS, &st);
-	for (ip = 4; ip <= n; ip++)
-		take(t, &r, RULE_SLOW, ip, T0 + (ip - 1) * MS, &st);
-	r.n = 2;
-	/* 1 would be full again sooner, but 3's rule is gone: lossless. */
-	take(t, &r, RULE_SLOW, n + 1, T0 + n * MS, &st);
-	assert_false(present(t, RULE_ORPHAN, 3));
-	assert_true(present(t, RULE_SLOW, 1));
-	assert_int_equal(st.evict_lossless, 1);
+	/* Offenders: drained buckets (1/h, burst 1, one take). */
+	for (i = 0; i < EVICT_OFFENDERS; i++)
+		assert_int_equal(take(t, &r, RULE_HOT, 0xc6336400 + i, T0, &st),
+				 1);
+	/*
+	 * A flood of new sources, 2 ms apart under 1000/s: each is full
+	 * again before the next arrives. The table fills up, then every
+	 * insert evicts, and always a full bucket: never an offender.
+	 */
+	now = T0;
+	for (i = 0; i < EVICT_FLOOD; i++) {
+		now += 2 * MS;
+		assert_int_equal(
+			take(t, &r, RULE_FAST, 0x0a000000 + i, now, &st), 1);
+	}
+	assert_int_equal(st.inserts, EVICT_OFFENDERS + EVICT_FLOOD);
 	assert_int_equal(st.evict_lossy, 0);
+	assert_true(st.evict_lossless >= EVICT_FLOOD - EVICT_CAP);
+	assert_int_equal(mxg_src_table_count(t), EVICT_CAP);
+	for (i = 0; i < EVICT_OFFENDERS; i++) {
+		struct mxg_src_key k = key4(RULE_HOT, 0xc6336400 + i);
+
+		assert_int_equal(mxg_src_table_peek(t, &k, &s), 0);
+		assert_int_equal(s, T0 + HOUR); /* still drained */
+		assert_int_equal(
+			take(t, &r, RULE_HOT, 0xc6336400 + i, now, &st), 0);
+	}
+	print_message("evict_full_first: %" PRIu64
+		      " lossless evictions, %" PRIu64
+		      " keys in their second line\n",
+		      st.evict_lossless, st.second);
 	mxg_src_table_destroy(t);
 }
 
-static void evict_without_resolve_in(uint32_t n)
+static void evict_oldest_when_none_full(void **state)
 {
 	struct mxg_src_table_stats st = { 0 };
 	struct rules r = default_rules();
-	struct mxg_src_table *t = evict_table(n);
-	struct mxg_src_key k;
-	uint32_t ip, fast_gone = 0;
+	struct mxg_src_table *t = table(EVICT_CAP);
+	uint32_t i, kept_old = 0, kept_new = 0;
 
-	/* Odd keys slow, even keys fast. */
-	for (ip = 1; ip <= n; ip++)
-		take(t, &r, ip & 1 ? RULE_SLOW : RULE_FAST, ip,
-		     T0 + (ip - 1) * MS, &st);
+	(void)state;
 	/*
-	 * No resolve(): a full bucket is still judged full, whatever its
-	 * rule (tat <= now needs no parameters). Inserting slow keys at
-	 * +100 ms evicts the full fast buckets, one per insert, losslessly
-	 * (the first found: with one bucket, 2 first).
+	 * Slow buckets (1/h) taken 1 us apart: none is full again, and an
+	 * older key's tat is older. Every insert past full is lossy and
+	 * evicts the oldest of its (at most 8) candidates, so the newest
+	 * keys survive and the oldest do not.
 	 */
-	k = key4(RULE_SLOW, n + 1);
-	mxg_src_table_take(t, &k, T0 + 100 * MS, &r.bp[0], NULL, NULL, &st);
-	for (ip = 2; ip <= n; ip += 2)
-		fast_gone += !present(t, RULE_FAST, ip);
-	assert_int_equal(fast_gone, 1);
-	if (n == 4)
-		assert_false(present(t, RULE_FAST, 2));
-	for (ip = n + 2; ip <= n + n / 2; ip++) {
-		k = key4(RULE_SLOW, ip);
-		mxg_src_table_take(t, &k, T0 + 100 * MS, &r.bp[0], NULL, NULL,
-				   &st);
+	for (i = 0; i < 8 * EVICT_CAP; i++)
+		assert_int_equal(take(t, &r, RULE_SLOW, 0x0b000000 + i,
+				      T0 + i * US, &st),
+				 1);
+	assert_int_equal(st.evict_lossless, 0);
+	assert_int_equal(st.evict_lossy, st.inserts - EVICT_CAP);
+	assert_int_equal(mxg_src_table_count(t), EVICT_CAP);
+	for (i = 0; i < EVICT_CAP; i++) {
+		kept_old += present(t, RULE_SLOW, 0x0b000000 + i);
+		kept_new +=
+			present(t, RULE_SLOW, 0x0b000000 + 7 * EVICT_CAP + i);
 	}
-	for (ip = 2; ip <= n; ip += 2)
-		assert_false(present(t, RULE_FAST, ip));
-	for (ip = 1; ip <= n; ip += 2)
-		assert_true(present(t, RULE_SLOW, ip));
-	assert_int_equal(st.evict_lossless, n / 2);
-	assert_int_equal(st.evict_lossy, 0);
-	/* Then nothing is full: the least debt, slow 1, goes (lossy). */
-	k = key4(RULE_SLOW, n + n / 2 + 1);
-	mxg_src_table_take(t, &k, T0 + 100 * MS, &r.bp[0], NULL, NULL, &st);
-	assert_false(present(t, RULE_SLOW, 1));
-	assert_true(present(t, RULE_SLOW, 3));
-	assert_int_equal(st.evict_lossless, n / 2);
-	assert_int_equal(st.evict_lossy, 1);
+	/* The last key is always kept; the first 128 are nearly all gone. */
+	assert_true(present(t, RULE_SLOW, 0x0b000000 + 8 * EVICT_CAP - 1));
+	assert_true(kept_new > 4 * kept_old);
+	print_message("evict_oldest: kept %u of the oldest 128, %u of the "
+		      "newest 128\n",
+		      kept_old, kept_new);
 	mxg_src_table_destroy(t);
 }
 
 /*
- * Times are full 64-bit ns counts: nothing wraps. Around 2^50 ns (where
- * the old 40-bit field of 1.024 us ticks wrapped) and 2^62 ns, keys go in
- * the order of their takes.
+ * The same order at any time scale (main's evict_at_large_times, on this
+ * table): times near 2^50 and 2^62 ns; the oldest goes while none is
+ * full, and an hour later every bucket is full again: lossless.
  */
-static void evict_at_large_times_in(uint32_t n)
+static void evict_at_large_times(void **state)
 {
 	static const uint64_t bases[] = { 1ULL << 50, 1ULL << 62 };
 	size_t b;
 
+	(void)state;
 	for (b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
 		struct mxg_src_table_stats st = { 0 };
 		struct rules r = default_rules();
-		struct mxg_src_table *t = evict_table(n);
+		struct mxg_src_table *t = table(EVICT_CAP);
 		const uint64_t base = bases[b];
-		uint32_t ip;
+		uint32_t i, kept_old = 0, kept_new = 0;
 
-		take(t, &r, RULE_SLOW, 1, base - 4 * MS, &st);
-		take(t, &r, RULE_SLOW, 2, base - 2 * MS, &st);
-		for (ip = 3; ip <= n; ip++)
-			take(t, &r, RULE_SLOW, ip, base + (ip - 2) * MS, &st);
-		take(t, &r, RULE_SLOW, n + 1, base + 10 * MS, &st);
-		assert_false(present(t, RULE_SLOW, 1));
-		take(t, &r, RULE_SLOW, n + 2, base + 11 * MS, &st);
-		assert_false(present(t, RULE_SLOW, 2));
-		assert_true(present(t, RULE_SLOW, 3));
-		assert_int_equal(st.evict_lossy, 2);
+		for (i = 0; i < 8 * EVICT_CAP; i++)
+			assert_int_equal(take(t, &r, RULE_SLOW, 0x0d000000 + i,
+					      base + i * US, &st),
+					 1);
+		assert_int_equal(st.evict_lossless, 0);
+		assert_int_equal(st.evict_lossy, st.inserts - EVICT_CAP);
+		for (i = 0; i < EVICT_CAP; i++) {
+			kept_old += present(t, RULE_SLOW, 0x0d000000 + i);
+			kept_new += present(t, RULE_SLOW,
+					    0x0d000000 + 7 * EVICT_CAP + i);
+		}
+		assert_true(
+			present(t, RULE_SLOW, 0x0d000000 + 8 * EVICT_CAP - 1));
+		assert_true(kept_new > 4 * kept_old);
 		/* An hour later all are full again: lossless. */
-		take(t, &r, RULE_SLOW, n + 3, base + HOUR + 12 * MS, &st);
+		take(t, &r, RULE_SLOW, 0x0e000000, base + HOUR + SEC, &st);
 		assert_int_equal(st.evict_lossless, 1);
 		mxg_src_table_destroy(t);
 	}
 }
 
-static void evict_future_tat_is_late_in(uint32_t n)
+static void evict_soonest_full(void **state)
 {
 	struct mxg_src_table_stats st = { 0 };
 	struct rules r = default_rules();
-	struct mxg_src_table *t = evict_table(n);
-	uint32_t ip;
+	struct mxg_src_table *t = table(EVICT_CAP);
+	uint32_t i;
 
-	/*
-	 * A worker whose clock runs ahead inserted key 1: its tat is the
-	 * latest, so it is not the first to go.
-	 */
-	take(t, &r, RULE_SLOW, 1, T0 + 50 * MS, &st);
-	for (ip = 2; ip <= n; ip++)
-		take(t, &r, RULE_SLOW, ip, T0 + (ip - 1) * MS, &st);
-	take(t, &r, RULE_SLOW, n + 1, T0 + 10 * MS, &st);
-	assert_true(present(t, RULE_SLOW, 1));
-	assert_false(present(t, RULE_SLOW, 2));
-	assert_int_equal(st.evict_lossy, 1);
+	(void)state;
+	r.id[2] = RULE_HOT;
+	r.bp[2] = params(1, 3600, 1);
+	r.n = 3;
+	/* One key full again soonest (tat T0 + 1h), then later ones. */
+	take(t, &r, RULE_HOT, 1, T0, &st);
+	for (i = 0; i < 16 * EVICT_CAP && present(t, RULE_HOT, 1); i++)
+		take(t, &r, RULE_SLOW, 0x0c000000 + i, T0 + SEC + i * US, &st);
+	/* It is the first to go when its line is hit with no room. */
+	assert_false(present(t, RULE_HOT, 1));
+	assert_int_equal(st.evict_lossless, 0);
 	mxg_src_table_destroy(t);
 }
-
-/* Each eviction test, in the table of one bucket and of two. */
-#define EVICT_TEST(name)                                                       \
-	static void name(void **state)                                         \
-	{                                                                      \
-		static const uint32_t caps[] = EVICT_CAPS;                     \
-		size_t i;                                                      \
-                                                                               \
-		(void)state;                                                   \
-		for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)           \
-			name##_in(caps[i]);                                    \
-	}
-
-EVICT_TEST(evict_least_debt)
-EVICT_TEST(evict_debt_in_tokens)
-EVICT_TEST(evict_full_first)
-EVICT_TEST(evict_orphan_first)
-EVICT_TEST(evict_without_resolve)
-EVICT_TEST(evict_at_large_times)
-EVICT_TEST(evict_future_tat_is_late)
 
 /*
  * Premature evictions. One thread fills a table with new random keys
@@ -580,15 +454,16 @@ EVICT_TEST(evict_future_tat_is_late)
  *     50%          0.159    0.042        0.0003    0.00001
  *     90%          0.755    0.300        0.468     0.061
  *
- * (Inserting into b1 while it has room, and into b2 only when b1 is
- * full, gives 0.027 at 50% and 0.58 at 90%.) The asserted bounds leave
- * a wide margin for sampling (a window of 4096 inserts, binomial:
- * sd < 0.008) and still fail the one-bucket design by far:
- *   50%: rate < 0.005, whole fill < 0.001;
- *   90%: rate < 0.55, whole fill < 0.09.
- * 90% cannot do much better with two choices and no moving of keys:
- * with 3.6 keys a bucket on average, at least 60% of buckets are full,
- * so at least 36% of inserts find both of their buckets full.
+ * The table (include/mxgate/src_table.h) inserts into the first line
+ * while it has room, and into the second only when the first is full,
+ * so that a lookup reads one line: that gives 0.027 at 50% and 0.58 at
+ * 90% (measured: 0.0276 and 0.577; whole fills 0.0038 and 0.124). The
+ * price of one line per lookup; these evictions are lossless whenever a
+ * candidate is full again, which in a flood most are. The asserted
+ * bounds leave a margin for sampling (a window of 4096 inserts,
+ * binomial: sd < 0.008) and still fail the one-bucket design:
+ *   50%: rate < 0.05, whole fill < 0.01;
+ *   90%: rate < 0.65, whole fill < 0.2.
  */
 #define EVICT_TABLE  (1u << 18)
 #define EVICT_WINDOW 4096
@@ -617,9 +492,8 @@ static void fill_one(struct fill_state *f)
 	f->x = f->x * 6364136223846793005ULL + 1442695040888963407ULL;
 	memcpy(k.addr + 8, &f->x, 8);
 	f->now += US;
-	assert_int_equal(mxg_src_table_take(f->t, &k, f->now, &f->r.bp[0],
-					    resolve, &f->r, &f->st),
-			 1);
+	assert_int_equal(
+		mxg_src_table_take(f->t, &k, f->now, &f->r.bp[0], &f->st), 1);
 }
 
 /* Fill to 'occupancy'; *whole: the evicting fraction since the start. */
@@ -661,10 +535,10 @@ static void premature_eviction(void **state)
 		      "%.5f (whole fill %.6f), at 90%%: %.4f (whole fill "
 		      "%.4f)\n",
 		      rate50, whole50, rate90, whole90);
-	assert_true(rate50 < 0.005);
-	assert_true(whole50 < 0.001);
-	assert_true(rate90 < 0.55);
-	assert_true(whole90 < 0.09);
+	assert_true(rate50 < 0.05);
+	assert_true(whole50 < 0.01);
+	assert_true(rate90 < 0.65);
+	assert_true(whole90 < 0.2);
 	mxg_src_table_destroy(f.t);
 }
 
@@ -688,7 +562,7 @@ static void premature_eviction(void **state)
 #define DUP_ROUNDS  16
 #define DUP_KEYS    4096
 #define DUP_TABLE   (1u << 20)
-#define DUP_PREFILL (DUP_TABLE / 4)
+#define DUP_PREFILL (DUP_TABLE * 2 / 5)
 
 struct dup_ctx {
 	struct mxg_src_table *t;
@@ -712,7 +586,7 @@ static void *dup_worker(void *arg)
 
 			c->conform += (uint64_t)mxg_src_table_take(
 				c->t, &k, T0 + (uint64_t)round * SEC,
-				&c->r->bp[0], resolve, c->r, &c->st);
+				&c->r->bp[0], &c->st);
 			if (i % 512 == 511)
 				sched_yield();
 		}
@@ -729,16 +603,23 @@ static void no_duplicates(void **state)
 	pthread_t th[DUP_THREADS];
 	pthread_barrier_t barrier;
 	uint64_t inserts = 0, evicted = 0, conform = 0, retries = 0;
-	uint64_t want;
+	uint64_t want, second = 0, missing = 0;
 	uint32_t ip;
 	int i, round, j;
 
 	(void)state;
-	/* Other keys: another rule, so they never match the new ones. */
-	for (ip = 0; ip < DUP_PREFILL; ip++)
-		take(t, &r, RULE_FAST, ip * 2654435761u, T0, &pre);
+	/*
+	 * Other keys, drained for the whole test (another rule id, so they
+	 * never match the new ones): 40% of the slots, so that a few % of
+	 * the new keys find their first line without room and go to their
+	 * second line.
+	 */
+	for (ip = 0; ip < DUP_PREFILL; ip++) {
+		struct mxg_src_key k = key4(RULE_ORPHAN, ip * 2654435761u);
+
+		mxg_src_table_take(t, &k, T0 - SEC, &r.bp[0], &pre);
+	}
 	assert_int_equal(pre.inserts, DUP_PREFILL);
-	assert_int_equal(pre.evict_lossless + pre.evict_lossy, 0);
 
 	assert_int_equal(pthread_barrier_init(&barrier, NULL, DUP_THREADS), 0);
 	for (i = 0; i < DUP_THREADS; i++) {
@@ -756,19 +637,18 @@ static void no_duplicates(void **state)
 		evicted += ctx[i].st.evict_lossless + ctx[i].st.evict_lossy;
 		conform += ctx[i].conform;
 		retries += ctx[i].st.cas_retries;
+		second += ctx[i].st.second;
 	}
 	pthread_barrier_destroy(&barrier);
-	/* Each key was inserted exactly once, whoever came first... */
+	/* Each key was inserted exactly once, whoever came first. */
 	assert_int_equal(inserts, DUP_ROUNDS * DUP_KEYS);
-	/*
-	 * ...and stayed: 25% to 31% full, an insert finds both buckets full
-	 * with probability below 1.1e-8 (the fluid limit of
-	 * premature_eviction), so nothing is evicted (expected evictions in
-	 * the whole test, prefill included: 1.3e-4; none in 400 simulations).
-	 */
-	assert_int_equal(evicted, 0);
-	assert_int_equal(mxg_src_table_count(t),
-			 DUP_PREFILL + DUP_ROUNDS * DUP_KEYS);
+	/* Some went to their second line: the case under test. */
+	assert_true(second > 0);
+	/* Full slots: evictions, all lossy, nearly all of prefill keys
+	 * (their tat is an hour older). */
+	assert_int_equal(mxg_src_table_count(t), DUP_PREFILL - pre.evict_lossy +
+							 DUP_ROUNDS * DUP_KEYS -
+							 evicted);
 	/* No thread's token was lost: burst 5, 4 takes each. */
 	assert_int_equal(conform, DUP_THREADS * DUP_ROUNDS * DUP_KEYS);
 	for (round = 0; round < DUP_ROUNDS; round++) {
@@ -777,14 +657,20 @@ static void no_duplicates(void **state)
 				key4(RULE_SLOW, (uint32_t)(round << 16 | j));
 			uint64_t s;
 
-			assert_int_equal(mxg_src_table_peek(t, &k, &s), 0);
+			if (mxg_src_table_peek(t, &k, &s) != 0) {
+				missing++;
+				continue;
+			}
 			/* Each thread's token pushed tat by one interval. */
 			want = T0 + (uint64_t)round * SEC +
 			       DUP_THREADS * r.bp[0].interval_ns;
 			assert_int_equal(s, want);
 		}
 	}
-	print_message("no_duplicates: %" PRIu64 " CAS retries\n", retries);
+	assert_true(missing <= evicted);
+	print_message("no_duplicates: %" PRIu64 " CAS retries, %" PRIu64
+		      " new keys in their second line, %" PRIu64 " evictions\n",
+		      retries, second, evicted);
 	mxg_src_table_destroy(t);
 }
 
@@ -843,7 +729,7 @@ static void *stress_worker(void *arg)
 					(uint8_t)mxg_src_table_take(
 						c->t, &key,
 						T0 + round * STRESS_DT, c->bp,
-						NULL, NULL, &c->st);
+						&c->st);
 			}
 		}
 	}
@@ -956,8 +842,7 @@ static void *storm_worker(void *arg)
 		memcpy(k.addr + 12, &i, 4);
 		/* 10 us apart: a fast bucket is full again after 2 ms. */
 		c->conform += (uint64_t)mxg_src_table_take(
-			c->t, &k, T0 + (uint64_t)i * 10 * US, bp, resolve, c->r,
-			&c->st);
+			c->t, &k, T0 + (uint64_t)i * 10 * US, bp, &c->st);
 	}
 	return NULL;
 }
@@ -1056,8 +941,7 @@ static void *churn_worker(void *arg)
 					       key4(RULE_HOT, 1);
 
 		c->conform += (uint64_t)mxg_src_table_take(
-			c->t, &k, now, &c->r->bp[c->id == 2 ? 0 : 2], resolve,
-			c->r, &c->st);
+			c->t, &k, now, &c->r->bp[c->id == 2 ? 0 : 2], &c->st);
 		/* Interleave even when the threads share one core. */
 		if (i % 256 == 255)
 			sched_yield();
@@ -1131,8 +1015,7 @@ static void churn_in(uint32_t cap)
 static void churn_under_takes(void **state)
 {
 	(void)state;
-	churn_in(4);
-	churn_in(8);
+	churn_in(128);
 }
 
 int main(void)
@@ -1144,13 +1027,10 @@ int main(void)
 		cmocka_unit_test(count_keys),
 		cmocka_unit_test(capacity_and_memory),
 		cmocka_unit_test(bad_arguments),
-		cmocka_unit_test(evict_least_debt),
-		cmocka_unit_test(evict_debt_in_tokens),
 		cmocka_unit_test(evict_full_first),
-		cmocka_unit_test(evict_orphan_first),
-		cmocka_unit_test(evict_without_resolve),
+		cmocka_unit_test(evict_oldest_when_none_full),
+		cmocka_unit_test(evict_soonest_full),
 		cmocka_unit_test(evict_at_large_times),
-		cmocka_unit_test(evict_future_tat_is_late),
 		cmocka_unit_test(premature_eviction),
 		cmocka_unit_test(no_duplicates),
 		cmocka_unit_test(stress_shared_keys),

@@ -739,6 +739,86 @@ static void reload_keeps_buckets(void **state)
 }
 
 /*
+ * The table past full, in the kernel: the smallest bucket table
+ * (MXG_XDP_BUCKETS_MIN sources), offenders drained under a slow rule
+ * (port 25: 1/h, burst 1), then a flood of EVICT_FLOOD new sources under
+ * a fast rule (port 587: 1000/s), 2 ms apart, so that every flood bucket
+ * is full again before the next arrives. Every insert past full must
+ * evict a full bucket (lossless), never an offender's drained one: each
+ * offender is still refused afterwards, and no eviction was lossy.
+ */
+#define EVICT_OFFENDERS 200
+#define EVICT_FLOOD	(8 * MXG_XDP_BUCKETS_MIN)
+
+static size_t syn_to(uint32_t src, uint16_t dport, uint8_t *frame, size_t cap)
+{
+	char addr[32];
+	struct pktgen_spec s = {
+		.family = 4,
+		.src = addr,
+		.dst = "198.51.100.25",
+		.sport = 40000,
+		.dport = dport,
+		.tcp_flags = MXG_TCP_SYN,
+		.seq = 7,
+	};
+
+	snprintf(addr, sizeof(addr), "%u.%u.%u.%u", src >> 24,
+		 (src >> 16) & 255, (src >> 8) & 255, src & 255);
+	return pktgen_build(&s, frame, cap);
+}
+
+static void evict_full_first(void **state)
+{
+	struct mxg_xdp_load_opts lo = { .buckets = MXG_XDP_BUCKETS_MIN };
+	struct image_builder *b = malloc(sizeof(*b));
+	struct mxg_policy_header *h;
+	struct mxg_xdp_last d;
+	struct mxg_xdp *x;
+	uint8_t frame[256];
+	uint64_t now = T0;
+	size_t len;
+	uint32_t i;
+
+	(void)state;
+	need_bpf();
+	assert_non_null(b);
+	ib_init(b);
+	ib_limit(b, "slow", 1, 3600, 1, MXG_KEY_HOST, MXG_OVER_DROP)->ports[0] =
+		25;
+	b->rules[0].n_ports = 1;
+	ib_limit(b, "fast", 1000, 1, 1, MXG_KEY_HOST, MXG_OVER_DROP)->ports[0] =
+		587;
+	b->rules[1].n_ports = 1;
+	h = ib_build(b);
+	free(b);
+	assert_int_equal(mxg_xdp_load(&x, &lo), 0);
+	assert_int_equal(mxg_xdp_install(x, h, h->total_len), 0);
+	for (i = 0; i < EVICT_OFFENDERS; i++) {
+		len = syn_to(0xc6336400 + i, 25, frame, sizeof(frame));
+		assert_int_equal(run_raw(x, frame, len, now).verdict,
+				 MXG_VERDICT_PASS);
+		assert_int_equal(run_raw(x, frame, len, now).verdict,
+				 MXG_VERDICT_DROP);
+	}
+	for (i = 0; i < EVICT_FLOOD; i++) {
+		now += 2000000;
+		len = syn_to(0x0a000000 + i, 587, frame, sizeof(frame));
+		d = run_raw(x, frame, len, now);
+		assert_int_equal(d.verdict, MXG_VERDICT_PASS);
+	}
+	for (i = 0; i < EVICT_OFFENDERS; i++) {
+		len = syn_to(0xc6336400 + i, 25, frame, sizeof(frame));
+		d = run_raw(x, frame, len, now);
+		assert_int_equal(d.verdict,
+				 MXG_VERDICT_DROP); /* still drained */
+		assert_int_equal(d.rule, 0);
+	}
+	mxg_xdp_close(x);
+	free(h);
+}
+
+/*
  * Policy A: rule 0 denies @s (10.0.0.0/8 is set bit 0).
  * Policy B: rule 0 denies @u (172.16.0.0/12, bit 0), rule 1 allows @t
  * (10.0.0.0/8, bit 1). A frame from 10.1.2.3 is dropped by A's rule 0 or
@@ -921,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(hostile_frames),
 		cmocka_unit_test(reload_keeps_buckets),
 		cmocka_unit_test(reload_is_atomic),
+		cmocka_unit_test(evict_full_first),
 	};
 	struct CMUnitTest *row_tests;
 	unsigned int i;
