@@ -38,7 +38,6 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(call san,tests/unit/test_dp_notify.c): MOD_CFLAGS += -Idataplane/dpdk
 $(call san,tests/unit/test_ctld_state.c): MOD_CFLAGS += -Icontrol/daemon
 
-unit-tests: $(UNIT_BINS)
 
 # ThreadSanitizer builds of the pure-C concurrency tests (no ASan: the two
 # do not mix): the source table under two threads, shared keys, evictions
@@ -66,3 +65,6 @@ $(BUILD)/test/$(1)_tsan: $(call tsanobj,tests/unit/$(1).c $(core_SRCS))
 UNIT_BINS += $(BUILD)/test/$(1)_tsan
 endef
 $(foreach t,$(TSAN_TESTS),$(eval $(call tsan_test,$(t))))
+
+# After the TSan variants joined UNIT_BINS.
+unit-tests: $(UNIT_BINS)

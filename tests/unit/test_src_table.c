@@ -356,8 +356,14 @@ static void evict_oldest_when_none_full(void **state)
 				      T0 + i * US, &st),
 				 1);
 	assert_int_equal(st.evict_lossless, 0);
-	assert_int_equal(st.evict_lossy, st.inserts - EVICT_CAP);
-	assert_int_equal(mxg_src_table_count(t), EVICT_CAP);
+	/*
+	 * Every eviction removes one key. A key goes to its second line only
+	 * when its first is full and the second has room, so a slot of a
+	 * line that is nobody's overflow may stay empty (the seed decides):
+	 * a few at most.
+	 */
+	assert_int_equal(mxg_src_table_count(t), st.inserts - st.evict_lossy);
+	assert_true(mxg_src_table_count(t) >= EVICT_CAP - EVICT_CAP / 16);
 	for (i = 0; i < EVICT_CAP; i++) {
 		kept_old += present(t, RULE_SLOW, 0x0b000000 + i);
 		kept_new +=
@@ -395,7 +401,12 @@ static void evict_at_large_times(void **state)
 					      base + i * US, &st),
 					 1);
 		assert_int_equal(st.evict_lossless, 0);
-		assert_int_equal(st.evict_lossy, st.inserts - EVICT_CAP);
+		/* As in evict_oldest_when_none_full: a few slots may stay
+		 * empty, and every eviction removes one key. */
+		assert_int_equal(mxg_src_table_count(t),
+				 st.inserts - st.evict_lossy);
+		assert_true(mxg_src_table_count(t) >=
+			    EVICT_CAP - EVICT_CAP / 16);
 		for (i = 0; i < EVICT_CAP; i++) {
 			kept_old += present(t, RULE_SLOW, 0x0d000000 + i);
 			kept_new += present(t, RULE_SLOW,
