@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mxgate/policy.h"
 #include "policy_path.h"
 #include "policy_scan.h"
 
@@ -141,39 +142,6 @@ static int hex4(const unsigned char *p, unsigned int *out)
 	return 0;
 }
 
-/* Length of a valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c0 = p[0];
-	size_t need, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c0 >= 0xc2 && c0 <= 0xdf)
-		need = 1;
-	else if (c0 >= 0xe0 && c0 <= 0xef)
-		need = 2;
-	else if (c0 >= 0xf0 && c0 <= 0xf4)
-		need = 3;
-	else
-		return 0;
-	if (c0 == 0xe0)
-		lo = 0xa0;
-	else if (c0 == 0xed)
-		hi = 0x9f; /* no UTF-16 surrogates */
-	else if (c0 == 0xf0)
-		lo = 0x90;
-	else if (c0 == 0xf4)
-		hi = 0x8f;
-	if (n < need + 1)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i <= need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need + 1;
-}
-
 /* A string at sc->pos (its opening quote); leaves pos after the close. */
 static int scan_string(struct scanner *sc)
 {
@@ -200,7 +168,8 @@ static int scan_string(struct scanner *sc)
 				sc, sc->pos,
 				"control character 0x%02x in a string", ch);
 		if (ch >= 0x80) {
-			size_t n = utf8_len(sc->t + sc->pos, sc->len - sc->pos);
+			size_t n = mxg_utf8_len(sc->t + sc->pos,
+						sc->len - sc->pos);
 
 			if (!n)
 				return syntax_error(

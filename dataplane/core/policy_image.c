@@ -41,36 +41,6 @@ static int all_zero(const void *p, size_t n)
 	return 1;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c0 = p[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c0 >= 0xc2 && c0 <= 0xdf)
-		need = 1;
-	else if (c0 >= 0xe0 && c0 <= 0xef)
-		need = 2;
-	else if (c0 >= 0xf0 && c0 <= 0xf4)
-		need = 3;
-	else
-		return 0;
-	if (c0 == 0xe0)
-		lo = 0xa0; /* no overlong forms */
-	else if (c0 == 0xed)
-		hi = 0x9f; /* no UTF-16 surrogates */
-	else if (c0 == 0xf0)
-		lo = 0x90;
-	else if (c0 == 0xf4)
-		hi = 0x8f; /* nothing above U+10FFFF */
-	if (n < need + 1 || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i <= need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need + 1;
-}
-
 /*
  * A name as the compiler writes one (control/policy: rule names are 1 to
  * 63 bytes of valid UTF-8 without control characters, as the policy
@@ -89,7 +59,7 @@ static int name_ok(const char *name)
 	for (i = 0; i < n; i += k) {
 		if (s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-		k = s[i] < 0x80 ? 1 : utf8_len(s + i, n - i);
+		k = s[i] < 0x80 ? 1 : mxg_utf8_len(s + i, n - i);
 		if (!k)
 			return 0;
 	}

@@ -199,6 +199,39 @@ MXG_INLINE uint32_t mxg_fnv1a32(uint32_t h, const void *data, uint32_t len)
 #define MXG_KEY_ID_IPV6 1u
 
 #ifndef __bpf__
+/*
+ * Length of the valid UTF-8 sequence at p (n bytes left), or 0: the
+ * compiler's scanner and the image check judge names with it.
+ */
+static inline size_t mxg_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c0 = p[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (c0 >= 0xc2 && c0 <= 0xdf)
+		need = 1;
+	else if (c0 >= 0xe0 && c0 <= 0xef)
+		need = 2;
+	else if (c0 >= 0xf0 && c0 <= 0xf4)
+		need = 3;
+	else
+		return 0;
+	if (c0 == 0xe0)
+		lo = 0xa0; /* no overlong forms */
+	else if (c0 == 0xed)
+		hi = 0x9f; /* no UTF-16 surrogates */
+	else if (c0 == 0xf0)
+		lo = 0x90;
+	else if (c0 == 0xf4)
+		hi = 0x8f; /* nothing above U+10FFFF */
+	if (n < need + 1 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i <= need; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
 /* A 16-byte address in network byte order as one 128-bit number. */
 static inline unsigned __int128 mxg_addr6_u128(const uint8_t a[16])
 {

@@ -16,22 +16,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${MXG_BUILD:-$ROOT/build}
-fails=0
-checks=0
-ok() {
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
-bad() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*"
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$ROOT/tests/lib/check.sh"
 [ -x "$BUILD/bin/mxgatectl" ] || {
 	echo "SKIP: $BUILD/bin not built"
 	exit 77
@@ -104,5 +89,4 @@ else
 	echo "note: no systemd-analyze: units not verified"
 fi
 
-echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -76,17 +76,6 @@ python3 "$HERE/mkpcap.py" "$tmp/syn.pcap" 200 203.0.113.7,192.0.2.10
 printf '#!/bin/sh\necho "$*" >>"%s"\n' "$tmp/bypass.log" >"$tmp/bypass.sh"
 chmod +x "$tmp/bypass.sh"
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s, bounded.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 start_dp() {
 	[ -f "$tmp/dp.err" ] && cat "$tmp/dp.err" >>"$tmp/dp-before.err"

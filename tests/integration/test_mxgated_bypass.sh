@@ -123,16 +123,6 @@ until_connected() {
 	done
 	return 1
 }
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 start_dp() {
 	rm -f "$tmp/dp.sock"
 	cleanup_eal

@@ -72,17 +72,6 @@ for n in c s; do
 	ip -n "$tag$n" link set "$tag${n}0" up
 done
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s, bounded.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 ip netns exec "${tag}s" "$PROBE" listen 25 >"$T/serve" 2>&1 &
 srv_pid=$!

@@ -8,6 +8,8 @@
 #   skip WHY                   the whole test is skipped: exit 77
 #   need_root WHY              skip unless root
 #   need_cmd CMD...            skip unless every CMD is installed
+#   wait_for SECONDS CMD...    runs CMD every 0.1 s until it succeeds;
+#                              non-zero if it never did within SECONDS
 #   finish                     "N passed, M failed"; non-zero on a failure
 #
 # A test ends with `finish` (its status is the test's), or with `exit 77`
@@ -55,6 +57,18 @@ need_cmd() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "needs $c (make deps)"
 	done
+}
+
+# wait_for SECONDS CMD...: retry CMD (quietly) every 0.1 s for SECONDS.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
 }
 
 finish() {
