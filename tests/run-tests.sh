@@ -21,9 +21,14 @@ times_file=${MXG_BUILD:-build}/test-times.txt
 logs=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$logs"' EXIT
 
+# Durations of the last run here, else the ones committed with the tests
+# (tests/test-times.txt, from a run on a 2-core machine), so that a fresh
+# clone also starts the longest first.
 declare -A last=()
-if [ -f "$times_file" ]; then
-	while read -r s t; do last[$t]=$s; done <"$times_file"
+seed=$times_file
+[ -f "$seed" ] || seed=$(dirname "$0")/test-times.txt
+if [ -f "$seed" ]; then
+	while read -r s t; do last[$t]=$s; done <"$seed"
 fi
 # Longest first; a program never timed goes first (it may be long).
 order=()

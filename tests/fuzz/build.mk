@@ -9,7 +9,7 @@
 #   fuzz_ctlmsg   mxgate-dp's control-socket request decoder
 #
 # `make check` runs each as a test program for FUZZ_TEST_SECONDS (by
-# default the targets share FUZZ_BUDGET, 120 s, about 24 s each; a
+# default the targets share FUZZ_BUDGET, 60 s, about 12 s each; a
 # FUZZ_SECONDS given on make's command line sets it for each);
 # `make fuzz` (or fuzz-run) runs each for FUZZ_SECONDS (default 60):
 # `make fuzz FUZZ_SECONDS=3600`. tests/fuzz/run.sh says how to turn a
@@ -17,7 +17,7 @@
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
-FUZZ_BUDGET ?= 120
+FUZZ_BUDGET ?= 60
 ifeq ($(origin FUZZ_SECONDS),command line)
 FUZZ_TEST_SECONDS ?= $(FUZZ_SECONDS)
 else
