@@ -43,6 +43,7 @@ need_root "BPF_PROG_TEST_RUN"
 T=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$T"' EXIT
 not_comparable_total=0
+declare -A skip_of=() long_of=()
 
 # Is BPF there at all?
 out=$("$REPLAY" --engine xdp "$ROOT/tests/captures/demo-small.pcap" 2>&1 >/dev/null)
@@ -148,8 +149,13 @@ l2_skip() {
 compare_resets() {
 	local what=$1 cap=$2 p=$3 long skip frames sizes
 	nc=0
-	skip=$(l2_skip "$cap")
-	long=$(long_frames "$cap" "$skip")
+	# Both depend on the capture alone: once per capture and slot.
+	if [ -z "${skip_of[$cap]:-}" ]; then
+		skip_of[$cap]=$(l2_skip "$cap")
+		long_of[$cap]=$(long_frames "$cap" "${skip_of[$cap]}")
+	fi
+	skip=${skip_of[$cap]}
+	long=${long_of[$cap]}
 	if [ -z "$long" ] || [ ! -e "$W/core/reset.pcap" ] ||
 		[ "$(stat -c %s "$W/core/reset.pcap")" -le 24 ]; then
 		same "$what" reset.pcap
