@@ -1,64 +1,247 @@
 // SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Top sources (top_sources.h): a set-associative Space-Saving sketch for
+ * the data plane, an exact growing map for replay, one keyed hash.
+ */
 #include "top_sources.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
-#define TOP_CAPACITY_MAX (1u << 24)
+#include "mxgate/pkt.h"
+
+#define TOP_CAPACITY_MAX    (1u << 24)
+#define TOP_EXACT_SLOTS0    1024u      /* first index of an exact tracker */
+#define TOP_EXACT_SLOTS_MAX (1u << 31) /* index slots: uint32_t entries */
+#define TOP_HUGE_PAGE	    (2UL << 20)
+#define TOP_HASH_WORDS	    6 /* a_0, then one per key word: family, addr */
+
+/* Bounded tracker: one line per bucket, the entries elsewhere. */
+struct top_bucket {
+	uint32_t tag[MXG_TOP_WAYS];  /* 0: empty slot */
+	uint32_t rank[MXG_TOP_WAYS]; /* syns, saturated: picks the victim */
+};
+_Static_assert(sizeof(struct top_bucket) == 64, "one cache line");
+
+enum { TOP_BOUNDED, TOP_EXACT };
 
 struct mxg_top_sources {
-	uint32_t capacity;
+	int kind;
+	int replaced; /* bounded: a source was replaced */
+	int lost;     /* exact: an update found no memory to grow */
 	uint32_t count;
-	int replaced;
+	uint32_t probe_max;
+	uint64_t seed[2][TOP_HASH_WORDS];
+
+	/* TOP_BOUNDED */
+	uint32_t bucket_mask;
+	struct top_bucket *buckets;
+	struct mxg_top_entry *slots; /* bucket b's are [b * WAYS, +WAYS) */
+	void *map;
+	size_t map_len;
+
+	/* TOP_EXACT */
 	uint32_t index_mask;
-	uint32_t *index; /* entry + 1, 0 = empty; linear probing */
-	uint32_t *heap;	 /* entry numbers, min-heap on syns */
-	uint32_t *pos;	 /* entry -> heap position */
+	uint32_t entries_cap;
+	uint32_t *index; /* entry + 1; 0 = empty */
 	struct mxg_top_entry *entries;
 };
 
-static uint64_t key_hash(uint8_t family, const uint8_t addr[16])
-{
-	uint64_t a, b, h;
+/* ------------------------------------------------------------------ */
+/* The keyed hash */
 
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	h = a * 0x9e3779b97f4a7c15ULL ^ (b + family) * 0xc2b2ae3d27d4eb4fULL;
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 29);
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
 }
 
-static int same_key(const struct mxg_top_entry *e, uint8_t family,
-		    const uint8_t addr[16])
+static void seed_init(struct mxg_top_sources *t)
 {
-	return e->family == family && memcmp(e->addr, addr, 16) == 0;
+	struct timespec ts;
+	uint64_t x;
+	size_t i;
+
+	if (getrandom(t->seed, sizeof(t->seed), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(t->seed))
+		return;
+	/* No entropy yet (early boot): clocks and an address, mixed. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x ^= splitmix64(&x) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)t;
+	for (i = 0; i < sizeof(t->seed) / sizeof(uint64_t); i++)
+		((uint64_t *)t->seed)[i] = splitmix64(&x);
+}
+
+/*
+ * Two instances of multiply-shift for vectors (Thorup, "High Speed
+ * Hashing for Integers and Strings", §3.5), over the key as 32-bit words
+ * (family, then the address): ((a_0 + sum a_j x_j) mod 2^64) >> 32 is
+ * strongly universal over the seed, and two independent instances make a
+ * strongly universal 64-bit value. An IPv4 address has one non-zero
+ * word: two multiplies each.
+ *
+ * The value then goes through murmur3's fmix64, a fixed bijection: for
+ * two keys the pair of values stays uniform over pairs of 64-bit words,
+ * so the result, and any subset of its bits, is as strongly universal.
+ * Why: multiply-shift alone is linear in the key, and a dense range of
+ * addresses (a /24 botnet) then falls on a lattice, which for some seeds
+ * puts most of the range in a few buckets (seen in the tests: 1 seed in
+ * 50 at 32 buckets). High bits: bucket or index slot; low 32: the tag.
+ */
+static inline uint64_t key_hash(const struct mxg_top_sources *t, uint8_t family,
+				const uint8_t addr[16])
+{
+	const uint64_t *a = t->seed[0], *b = t->seed[1];
+	uint32_t w[4];
+	uint64_t h0, h1, h;
+
+	memcpy(w, addr, sizeof(w));
+	h0 = a[0] + a[1] * family + a[2] * w[0];
+	h1 = b[0] + b[1] * family + b[2] * w[0];
+	if (family != MXG_AF_INET) {
+		h0 += a[3] * w[1] + a[4] * w[2] + a[5] * w[3];
+		h1 += b[3] * w[1] + b[4] * w[2] + b[5] * w[3];
+	}
+	h = (h0 >> 32) << 32 | h1 >> 32;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+static inline uint32_t tag_of(uint64_t h)
+{
+	uint32_t tag = (uint32_t)h;
+
+	return tag ? tag : 1;
+}
+
+/* The key as stored: an IPv4 address is its first 4 bytes, the rest 0. */
+static inline void key_copy(uint8_t dst[16], uint8_t family,
+			    const uint8_t addr[16])
+{
+	if (family == MXG_AF_INET) {
+		memset(dst, 0, 16);
+		memcpy(dst, addr, 4);
+	} else {
+		memcpy(dst, addr, 16);
+	}
+}
+
+static inline int same_key(const struct mxg_top_entry *e, uint8_t family,
+			   const uint8_t addr[16])
+{
+	if (e->family != family)
+		return 0;
+	if (family == MXG_AF_INET)
+		return memcmp(e->addr, addr, 4) == 0;
+	return memcmp(e->addr, addr, 16) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation */
+
+static size_t align_up(size_t x, size_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+/* Zeroed memory, 2 MiB pages for big trackers, faulted in now: a fresh
+ * tracker is swapped into a running worker, which must not pay for it. */
+static void *map_zeroed(size_t len, void **map, size_t *map_len)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t page, total, head = 0;
+	uint8_t *m, *base;
+
+	if (psz <= 0)
+		psz = 4096;
+	page = len >= TOP_HUGE_PAGE ? TOP_HUGE_PAGE : (size_t)psz;
+	len = align_up(len, page);
+	total = page > (size_t)psz ? len + page : len;
+	m = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	base = m;
+	if (total != len) {
+		head = align_up((uintptr_t)m, page) - (uintptr_t)m;
+		base = m + head;
+		if (head)
+			munmap(m, head);
+		if (total - head - len)
+			munmap(base + len, total - head - len);
+		madvise(base, len, MADV_HUGEPAGE); /* a hint; may fail */
+	}
+	for (size_t off = 0; off < len; off += (size_t)psz)
+		((volatile uint8_t *)base)[off] = 0;
+	*map = base;
+	*map_len = len;
+	return base;
 }
 
 int mxg_top_create(struct mxg_top_sources **out, uint32_t capacity)
 {
 	struct mxg_top_sources *t;
-	uint32_t slots = 2;
+	uint32_t buckets = 1;
+	size_t len;
+	uint8_t *base;
 
 	*out = NULL;
 	if (capacity == 0 || capacity > TOP_CAPACITY_MAX)
 		return -EINVAL;
-	while (slots < 2 * capacity)
-		slots <<= 1;
+	while ((uint64_t)buckets * MXG_TOP_WAYS < capacity)
+		buckets <<= 1;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->capacity = capacity;
-	t->index_mask = slots - 1;
-	t->index = calloc(slots, sizeof(*t->index));
-	t->heap = calloc(capacity, sizeof(*t->heap));
-	t->pos = calloc(capacity, sizeof(*t->pos));
-	t->entries = calloc(capacity, sizeof(*t->entries));
-	if (!t->index || !t->heap || !t->pos || !t->entries) {
+	t->kind = TOP_BOUNDED;
+	t->bucket_mask = buckets - 1;
+	len = (size_t)buckets * (sizeof(struct top_bucket) +
+				 MXG_TOP_WAYS * sizeof(struct mxg_top_entry));
+	base = map_zeroed(len, &t->map, &t->map_len);
+	if (!base) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->buckets = (struct top_bucket *)base;
+	t->slots = (struct mxg_top_entry *)(base +
+					    (size_t)buckets *
+						    sizeof(struct top_bucket));
+	seed_init(t);
+	*out = t;
+	return 0;
+}
+
+int mxg_top_create_exact(struct mxg_top_sources **out)
+{
+	struct mxg_top_sources *t;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->kind = TOP_EXACT;
+	t->index_mask = TOP_EXACT_SLOTS0 - 1;
+	t->index = calloc(TOP_EXACT_SLOTS0, sizeof(*t->index));
+	t->entries_cap = TOP_EXACT_SLOTS0 / 2;
+	t->entries = malloc(t->entries_cap * sizeof(*t->entries));
+	if (!t->index || !t->entries) {
 		mxg_top_destroy(t);
 		return -ENOMEM;
 	}
+	seed_init(t);
 	*out = t;
 	return 0;
 }
@@ -67,107 +250,62 @@ void mxg_top_destroy(struct mxg_top_sources *t)
 {
 	if (!t)
 		return;
+	if (t->map)
+		munmap(t->map, t->map_len);
 	free(t->index);
-	free(t->heap);
-	free(t->pos);
 	free(t->entries);
 	free(t);
 }
 
-/* Index slot holding the key, or the empty slot where it would go. */
-static uint32_t index_find(const struct mxg_top_sources *t, uint8_t family,
-			   const uint8_t addr[16])
-{
-	uint32_t s = (uint32_t)key_hash(family, addr) & t->index_mask;
+/* ------------------------------------------------------------------ */
+/* Bounded: Space-Saving in the key's bucket */
 
-	while (t->index[s] &&
-	       !same_key(&t->entries[t->index[s] - 1], family, addr))
-		s = (s + 1) & t->index_mask;
-	return s;
+static inline uint32_t rank_add(uint32_t rank, uint64_t n)
+{
+	uint64_t r = (uint64_t)rank + n;
+
+	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
-void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
-		      const uint8_t addr[16])
+/* Slots of bucket bk whose tag is 'tag', as a bit mask. */
+static inline uint32_t tag_matches(const struct top_bucket *bk, uint32_t tag)
 {
-	uint32_t s = (uint32_t)key_hash(family, addr) & t->index_mask;
+	uint32_t m = 0, i;
 
-	/* The index slot only: reading it here would stall on the miss. */
-	__builtin_prefetch(&t->index[s], 0, 3);
+	for (i = 0; i < MXG_TOP_WAYS; i++)
+		m |= (uint32_t)(bk->tag[i] == tag) << i;
+	return m;
 }
 
-/* Remove the slot's key with backward-shift deletion (no tombstones). */
-static void index_remove(struct mxg_top_sources *t, uint32_t hole)
+/* The slot a new key takes: the first empty one, else the least active. */
+static inline uint32_t victim_of(const struct top_bucket *bk)
 {
-	uint32_t s = hole;
+	uint32_t v = 0, i;
 
-	t->index[hole] = 0;
-	for (;;) {
-		const struct mxg_top_entry *e;
-		uint32_t home;
-
-		s = (s + 1) & t->index_mask;
-		if (!t->index[s])
-			return;
-		e = &t->entries[t->index[s] - 1];
-		home = (uint32_t)key_hash(e->family, e->addr) & t->index_mask;
-		/* Move it into the hole unless its home lies in (hole, s]. */
-		if (((s - home) & t->index_mask) >=
-		    ((s - hole) & t->index_mask)) {
-			t->index[hole] = t->index[s];
-			t->index[s] = 0;
-			hole = s;
-		}
-	}
+	for (i = 1; i < MXG_TOP_WAYS; i++)
+		if (bk->rank[i] < bk->rank[v])
+			v = i;
+	return v;
 }
 
-static void heap_swap(struct mxg_top_sources *t, uint32_t a, uint32_t b)
+/* Add in's counts to the bounded tracker; the core of update and merge. */
+static void bounded_add(struct mxg_top_sources *t,
+			const struct mxg_top_entry *in)
 {
-	uint32_t x = t->heap[a];
+	uint64_t h = key_hash(t, in->family, in->addr);
+	uint32_t b = (uint32_t)(h >> 32) & t->bucket_mask, tag = tag_of(h);
+	struct top_bucket *bk = &t->buckets[b];
+	struct mxg_top_entry *base = &t->slots[(size_t)b * MXG_TOP_WAYS], *e;
+	uint32_t m = tag_matches(bk, tag), v;
+	uint64_t inherited = 0;
 
-	t->heap[a] = t->heap[b];
-	t->heap[b] = x;
-	t->pos[t->heap[a]] = a;
-	t->pos[t->heap[b]] = b;
-}
-
-static uint64_t heap_key(const struct mxg_top_sources *t, uint32_t i)
-{
-	return t->entries[t->heap[i]].syns;
-}
-
-static void sift_up(struct mxg_top_sources *t, uint32_t i)
-{
-	while (i > 0 && heap_key(t, (i - 1) / 2) > heap_key(t, i)) {
-		heap_swap(t, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-}
-
-static void sift_down(struct mxg_top_sources *t, uint32_t i)
-{
-	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < t->count && heap_key(t, l) < heap_key(t, m))
-			m = l;
-		if (r < t->count && heap_key(t, r) < heap_key(t, m))
-			m = r;
-		if (m == i)
-			return;
-		heap_swap(t, i, m);
-		i = m;
-	}
-}
-
-/* Add counts for one source; the core of update and merge. */
-static void add_counts(struct mxg_top_sources *t,
-		       const struct mxg_top_entry *in)
-{
-	uint32_t slot = index_find(t, in->family, in->addr), n;
-	struct mxg_top_entry *e;
-
-	if (t->index[slot]) {
-		e = &t->entries[t->index[slot] - 1];
+	t->probe_max = MXG_TOP_WAYS; /* every path looks at one bucket */
+	while (m) {
+		v = (uint32_t)__builtin_ctz(m);
+		m &= m - 1;
+		e = &base[v];
+		if (!same_key(e, in->family, in->addr))
+			continue;
 		e->syns += in->syns;
 		e->dropped += in->dropped;
 		e->error += in->error;
@@ -175,33 +313,119 @@ static void add_counts(struct mxg_top_sources *t,
 			e->first_ns = in->first_ns;
 		if (in->last_ns > e->last_ns)
 			e->last_ns = in->last_ns;
-		sift_down(t, t->pos[t->index[slot] - 1]);
+		bk->rank[v] = rank_add(bk->rank[v], in->syns);
 		return;
 	}
-	if (t->count < t->capacity) {
-		n = t->count++;
-		t->entries[n] = *in;
-		t->index[slot] = n + 1;
-		t->heap[n] = n;
-		t->pos[n] = n;
-		sift_up(t, n);
-		return;
+	/* Empty slots have rank 0: the least active is the first empty. */
+	v = victim_of(bk);
+	e = &base[v];
+	if (bk->tag[v]) {
+		/* The rank is the count unless it saturated. */
+		inherited = bk->rank[v] < UINT32_MAX ? bk->rank[v] : e->syns;
+		t->replaced = 1;
+	} else {
+		t->count++;
 	}
-	/* Space-saving: replace the least active source. */
-	n = t->heap[0];
-	e = &t->entries[n];
-	index_remove(t, index_find(t, e->family, e->addr));
-	{
-		uint64_t inherited = e->syns;
-
-		*e = *in;
-		e->error += inherited;
-		e->syns += inherited;
-	}
-	t->index[index_find(t, in->family, in->addr)] = n + 1;
-	t->replaced = 1;
-	sift_down(t, 0);
+	*e = *in;
+	key_copy(e->addr, in->family, in->addr);
+	e->syns += inherited;
+	e->error += inherited;
+	bk->tag[v] = tag;
+	bk->rank[v] = rank_add(0, e->syns);
 }
+
+/* ------------------------------------------------------------------ */
+/* Exact: linear probing, bounded, growing */
+
+/* Index slot holding the key, or the empty one where it would go; -1
+ * when MXG_TOP_PROBE_MAX slots were walked without finding either. */
+static int64_t exact_find(struct mxg_top_sources *t, uint8_t family,
+			  const uint8_t addr[16])
+{
+	uint32_t s = (uint32_t)key_hash(t, family, addr) & t->index_mask, n;
+
+	for (n = 1; n <= MXG_TOP_PROBE_MAX; n++) {
+		uint32_t x = t->index[s];
+
+		if (!x || same_key(&t->entries[x - 1], family, addr)) {
+			if (n > t->probe_max)
+				t->probe_max = n;
+			return s;
+		}
+		s = (s + 1) & t->index_mask;
+	}
+	return -1;
+}
+
+/* Double the index (rehash every entry); 0 or -ENOMEM. */
+static int exact_grow_index(struct mxg_top_sources *t)
+{
+	uint32_t slots = (t->index_mask + 1) * 2, mask = slots - 1, i;
+	uint32_t *index;
+
+	if (t->index_mask + 1 >= TOP_EXACT_SLOTS_MAX)
+		return -ENOMEM;
+	index = calloc(slots, sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < t->count; i++) {
+		const struct mxg_top_entry *e = &t->entries[i];
+		uint32_t s = (uint32_t)key_hash(t, e->family, e->addr) & mask;
+
+		while (index[s])
+			s = (s + 1) & mask;
+		index[s] = i + 1;
+	}
+	free(t->index);
+	t->index = index;
+	t->index_mask = mask;
+	return 0;
+}
+
+static int exact_add(struct mxg_top_sources *t, const struct mxg_top_entry *in)
+{
+	struct mxg_top_entry *e;
+	int64_t s;
+	int rc;
+
+	/* A full probe window, or over half full: grow, then look again. */
+	while ((s = exact_find(t, in->family, in->addr)) < 0 ||
+	       (!t->index[s] &&
+		2 * (uint64_t)(t->count + 1) > t->index_mask + 1)) {
+		rc = exact_grow_index(t);
+		if (rc)
+			return rc;
+	}
+	if (t->index[s]) {
+		e = &t->entries[t->index[s] - 1];
+		e->syns += in->syns;
+		e->dropped += in->dropped;
+		e->error += in->error;
+		if (in->first_ns < e->first_ns)
+			e->first_ns = in->first_ns;
+		if (in->last_ns > e->last_ns)
+			e->last_ns = in->last_ns;
+		return 0;
+	}
+	if (t->count == t->entries_cap) {
+		struct mxg_top_entry *n;
+		uint32_t cap = t->entries_cap * 2;
+
+		n = realloc(t->entries, (size_t)cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->entries = n;
+		t->entries_cap = cap;
+	}
+	e = &t->entries[t->count];
+	*e = *in;
+	key_copy(e->addr, in->family, in->addr);
+	t->index[s] = ++t->count;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The interface */
 
 void mxg_top_update(struct mxg_top_sources *t, uint8_t family,
 		    const uint8_t addr[16], int dropped, uint64_t now_ns)
@@ -215,18 +439,74 @@ void mxg_top_update(struct mxg_top_sources *t, uint8_t family,
 	};
 
 	memcpy(in.addr, addr, 16);
-	add_counts(t, &in);
+	if (__builtin_expect(t->kind == TOP_BOUNDED, 1))
+		bounded_add(t, &in);
+	else if (exact_add(t, &in))
+		t->lost = 1;
 }
 
-void mxg_top_merge(struct mxg_top_sources *dst,
-		   const struct mxg_top_sources *src)
+void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
+		      const uint8_t addr[16])
 {
-	uint32_t i;
+	if (__builtin_expect(t->kind == TOP_BOUNDED, 1)) {
+		uint64_t h = key_hash(t, family, addr);
 
-	for (i = 0; i < src->count; i++)
-		add_counts(dst, &src->entries[i]);
-	if (src->replaced)
+		/* The bucket's line only: reading it here would stall. */
+		__builtin_prefetch(
+			&t->buckets[(uint32_t)(h >> 32) & t->bucket_mask], 1,
+			3);
+	} else {
+		uint64_t h = key_hash(t, family, addr);
+
+		__builtin_prefetch(&t->index[(uint32_t)h & t->index_mask], 0,
+				   3);
+	}
+}
+
+/* Call fn on every source of t; stop at the first non-zero return. */
+static int for_each(const struct mxg_top_sources *t,
+		    int (*fn)(void *arg, const struct mxg_top_entry *e),
+		    void *arg)
+{
+	uint32_t b, i;
+	int rc;
+
+	if (t->kind == TOP_EXACT) {
+		for (i = 0; i < t->count; i++)
+			if ((rc = fn(arg, &t->entries[i])))
+				return rc;
+		return 0;
+	}
+	for (b = 0; b <= t->bucket_mask; b++)
+		for (i = 0; i < MXG_TOP_WAYS; i++)
+			if (t->buckets[b].tag[i] &&
+			    (rc = fn(arg,
+				     &t->slots[(size_t)b * MXG_TOP_WAYS + i])))
+				return rc;
+	return 0;
+}
+
+static int merge_one(void *arg, const struct mxg_top_entry *e)
+{
+	struct mxg_top_sources *dst = arg;
+
+	if (dst->kind == TOP_EXACT)
+		return exact_add(dst, e);
+	bounded_add(dst, e);
+	return 0;
+}
+
+int mxg_top_merge(struct mxg_top_sources *dst,
+		  const struct mxg_top_sources *src)
+{
+	int rc = for_each(src, merge_one, dst);
+
+	/* Counts with an error in them make any tracker inexact. */
+	if (!mxg_top_is_exact(src))
 		dst->replaced = 1;
+	if (rc)
+		dst->lost = 1;
+	return rc;
 }
 
 uint32_t mxg_top_count(const struct mxg_top_sources *t)
@@ -236,8 +516,56 @@ uint32_t mxg_top_count(const struct mxg_top_sources *t)
 
 int mxg_top_is_exact(const struct mxg_top_sources *t)
 {
-	return !t->replaced;
+	return !t->replaced && !t->lost;
 }
+
+uint32_t mxg_top_capacity(const struct mxg_top_sources *t)
+{
+	return t->kind == TOP_BOUNDED ? (t->bucket_mask + 1) * MXG_TOP_WAYS : 0;
+}
+
+uint32_t mxg_top_bucket_of(const struct mxg_top_sources *t, uint8_t family,
+			   const uint8_t addr[16])
+{
+	if (t->kind == TOP_BOUNDED)
+		return (uint32_t)(key_hash(t, family, addr) >> 32) &
+		       t->bucket_mask;
+	return (uint32_t)key_hash(t, family, addr) & t->index_mask;
+}
+
+uint32_t mxg_top_probe_max(const struct mxg_top_sources *t)
+{
+	return t->probe_max;
+}
+
+uint64_t mxg_top_error_bound(const struct mxg_top_sources *t)
+{
+	uint64_t bound = 0;
+	uint32_t b, i;
+
+	if (t->kind == TOP_EXACT || !t->replaced)
+		return 0;
+	for (b = 0; b <= t->bucket_mask; b++) {
+		const struct top_bucket *bk = &t->buckets[b];
+		uint64_t min = UINT64_MAX;
+
+		for (i = 0; i < MXG_TOP_WAYS; i++) {
+			if (!bk->tag[i]) { /* not full: nothing replaced */
+				min = 0;
+				break;
+			}
+			if (t->slots[(size_t)b * MXG_TOP_WAYS + i].syns < min)
+				min = t->slots[(size_t)b * MXG_TOP_WAYS + i]
+					      .syns;
+		}
+		if (min > bound)
+			bound = min;
+	}
+	return bound;
+}
+
+/* ------------------------------------------------------------------ */
+/* The sorted list: the n best in a bounded min-heap, then sorted */
 
 static int cmp_rank(const void *a, const void *b)
 {
@@ -252,21 +580,66 @@ static int cmp_rank(const void *a, const void *b)
 	return memcmp(x->addr, y->addr, 16);
 }
 
+struct select {
+	struct mxg_top_entry *heap; /* worst of the kept at [0] */
+	uint32_t n, cap;
+};
+
+static void select_sift_down(struct select *s, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, w = i;
+		struct mxg_top_entry x;
+
+		if (l < s->n && cmp_rank(&s->heap[l], &s->heap[w]) > 0)
+			w = l;
+		if (r < s->n && cmp_rank(&s->heap[r], &s->heap[w]) > 0)
+			w = r;
+		if (w == i)
+			return;
+		x = s->heap[i];
+		s->heap[i] = s->heap[w];
+		s->heap[w] = x;
+		i = w;
+	}
+}
+
+static int select_one(void *arg, const struct mxg_top_entry *e)
+{
+	struct select *s = arg;
+	uint32_t i;
+
+	if (s->n < s->cap) {
+		/* sift up: the worse one towards the root */
+		i = s->n++;
+		s->heap[i] = *e;
+		while (i > 0 &&
+		       cmp_rank(&s->heap[(i - 1) / 2], &s->heap[i]) < 0) {
+			struct mxg_top_entry x = s->heap[i];
+
+			s->heap[i] = s->heap[(i - 1) / 2];
+			s->heap[(i - 1) / 2] = x;
+			i = (i - 1) / 2;
+		}
+		return 0;
+	}
+	if (cmp_rank(e, &s->heap[0]) < 0) {
+		s->heap[0] = *e;
+		select_sift_down(s, 0);
+	}
+	return 0;
+}
+
 uint32_t mxg_top_sorted(const struct mxg_top_sources *t,
 			struct mxg_top_entry *out, uint32_t n)
 {
-	struct mxg_top_entry *all;
+	struct select s = { .heap = out, .n = 0, .cap = n };
 
 	if (n > t->count)
-		n = t->count;
+		s.cap = n = t->count;
 	if (n == 0)
 		return 0;
-	all = malloc((size_t)t->count * sizeof(*all));
-	if (!all)
-		return 0;
-	memcpy(all, t->entries, (size_t)t->count * sizeof(*all));
-	qsort(all, t->count, sizeof(*all), cmp_rank);
-	memcpy(out, all, (size_t)n * sizeof(*out));
-	free(all);
-	return n;
+	for_each(t, select_one, &s);
+	qsort(out, s.n, sizeof(*out), cmp_rank);
+	return s.n;
 }
