@@ -15,18 +15,38 @@
 
 #include "mxgate/pkt.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define TOP_CAPACITY_MAX    (1u << 24)
 #define TOP_EXACT_SLOTS0    1024u      /* first index of an exact tracker */
 #define TOP_EXACT_SLOTS_MAX (1u << 31) /* index slots: uint32_t entries */
 #define TOP_HUGE_PAGE	    (2UL << 20)
-#define TOP_HASH_WORDS	    6 /* a_0, then one per key word: family, addr */
+#define TOP_HASH_WORDS	    6  /* a_0 per family, a_1..a_4 per address word */
+#define TOP_LAST_SHIFT	    20 /* hot last-seen unit: 2^20 ns, ~1 ms */
 
-/* Bounded tracker: one line per bucket, the entries elsewhere. */
+/*
+ * Bounded tracker: per bucket two cache lines of all that an attempt
+ * reads or writes (prefetched together), and MXG_TOP_WAYS cold entries
+ * elsewhere (address, first seen, error), written whole when a source is
+ * taken in and otherwise never touched on the packet path: an attempt
+ * never waits for a line that was not prefetched.
+ *
+ * The hot counts are 32-bit: a count that reaches UINT32_MAX stays there
+ * and the rest goes to the cold entry's syns or dropped (one read per
+ * attempt, from then on, of a source that made 4 billion attempts since
+ * the tracker was swapped in: its line is in cache). A saturated syns
+ * still ranks highest. Last seen is kept in 2^20 ns units, 32 bits (52
+ * days), rebuilt from the cold entry's first_ns: to within 1.05 ms.
+ */
 struct top_bucket {
-	uint32_t tag[MXG_TOP_WAYS];  /* 0: empty slot */
-	uint32_t rank[MXG_TOP_WAYS]; /* syns, saturated: picks the victim */
-};
-_Static_assert(sizeof(struct top_bucket) == 64, "one cache line");
+	uint32_t tag[MXG_TOP_WAYS];	/* 0: empty slot */
+	uint32_t last[MXG_TOP_WAYS];	/* last seen, ns >> TOP_LAST_SHIFT */
+	uint32_t syns[MXG_TOP_WAYS];	/* attempts, with the error */
+	uint32_t dropped[MXG_TOP_WAYS]; /* drops */
+} __attribute__((aligned(128)));
+_Static_assert(sizeof(struct top_bucket) == 128, "two cache lines");
 
 enum { TOP_BOUNDED, TOP_EXACT };
 
@@ -36,10 +56,11 @@ struct mxg_top_sources {
 	int lost;     /* exact: an update found no memory to grow */
 	uint32_t count;
 	uint32_t probe_max;
+	uint32_t shift; /* bucket or index slot: (h >> 1) >> shift */
 	uint64_t seed[2][TOP_HASH_WORDS];
 
 	/* TOP_BOUNDED */
-	uint32_t bucket_mask;
+	uint32_t n_buckets;
 	struct top_bucket *buckets;
 	struct mxg_top_entry *slots; /* bucket b's are [b * WAYS, +WAYS) */
 	void *map;
@@ -84,40 +105,52 @@ static void seed_init(struct mxg_top_sources *t)
 
 /*
  * Two instances of multiply-shift for vectors (Thorup, "High Speed
- * Hashing for Integers and Strings", §3.5), over the key as 32-bit words
- * (family, then the address): ((a_0 + sum a_j x_j) mod 2^64) >> 32 is
- * strongly universal over the seed, and two independent instances make a
- * strongly universal 64-bit value. An IPv4 address has one non-zero
- * word: two multiplies each.
+ * Hashing for Integers and Strings", §3.5) over the address as 32-bit
+ * words x_j: (a_f + sum a_j x_j) mod 2^64, top 32 bits, with a_f a seed
+ * word per family (IPv4, IPv6), is strongly universal over the seed,
+ * across families too (independent a_f). Two independent instances make
+ * a strongly universal 64-bit value; an IPv4 address costs one multiply
+ * each.
  *
- * The value then goes through murmur3's fmix64, a fixed bijection: for
- * two keys the pair of values stays uniform over pairs of 64-bit words,
- * so the result, and any subset of its bits, is as strongly universal.
- * Why: multiply-shift alone is linear in the key, and a dense range of
- * addresses (a /24 botnet) then falls on a lattice, which for some seeds
- * puts most of the range in a few buckets (seen in the tests: 1 seed in
- * 50 at 32 buckets). High bits: bucket or index slot; low 32: the tag.
+ * The value then goes through a fixed bijection (xorshift, multiply by
+ * an odd constant): for two keys the pair of values stays uniform over
+ * pairs of 64-bit words, so the result, and any subset of its bits, is
+ * just as strongly universal. Why: multiply-shift is linear in the key,
+ * and a dense range of addresses (a /24 botnet) falls on a lattice that
+ * for some seeds puts most of the range in a few buckets (seen in the
+ * tests: about 1 seed in 50 at 32 buckets); the multiply carries every
+ * bit into the top ones. Top bits: bucket or index slot; low 32: tag.
  */
 static inline uint64_t key_hash(const struct mxg_top_sources *t, uint8_t family,
 				const uint8_t addr[16])
 {
 	const uint64_t *a = t->seed[0], *b = t->seed[1];
+	int v6 = family == MXG_AF_INET6;
 	uint32_t w[4];
 	uint64_t h0, h1, h;
 
 	memcpy(w, addr, sizeof(w));
-	h0 = a[0] + a[1] * family + a[2] * w[0];
-	h1 = b[0] + b[1] * family + b[2] * w[0];
-	if (family != MXG_AF_INET) {
+	h0 = a[v6] + a[2] * w[0];
+	h1 = b[v6] + b[2] * w[0];
+	if (v6) {
 		h0 += a[3] * w[1] + a[4] * w[2] + a[5] * w[3];
 		h1 += b[3] * w[1] + b[4] * w[2] + b[5] * w[3];
 	}
-	h = (h0 >> 32) << 32 | h1 >> 32;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
+	h = (h0 & 0xffffffff00000000ULL) | h1 >> 32;
+	h ^= h >> 32;
+	return h * 0x9e3779b97f4a7c15ULL;
+}
+
+/* The bucket or index slot: the top bits (shift = 63 - log2 slots, so
+ * that one slot takes a shift of 63 and gets 0). */
+static inline uint32_t slot_of(const struct mxg_top_sources *t, uint64_t h)
+{
+	return (uint32_t)((h >> 1) >> t->shift);
+}
+
+static inline uint32_t log2_of(uint64_t pow2)
+{
+	return (uint32_t)__builtin_ctzll(pow2);
 }
 
 static inline uint32_t tag_of(uint64_t h)
@@ -207,7 +240,8 @@ int mxg_top_create(struct mxg_top_sources **out, uint32_t capacity)
 	if (!t)
 		return -ENOMEM;
 	t->kind = TOP_BOUNDED;
-	t->bucket_mask = buckets - 1;
+	t->n_buckets = buckets;
+	t->shift = 63 - log2_of(buckets);
 	len = (size_t)buckets * (sizeof(struct top_bucket) +
 				 MXG_TOP_WAYS * sizeof(struct mxg_top_entry));
 	base = map_zeroed(len, &t->map, &t->map_len);
@@ -220,6 +254,7 @@ int mxg_top_create(struct mxg_top_sources **out, uint32_t capacity)
 					    (size_t)buckets *
 						    sizeof(struct top_bucket));
 	seed_init(t);
+	t->probe_max = MXG_TOP_WAYS; /* every look: one bucket, by design */
 	*out = t;
 	return 0;
 }
@@ -234,6 +269,7 @@ int mxg_top_create_exact(struct mxg_top_sources **out)
 		return -ENOMEM;
 	t->kind = TOP_EXACT;
 	t->index_mask = TOP_EXACT_SLOTS0 - 1;
+	t->shift = 63 - log2_of(TOP_EXACT_SLOTS0);
 	t->index = calloc(TOP_EXACT_SLOTS0, sizeof(*t->index));
 	t->entries_cap = TOP_EXACT_SLOTS0 / 2;
 	t->entries = malloc(t->entries_cap * sizeof(*t->entries));
@@ -260,78 +296,156 @@ void mxg_top_destroy(struct mxg_top_sources *t)
 /* ------------------------------------------------------------------ */
 /* Bounded: Space-Saving in the key's bucket */
 
-static inline uint32_t rank_add(uint32_t rank, uint64_t n)
-{
-	uint64_t r = (uint64_t)rank + n;
-
-	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
-}
-
 /* Slots of bucket bk whose tag is 'tag', as a bit mask. */
 static inline uint32_t tag_matches(const struct top_bucket *bk, uint32_t tag)
 {
+#if defined(__SSE2__) && MXG_TOP_WAYS == 8
+	const __m128i *p = (const __m128i *)bk->tag;
+	__m128i t = _mm_set1_epi32((int)tag);
+
+	return (uint32_t)_mm_movemask_ps(
+		       _mm_castsi128_ps(_mm_cmpeq_epi32(p[0], t))) |
+	       (uint32_t)_mm_movemask_ps(
+		       _mm_castsi128_ps(_mm_cmpeq_epi32(p[1], t)))
+		       << 4;
+#else
 	uint32_t m = 0, i;
 
 	for (i = 0; i < MXG_TOP_WAYS; i++)
 		m |= (uint32_t)(bk->tag[i] == tag) << i;
 	return m;
+#endif
 }
 
-/* The slot a new key takes: the first empty one, else the least active. */
+/* The slot a new key takes: the first empty one (0 attempts), else the
+ * first least active; a tree of compares, not a chain. */
+static inline uint32_t pick(const struct top_bucket *bk, uint32_t i, uint32_t j)
+{
+	return bk->syns[j] < bk->syns[i] ? j : i;
+}
+
 static inline uint32_t victim_of(const struct top_bucket *bk)
 {
-	uint32_t v = 0, i;
+	uint32_t x[MXG_TOP_WAYS / 2], i, n;
 
-	for (i = 1; i < MXG_TOP_WAYS; i++)
-		if (bk->rank[i] < bk->rank[v])
-			v = i;
-	return v;
+	for (i = 0; i < MXG_TOP_WAYS / 2; i++)
+		x[i] = pick(bk, 2 * i, 2 * i + 1);
+	for (n = MXG_TOP_WAYS / 2; n > 1; n /= 2)
+		for (i = 0; i < n / 2; i++)
+			x[i] = pick(bk, x[2 * i], x[2 * i + 1]);
+	return x[0];
 }
 
-/* Add in's counts to the bounded tracker; the core of update and merge. */
-static void bounded_add(struct mxg_top_sources *t,
-			const struct mxg_top_entry *in)
+/* Add n to a hot count; what it cannot hold goes to the cold one. */
+static inline void hot_add(uint32_t *hot, uint64_t *cold, uint64_t n)
 {
-	uint64_t h = key_hash(t, in->family, in->addr);
-	uint32_t b = (uint32_t)(h >> 32) & t->bucket_mask, tag = tag_of(h);
-	struct top_bucket *bk = &t->buckets[b];
-	struct mxg_top_entry *base = &t->slots[(size_t)b * MXG_TOP_WAYS], *e;
-	uint32_t m = tag_matches(bk, tag), v;
-	uint64_t inherited = 0;
+	uint64_t sum = (uint64_t)*hot + n;
 
-	t->probe_max = MXG_TOP_WAYS; /* every path looks at one bucket */
-	while (m) {
-		v = (uint32_t)__builtin_ctz(m);
-		m &= m - 1;
-		e = &base[v];
-		if (!same_key(e, in->family, in->addr))
-			continue;
-		e->syns += in->syns;
-		e->dropped += in->dropped;
-		e->error += in->error;
-		if (in->first_ns < e->first_ns)
-			e->first_ns = in->first_ns;
-		if (in->last_ns > e->last_ns)
-			e->last_ns = in->last_ns;
-		bk->rank[v] = rank_add(bk->rank[v], in->syns);
-		return;
+	if (__builtin_expect(sum > UINT32_MAX, 0)) {
+		*cold += sum - UINT32_MAX;
+		sum = UINT32_MAX;
 	}
-	/* Empty slots have rank 0: the least active is the first empty. */
-	v = victim_of(bk);
-	e = &base[v];
+	*hot = (uint32_t)sum;
+}
+
+static inline uint32_t last_of(uint64_t ns)
+{
+	return (uint32_t)(ns >> TOP_LAST_SHIFT);
+}
+
+/* A later last seen; hot units compare modulo 2^32 (52 days apart). */
+static inline void last_add(uint32_t *last, uint64_t ns)
+{
+	uint32_t l = last_of(ns);
+
+	if ((int32_t)(l - *last) > 0)
+		*last = l;
+}
+
+/* Take slot v of bucket b for in's key: the former source's attempts
+ * are inherited as error (a Space-Saving replacement); the cold entry is
+ * written whole, and read only when the victim's count had saturated. */
+static void bounded_take(struct mxg_top_sources *t, struct top_bucket *bk,
+			 uint32_t v, struct mxg_top_entry *e, uint32_t tag,
+			 const struct mxg_top_entry *in)
+{
+	uint64_t inherited = bk->syns[v];
+
 	if (bk->tag[v]) {
-		/* The rank is the count unless it saturated. */
-		inherited = bk->rank[v] < UINT32_MAX ? bk->rank[v] : e->syns;
 		t->replaced = 1;
+		if (__builtin_expect(inherited == UINT32_MAX, 0))
+			inherited += e->syns;
 	} else {
 		t->count++;
 	}
-	*e = *in;
 	key_copy(e->addr, in->family, in->addr);
-	e->syns += inherited;
-	e->error += inherited;
+	e->family = in->family;
+	memset(e->pad, 0, sizeof(e->pad));
+	e->syns = 0;
+	e->dropped = 0;
+	e->error = in->error + inherited;
+	e->first_ns = in->first_ns;
+	e->last_ns = in->first_ns; /* the base that hot last is rebuilt on */
 	bk->tag[v] = tag;
-	bk->rank[v] = rank_add(0, e->syns);
+	bk->syns[v] = 0;
+	bk->dropped[v] = 0;
+	bk->last[v] = last_of(in->first_ns);
+	hot_add(&bk->syns[v], &e->syns, in->syns + inherited);
+	hot_add(&bk->dropped[v], &e->dropped, in->dropped);
+	last_add(&bk->last[v], in->last_ns);
+}
+
+/* Add in's counts: one attempt on the packet path, or a merge. Keys are
+ * told apart by bucket and tag only (top_sources.h): the cold entry is
+ * not read. */
+static inline void bounded_add(struct mxg_top_sources *t,
+			       const struct mxg_top_entry *in, int merge)
+{
+	uint64_t h = key_hash(t, in->family, in->addr);
+	uint32_t b = slot_of(t, h), tag = tag_of(h), m, v;
+	struct top_bucket *bk = &t->buckets[b];
+	struct mxg_top_entry *e;
+
+	m = tag_matches(bk, tag);
+	if (__builtin_expect(!m, 0)) {
+		v = victim_of(bk);
+		bounded_take(t, bk, v, &t->slots[(size_t)b * MXG_TOP_WAYS + v],
+			     tag, in);
+		return;
+	}
+	v = (uint32_t)__builtin_ctz(m);
+	e = &t->slots[(size_t)b * MXG_TOP_WAYS + v];
+	hot_add(&bk->syns[v], &e->syns, in->syns);
+	if (in->dropped)
+		hot_add(&bk->dropped[v], &e->dropped, in->dropped);
+	last_add(&bk->last[v], in->last_ns);
+	if (merge) { /* the cold entry: not on the packet path */
+		e->error += in->error;
+		if (in->first_ns < e->first_ns) {
+			/* a new base for last seen, which stays later */
+			e->first_ns = in->first_ns;
+			e->last_ns = in->first_ns;
+		}
+	}
+}
+
+/* Slot i of bucket b as a whole entry. */
+static void bounded_entry(const struct mxg_top_sources *t, uint32_t b,
+			  uint32_t i, struct mxg_top_entry *out)
+{
+	const struct top_bucket *bk = &t->buckets[b];
+	uint32_t base;
+
+	*out = t->slots[(size_t)b * MXG_TOP_WAYS + i];
+	out->syns += bk->syns[i];
+	out->dropped += bk->dropped[i];
+	/* last seen, in hot units after the base (the first seen) */
+	base = last_of(out->last_ns);
+	out->last_ns = ((out->last_ns >> TOP_LAST_SHIFT) +
+			(uint32_t)(bk->last[i] - base))
+		       << TOP_LAST_SHIFT;
+	if (out->last_ns < out->first_ns)
+		out->last_ns = out->first_ns;
 }
 
 /* ------------------------------------------------------------------ */
@@ -342,7 +456,7 @@ static void bounded_add(struct mxg_top_sources *t,
 static int64_t exact_find(struct mxg_top_sources *t, uint8_t family,
 			  const uint8_t addr[16])
 {
-	uint32_t s = (uint32_t)key_hash(t, family, addr) & t->index_mask, n;
+	uint32_t s = slot_of(t, key_hash(t, family, addr)), n;
 
 	for (n = 1; n <= MXG_TOP_PROBE_MAX; n++) {
 		uint32_t x = t->index[s];
@@ -368,9 +482,11 @@ static int exact_grow_index(struct mxg_top_sources *t)
 	index = calloc(slots, sizeof(*index));
 	if (!index)
 		return -ENOMEM;
+	t->index_mask = mask;
+	t->shift--;
 	for (i = 0; i < t->count; i++) {
 		const struct mxg_top_entry *e = &t->entries[i];
-		uint32_t s = (uint32_t)key_hash(t, e->family, e->addr) & mask;
+		uint32_t s = slot_of(t, key_hash(t, e->family, e->addr));
 
 		while (index[s])
 			s = (s + 1) & mask;
@@ -378,7 +494,6 @@ static int exact_grow_index(struct mxg_top_sources *t)
 	}
 	free(t->index);
 	t->index = index;
-	t->index_mask = mask;
 	return 0;
 }
 
@@ -430,17 +545,16 @@ static int exact_add(struct mxg_top_sources *t, const struct mxg_top_entry *in)
 void mxg_top_update(struct mxg_top_sources *t, uint8_t family,
 		    const uint8_t addr[16], int dropped, uint64_t now_ns)
 {
-	struct mxg_top_entry in = {
-		.family = family,
-		.syns = 1,
-		.dropped = dropped ? 1 : 0,
-		.first_ns = now_ns,
-		.last_ns = now_ns,
-	};
+	struct mxg_top_entry in;
 
 	memcpy(in.addr, addr, 16);
+	in.family = family;
+	in.syns = 1;
+	in.dropped = dropped ? 1 : 0;
+	in.error = 0;
+	in.first_ns = in.last_ns = now_ns;
 	if (__builtin_expect(t->kind == TOP_BOUNDED, 1))
-		bounded_add(t, &in);
+		bounded_add(t, &in, 0);
 	else if (exact_add(t, &in))
 		t->lost = 1;
 }
@@ -448,18 +562,14 @@ void mxg_top_update(struct mxg_top_sources *t, uint8_t family,
 void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
 		      const uint8_t addr[16])
 {
+	uint32_t s = slot_of(t, key_hash(t, family, addr));
+
 	if (__builtin_expect(t->kind == TOP_BOUNDED, 1)) {
-		uint64_t h = key_hash(t, family, addr);
-
-		/* The bucket's line only: reading it here would stall. */
-		__builtin_prefetch(
-			&t->buckets[(uint32_t)(h >> 32) & t->bucket_mask], 1,
-			3);
+		/* The bucket's two lines: all that an attempt reads. */
+		__builtin_prefetch(&t->buckets[s], 1, 3);
+		__builtin_prefetch((const uint8_t *)&t->buckets[s] + 64, 1, 3);
 	} else {
-		uint64_t h = key_hash(t, family, addr);
-
-		__builtin_prefetch(&t->index[(uint32_t)h & t->index_mask], 0,
-				   3);
+		__builtin_prefetch(&t->index[s], 0, 3);
 	}
 }
 
@@ -477,12 +587,16 @@ static int for_each(const struct mxg_top_sources *t,
 				return rc;
 		return 0;
 	}
-	for (b = 0; b <= t->bucket_mask; b++)
-		for (i = 0; i < MXG_TOP_WAYS; i++)
-			if (t->buckets[b].tag[i] &&
-			    (rc = fn(arg,
-				     &t->slots[(size_t)b * MXG_TOP_WAYS + i])))
+	for (b = 0; b < t->n_buckets; b++)
+		for (i = 0; i < MXG_TOP_WAYS; i++) {
+			struct mxg_top_entry e;
+
+			if (!t->buckets[b].tag[i])
+				continue;
+			bounded_entry(t, b, i, &e);
+			if ((rc = fn(arg, &e)))
 				return rc;
+		}
 	return 0;
 }
 
@@ -492,7 +606,7 @@ static int merge_one(void *arg, const struct mxg_top_entry *e)
 
 	if (dst->kind == TOP_EXACT)
 		return exact_add(dst, e);
-	bounded_add(dst, e);
+	bounded_add(dst, e, 1);
 	return 0;
 }
 
@@ -521,16 +635,13 @@ int mxg_top_is_exact(const struct mxg_top_sources *t)
 
 uint32_t mxg_top_capacity(const struct mxg_top_sources *t)
 {
-	return t->kind == TOP_BOUNDED ? (t->bucket_mask + 1) * MXG_TOP_WAYS : 0;
+	return t->kind == TOP_BOUNDED ? t->n_buckets * MXG_TOP_WAYS : 0;
 }
 
 uint32_t mxg_top_bucket_of(const struct mxg_top_sources *t, uint8_t family,
 			   const uint8_t addr[16])
 {
-	if (t->kind == TOP_BOUNDED)
-		return (uint32_t)(key_hash(t, family, addr) >> 32) &
-		       t->bucket_mask;
-	return (uint32_t)key_hash(t, family, addr) & t->index_mask;
+	return slot_of(t, key_hash(t, family, addr));
 }
 
 uint32_t mxg_top_probe_max(const struct mxg_top_sources *t)
@@ -545,18 +656,19 @@ uint64_t mxg_top_error_bound(const struct mxg_top_sources *t)
 
 	if (t->kind == TOP_EXACT || !t->replaced)
 		return 0;
-	for (b = 0; b <= t->bucket_mask; b++) {
+	for (b = 0; b < t->n_buckets; b++) {
 		const struct top_bucket *bk = &t->buckets[b];
-		uint64_t min = UINT64_MAX;
+		uint64_t min = UINT64_MAX, c;
 
 		for (i = 0; i < MXG_TOP_WAYS; i++) {
 			if (!bk->tag[i]) { /* not full: nothing replaced */
 				min = 0;
 				break;
 			}
-			if (t->slots[(size_t)b * MXG_TOP_WAYS + i].syns < min)
-				min = t->slots[(size_t)b * MXG_TOP_WAYS + i]
-					      .syns;
+			c = bk->syns[i] +
+			    t->slots[(size_t)b * MXG_TOP_WAYS + i].syns;
+			if (c < min)
+				min = c;
 		}
 		if (min > bound)
 			bound = min;

@@ -10,12 +10,20 @@
  * set-associative table. A source's bucket is chosen by a keyed hash
  * (multiply-shift, Thorup, with a random seed per tracker from getrandom,
  * then a fixed bijective mixer; top_sources.c says why both), and a
- * bucket holds MXG_TOP_WAYS sources. An attempt reads one 64-byte line
- * of tags and counts for its bucket and, on a tag match, the source's
- * entry: the key is found, or it takes an empty slot, or it replaces the
- * bucket's least active source and inherits its count as 'error'. That
- * is MXG_TOP_WAYS slots looked at, whatever the input: constant
- * worst-case time, no probe chain to build, nothing to rebalance.
+ * bucket holds MXG_TOP_WAYS sources. All that an attempt reads or
+ * writes is its bucket's two cache lines (tags, counts, last seen),
+ * which mxg_top_prefetch() fetches: the key is found by its tag, or it
+ * takes an empty slot, or it replaces the bucket's least active source
+ * and inherits its count as 'error'; only then is the source's cold
+ * entry (address, first seen, error) written, whole, never read. That is
+ * MXG_TOP_WAYS slots looked at, whatever the input: constant worst-case
+ * time, no probe chain to build, nothing to rebalance
+ * (tests/bench/bench_top_sources.c measures it). Sources are told apart
+ * by bucket and 32-bit tag, 32 + log2(buckets) bits of the keyed hash:
+ * two are confused with probability 2^-(32 + log2 buckets) over the
+ * seed: an attempt is counted to another source of its bucket about
+ * once in 2^32 / MXG_TOP_WAYS new sources, which the bounds below leave
+ * out (it is far below them). last_ns is kept to within MXG_TOP_LAST_NS.
  *
  * Error bound. Let N_b be the attempts whose source hashes to bucket b
  * (with merged trackers: the attempt counts merged in), and m_b the
@@ -51,6 +59,9 @@
 
 #define MXG_TOP_WAYS	  8  /* sources per bucket (bounded tracker) */
 #define MXG_TOP_PROBE_MAX 64 /* index slots one look walks (exact) */
+/* A bounded tracker keeps last_ns to within this below (ns >> 20 in 32
+ * bits: what an attempt reads and writes fits in two cache lines). */
+#define MXG_TOP_LAST_NS (1ULL << 20)
 
 struct mxg_top_entry {
 	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
