@@ -27,8 +27,8 @@
 #define TOP_LAST_SHIFT	    20 /* hot last-seen unit: 2^20 ns, ~1 ms */
 
 /*
- * Bounded tracker: per bucket two cache lines of all that an attempt
- * reads or writes (prefetched together), and MXG_TOP_WAYS cold entries
+ * Bounded tracker: per bucket one cache line of all that an attempt
+ * reads or writes (the line prefetched), and MXG_TOP_WAYS cold entries
  * elsewhere (address, first seen, error), written whole when a source is
  * taken in and otherwise never touched on the packet path: an attempt
  * never waits for a line that was not prefetched.
@@ -42,11 +42,11 @@
  */
 struct top_bucket {
 	uint32_t tag[MXG_TOP_WAYS];	/* 0: empty slot */
-	uint32_t last[MXG_TOP_WAYS];	/* last seen, ns >> TOP_LAST_SHIFT */
 	uint32_t syns[MXG_TOP_WAYS];	/* attempts, with the error */
 	uint32_t dropped[MXG_TOP_WAYS]; /* drops */
-} __attribute__((aligned(128)));
-_Static_assert(sizeof(struct top_bucket) == 128, "two cache lines");
+	uint32_t last[MXG_TOP_WAYS];	/* last seen, ns >> TOP_LAST_SHIFT */
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct top_bucket) == 64, "one cache line");
 
 enum { TOP_BOUNDED, TOP_EXACT };
 
@@ -299,15 +299,11 @@ void mxg_top_destroy(struct mxg_top_sources *t)
 /* Slots of bucket bk whose tag is 'tag', as a bit mask. */
 static inline uint32_t tag_matches(const struct top_bucket *bk, uint32_t tag)
 {
-#if defined(__SSE2__) && MXG_TOP_WAYS == 8
-	const __m128i *p = (const __m128i *)bk->tag;
+#if defined(__SSE2__) && MXG_TOP_WAYS == 4
 	__m128i t = _mm_set1_epi32((int)tag);
 
-	return (uint32_t)_mm_movemask_ps(
-		       _mm_castsi128_ps(_mm_cmpeq_epi32(p[0], t))) |
-	       (uint32_t)_mm_movemask_ps(
-		       _mm_castsi128_ps(_mm_cmpeq_epi32(p[1], t)))
-		       << 4;
+	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(
+		_mm_cmpeq_epi32(*(const __m128i *)bk->tag, t)));
 #else
 	uint32_t m = 0, i;
 
@@ -565,9 +561,8 @@ void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
 	uint32_t s = slot_of(t, key_hash(t, family, addr));
 
 	if (__builtin_expect(t->kind == TOP_BOUNDED, 1)) {
-		/* The bucket's two lines: all that an attempt reads. */
+		/* The bucket's line: all that an attempt reads. */
 		__builtin_prefetch(&t->buckets[s], 1, 3);
-		__builtin_prefetch((const uint8_t *)&t->buckets[s] + 64, 1, 3);
 	} else {
 		__builtin_prefetch(&t->index[s], 0, 3);
 	}

@@ -11,8 +11,8 @@
  * (multiply-shift, Thorup, with a random seed per tracker from getrandom,
  * then a fixed bijective mixer; top_sources.c says why both), and a
  * bucket holds MXG_TOP_WAYS sources. All that an attempt reads or
- * writes is its bucket's two cache lines (tags, counts, last seen),
- * which mxg_top_prefetch() fetches: the key is found by its tag, or it
+ * writes is its bucket's cache line (tags, counts, last seen), which
+ * mxg_top_prefetch() fetches: the key is found by its tag, or it
  * takes an empty slot, or it replaces the bucket's least active source
  * and inherits its count as 'error'; only then is the source's cold
  * entry (address, first seen, error) written, whole, never read. That is
@@ -57,10 +57,10 @@
 
 #include <stdint.h>
 
-#define MXG_TOP_WAYS	  8  /* sources per bucket (bounded tracker) */
+#define MXG_TOP_WAYS	  4  /* sources per bucket (bounded tracker) */
 #define MXG_TOP_PROBE_MAX 64 /* index slots one look walks (exact) */
 /* A bounded tracker keeps last_ns to within this below (ns >> 20 in 32
- * bits: what an attempt reads and writes fits in two cache lines). */
+ * bits: what an attempt reads and writes fits in one cache line). */
 #define MXG_TOP_LAST_NS (1ULL << 20)
 
 struct mxg_top_entry {

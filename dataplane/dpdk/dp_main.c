@@ -131,7 +131,7 @@ static const struct mxg_opt options[] = {
 		     "top sources in the exit summary"),
 	MXG_OPT_SIZE("top-capacity", CFG, top_capacity, 16, 1u << 24, "N",
 		     "sources per top-sources tracker (Space-Saving in "
-		     "buckets of 8: exact until a bucket overflows)"),
+		     "buckets of 4: exact until a bucket overflows)"),
 	MXG_OPT_UINT("tx-retries", CFG, tx_retries, 0, 1000000, "N",
 		     "empty tx bursts retried before the rest is dropped and "
 		     "counted"),

@@ -199,9 +199,9 @@ int main(int argc, char **argv)
 	printf("%-34s %10.1f %10s\n", "exact tracker, spoofed (replay)",
 	       drive(t, NULL, 0, attempts, 0), "-");
 	mxg_top_destroy(t);
-	printf("bytes per tracked source (bounded): %.1f (2 hot cache lines "
+	printf("bytes per tracked source (bounded): %.1f (a hot cache line "
 	       "per %d sources, a 64-byte entry each)\n",
-	       (128.0 + MXG_TOP_WAYS * 64.0) / MXG_TOP_WAYS, MXG_TOP_WAYS);
+	       (64.0 + MXG_TOP_WAYS * 64.0) / MXG_TOP_WAYS, MXG_TOP_WAYS);
 	free(pollute);
 	free(hot);
 	free(adv);
