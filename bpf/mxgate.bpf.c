@@ -411,7 +411,7 @@ __noinline int mxg_xdp_decide(const struct mxg_pkt *p,
 				   &a.src, &a.dst, now_ns, c->rules, &rule);
 	if (rule < -1 || rule >= MXG_RULES_MAX)
 		rule = -1;
-	verdict = mxg_decide_reset_guard(p, verdict, &c->totals);
+	verdict = mxg_decide_reset_guard(p, verdict, rule, c);
 	return DECIDED(verdict, rule, 1);
 }
 
