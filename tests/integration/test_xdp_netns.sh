@@ -178,6 +178,13 @@ S=$(xdp s stats)
 	bad "stats: $S"
 echo "$S" | grep -q '"name": "per-host", "matched": 9, "passed": 7, "dropped": 2' &&
 	ok "stats: the rule's counters" || bad "stats rules: $S"
+# the program's per-source report: most dropped first (10.250.0.1 sent
+# first, so it holds its slot whatever the seed)
+echo "$S" | grep -q '"top_sources": \[{"src": "10.250.0.1", "syns": 4, "dropped": 1}' &&
+	ok "stats: top source 10.250.0.1, 4 attempts, 1 dropped" || bad "stats top: $S"
+st=$(xdp s status 2>&1)
+echo "$st" | grep -q "3 in use; 3 inserts, evictions 0 lossless, 0 lossy" &&
+	ok "status: 3 sources in the table" || bad "status: $st"
 
 echo "--- reload: a reset rule"
 xdp s reload --image "$T/reset.img" >/dev/null && ok "reload" || bad "reload"
