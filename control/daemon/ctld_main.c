@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -31,13 +30,7 @@
 
 #define CTLD_VERSION	   "1.0"
 #define RELOAD_DEBOUNCE_MS 200
-/* hw/build.mk installs the actuator as $(LIBEXECDIR)/bypass.sh */
-#ifndef MXGATED_BYPASS_CMD
-#define MXGATED_BYPASS_CMD "/usr/local/libexec/mxgate/bypass.sh"
-#endif
-#define SEEN_MAX 8192
-
-enum { FAIL_OPEN, FAIL_CLOSED };
+#define SEEN_MAX	   8192
 
 struct seen {
 	char src[DYN_CIDR_LEN];
@@ -46,17 +39,10 @@ struct seen {
 };
 
 static struct daemon {
-	/* options */
+	struct ctld_opts o; /* the command line */
 	struct policy_src pol;
 	struct engine eng;
-	const char *sock_path, *sock_group, *state_path;
-	const char *metrics_addr;
-	uint16_t metrics_port;
-	int metrics_off;
-	int failure;
-	const char *bypass_cmd, *bypass_ports, *bypass_netns;
 	const char *bypass_argv[8];
-	int heartbeat_ms, heartbeat_timeout_ms, summary_s;
 	/* state */
 	struct dyn_state dyn;
 	struct server *srv;
@@ -189,10 +175,10 @@ static int do_reload(const char *source, struct strv *errs)
 
 static int save_state(void)
 {
-	int rc = state_save(d.state_path, &d.dyn);
+	int rc = state_save(d.o.state_path, &d.dyn);
 
 	if (rc)
-		LOG(ERR, "state", "%s: %s", d.state_path, strerror(-rc));
+		LOG(ERR, "state", "%s: %s", d.o.state_path, strerror(-rc));
 	return rc;
 }
 
@@ -201,7 +187,7 @@ static int save_state(void)
 /* Ask the worker for a transition; its result comes to on_worker(). */
 static void bypass_set(int engage)
 {
-	if (d.bypassed == engage || d.bypass_asked || !d.bypass_cmd)
+	if (d.bypassed == engage || d.bypass_asked || !d.o.bypass_cmd)
 		return;
 	d.bypass_asked = 1;
 	worker_bypass(engage, d.bypassed);
@@ -214,8 +200,8 @@ static void bypass_done(int engage, int rc)
 	d.bypass_asked = 0;
 	if (rc) {
 		d.bypass_failed_n++;
-		LOG(ERR, "watchdog", "%s %s --ports %s: %s", d.bypass_cmd, verb,
-		    d.bypass_ports ? d.bypass_ports : "-",
+		LOG(ERR, "watchdog", "%s %s --ports %s: %s", d.o.bypass_cmd,
+		    verb, d.o.bypass_ports ? d.o.bypass_ports : "-",
 		    rc == -EIO ? "failed" : strerror(-rc));
 		return;
 	}
@@ -227,7 +213,7 @@ static void bypass_done(int engage, int rc)
 	LOG(NOTICE, "watchdog", "bypass %s (%s %s)",
 	    engage ? "ENGAGED: traffic goes around the data plane" :
 		     "disengaged: the data plane is back in the path",
-	    d.bypass_cmd, verb);
+	    d.o.bypass_cmd, verb);
 }
 
 /* ---- top offenders' first/last seen ---- */
@@ -549,7 +535,8 @@ static cJSON *cmd_status(void)
 	cJSON_AddItemToObject(r, "brake", brake_json());
 	o = cJSON_AddObjectToObject(r, "bypass");
 	cJSON_AddStringToObject(o, "failure",
-				d.failure == FAIL_OPEN ? "open" : "closed");
+				d.o.failure == CTLD_FAIL_OPEN ? "open" :
+								"closed");
 	cJSON_AddBoolToObject(o, "engaged", d.bypassed);
 	cJSON_AddNumberToObject(
 		o, "transitions",
@@ -1004,13 +991,14 @@ static void heartbeat_result(int rc)
 		d.heartbeat_failures++;
 		LOG(WARN, "watchdog", "heartbeat: %s", strerror(-rc));
 		if (d.healthy != 0 &&
-		    now - d.last_ok_ms >= d.heartbeat_timeout_ms) {
+		    now - d.last_ok_ms >= d.o.heartbeat_timeout_ms) {
 			d.healthy = 0;
 			LOG(ERR, "watchdog",
 			    "engine down: no heartbeat for %" PRId64 " ms",
 			    now - d.last_ok_ms);
 		}
-		if (d.healthy == 0 && d.failure == FAIL_OPEN && !d.bypassed)
+		if (d.healthy == 0 && d.o.failure == CTLD_FAIL_OPEN &&
+		    !d.bypassed)
 			bypass_set(1);
 	}
 	render_metrics();
@@ -1069,7 +1057,7 @@ static void summary_line(void)
 	LOG(NOTICE, "summary",
 	    "last %d s: %" PRIu64 " attempts, %" PRIu64 " dropped; top source "
 	    "%s (%" PRIu64 " attempts, %" PRIu64 " dropped in total)",
-	    d.summary_s, syns, dropped, top ? top->src : "-",
+	    d.o.summary_s, syns, dropped, top ? top->src : "-",
 	    top ? top->syns : 0, top ? top->dropped : 0);
 }
 
@@ -1091,263 +1079,6 @@ static void expire_entries(void)
 
 /* ---- start-up ---- */
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mxgated --policy FILE (--dp SOCKET | --xdp IFACE[,PEER] | --no-engine)\n"
-		"               [options]\n"
-		"\n"
-		"  --policy FILE          the operator's policy (JSON); reloaded on change,\n"
-		"                         SIGHUP and `mxgatectl reload`\n"
-		"  --dp SOCKET            drive mxgate-dp over its control socket\n"
-		"  --xdp IFACE[,PEER]     run the XDP path (host mode, or inline with PEER)\n"
-		"  --pin-dir DIR          XDP pin directory (default /sys/fs/bpf/mxgate)\n"
-		"  --no-engine            compile and serve only (tests, dry runs)\n"
-		"  --socket PATH          operator socket (default " MXG_CTLD_SOCKET
-		")\n"
-		"  --socket-group GROUP   group allowed on the socket (mode 0660)\n"
-		"  --state FILE           dynamic entries (default /var/lib/mxgate/mxgated.state)\n"
-		"  --metrics ADDR:PORT    Prometheus (default 127.0.0.1:9725; \"off\")\n"
-		"  --failure open|closed  on data plane failure: bypass (open) or not\n"
-		"                         (default open; needs an actuator)\n"
-		"  --bypass-cmd PATH      the actuator: PATH engage|disengage --ports P\n"
-		"                         [--netns NS]; \"none\": no actuator; with\n"
-		"                         --bypass-ports, by default the installed\n"
-		"                         " MXGATED_BYPASS_CMD "\n"
-		"  --bypass-ports IF1,IF2 the port pair given to the actuator\n"
-		"  --bypass-netns NS      the namespace of the pair (actuator's --netns)\n"
-		"  --heartbeat MS         engine poll period (default 1000)\n"
-		"  --heartbeat-timeout MS silence that means down (default 3000)\n"
-		"  --summary-interval S   traffic summary log period (default 60)\n"
-		"  --allow-set-dir DIR    also read policy set files under DIR\n"
-		"  --syslog               log to syslog instead of stderr\n"
-		"  -v, --verbose          log info messages too\n"
-		"  -h, --help\n"
-		"\n"
-		"exit status: 0 stopped by SIGTERM/SIGINT; 1 start-up failure (engine,\n"
-		"socket, state file); 2 bad arguments or a rejected policy at start.\n");
-}
-
-enum {
-	OPT_DP = 256,
-	OPT_XDP,
-	OPT_PIN,
-	OPT_NOENG,
-	OPT_SOCK,
-	OPT_GROUP,
-	OPT_STATE,
-	OPT_METRICS,
-	OPT_FAILURE,
-	OPT_BCMD,
-	OPT_BPORTS,
-	OPT_BNETNS,
-	OPT_HB,
-	OPT_HBT,
-	OPT_SUM,
-	OPT_SETDIR,
-	OPT_SYSLOG,
-};
-
-static const struct option long_opts[] = {
-	{ "policy", required_argument, NULL, 'p' },
-	{ "dp", required_argument, NULL, OPT_DP },
-	{ "xdp", required_argument, NULL, OPT_XDP },
-	{ "pin-dir", required_argument, NULL, OPT_PIN },
-	{ "no-engine", no_argument, NULL, OPT_NOENG },
-	{ "socket", required_argument, NULL, OPT_SOCK },
-	{ "socket-group", required_argument, NULL, OPT_GROUP },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "metrics", required_argument, NULL, OPT_METRICS },
-	{ "failure", required_argument, NULL, OPT_FAILURE },
-	{ "bypass-cmd", required_argument, NULL, OPT_BCMD },
-	{ "bypass-ports", required_argument, NULL, OPT_BPORTS },
-	{ "bypass-netns", required_argument, NULL, OPT_BNETNS },
-	{ "heartbeat", required_argument, NULL, OPT_HB },
-	{ "heartbeat-timeout", required_argument, NULL, OPT_HBT },
-	{ "summary-interval", required_argument, NULL, OPT_SUM },
-	{ "allow-set-dir", required_argument, NULL, OPT_SETDIR },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int parse_ms(const char *opt, const char *v, int lo, int hi, int *out)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || *end || !*v || x < lo || x > hi) {
-		mxg_cli_error(
-			"%s: expected an integer from %d to %d, got \"%s\"",
-			opt, lo, hi, v);
-		return -1;
-	}
-	*out = (int)x;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
-{
-	char *xdp = NULL, *p;
-	int c, n_eng = 0;
-
-	d.sock_path = MXG_CTLD_SOCKET;
-	d.state_path = "/var/lib/mxgate/mxgated.state";
-	d.metrics_addr = "127.0.0.1";
-	d.metrics_port = 9725;
-	d.heartbeat_ms = 1000;
-	d.heartbeat_timeout_ms = 3000;
-	d.summary_s = 60;
-	d.failure = FAIL_OPEN;
-	while ((c = getopt_long(argc, argv, "p:vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			d.pol.path = optarg;
-			break;
-		case OPT_DP:
-			d.eng.kind = ENGINE_DP;
-			d.eng.dp_sock = optarg;
-			n_eng++;
-			break;
-		case OPT_XDP:
-			d.eng.kind = ENGINE_XDP;
-			xdp = optarg;
-			n_eng++;
-			break;
-		case OPT_PIN:
-			d.eng.pin_dir = optarg;
-			break;
-		case OPT_NOENG:
-			d.eng.kind = ENGINE_NONE;
-			n_eng++;
-			break;
-		case OPT_SOCK:
-			d.sock_path = optarg;
-			break;
-		case OPT_GROUP:
-			d.sock_group = optarg;
-			break;
-		case OPT_STATE:
-			d.state_path = optarg;
-			break;
-		case OPT_METRICS:
-			if (!strcmp(optarg, "off")) {
-				d.metrics_off = 1;
-				break;
-			}
-			p = strrchr(optarg, ':');
-			{
-				int port;
-
-				if (!p || p == optarg ||
-				    parse_ms("--metrics port", p + 1, 1, 65535,
-					     &port))
-					return mxg_cli_error(
-						       "--metrics: "
-						       "expected ADDR:PORT or "
-						       "\"off\""),
-					       -1;
-				*p = '\0';
-				d.metrics_addr = optarg;
-				if (optarg[0] == '[' &&
-				    optarg[strlen(optarg) - 1] == ']') {
-					optarg[strlen(optarg) - 1] = '\0';
-					d.metrics_addr = optarg + 1;
-				}
-				d.metrics_port = (uint16_t)port;
-			}
-			break;
-		case OPT_FAILURE:
-			if (!strcmp(optarg, "open"))
-				d.failure = FAIL_OPEN;
-			else if (!strcmp(optarg, "closed"))
-				d.failure = FAIL_CLOSED;
-			else
-				return mxg_cli_error(
-					       "--failure: expected "
-					       "\"open\" or \"closed\", got "
-					       "\"%s\"",
-					       optarg),
-				       -1;
-			break;
-		case OPT_BCMD:
-			d.bypass_cmd = optarg;
-			break;
-		case OPT_BPORTS:
-			d.bypass_ports = optarg;
-			break;
-		case OPT_BNETNS:
-			d.bypass_netns = optarg;
-			break;
-		case OPT_HB:
-			if (parse_ms("--heartbeat", optarg, 50, 60000,
-				     &d.heartbeat_ms))
-				return -1;
-			break;
-		case OPT_HBT:
-			if (parse_ms("--heartbeat-timeout", optarg, 100, 600000,
-				     &d.heartbeat_timeout_ms))
-				return -1;
-			break;
-		case OPT_SUM:
-			if (parse_ms("--summary-interval", optarg, 1, 86400,
-				     &d.summary_s))
-				return -1;
-			break;
-		case OPT_SETDIR:
-			d.pol.set_dir_ok = realpath(optarg, NULL);
-			if (!d.pol.set_dir_ok)
-				return mxg_cli_error("--allow-set-dir %s: "
-						     "%s",
-						     optarg, strerror(errno)),
-				       -1;
-			break;
-		case OPT_SYSLOG:
-			*use_syslog = 1;
-			break;
-		case 'v':
-			*verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc || !d.pol.path || n_eng != 1) {
-		mxg_cli_error("%s",
-			      optind != argc ? "unexpected arguments" :
-			      !d.pol.path    ? "--policy FILE is required" :
-					       "give exactly one of --dp, --xdp, "
-					       "--no-engine");
-		usage(stderr);
-		return -1;
-	}
-	if (xdp) {
-		p = strchr(xdp, ',');
-		d.eng.xdp_ifaces[0] = xdp;
-		d.eng.n_ifaces = 1;
-		if (p) {
-			*p = '\0';
-			d.eng.xdp_ifaces[1] = p + 1;
-			d.eng.n_ifaces = 2;
-		}
-	}
-	if (!d.bypass_cmd && d.bypass_ports &&
-	    access(MXGATED_BYPASS_CMD, X_OK) == 0)
-		d.bypass_cmd = MXGATED_BYPASS_CMD;
-	else if (d.bypass_cmd && !strcmp(d.bypass_cmd, "none"))
-		d.bypass_cmd = NULL;
-	if (d.failure == FAIL_OPEN && !d.bypass_cmd)
-		d.failure = FAIL_CLOSED; /* nothing to engage */
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct pollfd pfd[3 + 1 + SERVER_CLIENTS_MAX];
@@ -1355,12 +1086,19 @@ int main(int argc, char **argv)
 	struct strv errs = { 0 };
 	struct timespec t0;
 	sigset_t mask;
-	int use_syslog = 0, verbose = 0, sfd, ifd, rc;
+	int sfd, ifd, rc;
 	unsigned int i;
 
 	mxg_cli_init("mxgated");
-	if (parse_args(argc, argv, &use_syslog, &verbose))
-		return MXG_EXIT_USAGE;
+	ctld_opts_parse(&d.o, argc, argv); /* exits 2 on a bad argument */
+	d.pol.path = d.o.policy;
+	d.pol.set_dir_ok = d.o.set_dir;
+	d.eng.kind = d.o.engine;
+	d.eng.dp_sock = d.o.dp_sock;
+	d.eng.pin_dir = d.o.pin_dir;
+	d.eng.n_ifaces = d.o.n_ifaces;
+	d.eng.xdp_ifaces[0] = d.o.ifaces[0];
+	d.eng.xdp_ifaces[1] = d.o.ifaces[1];
 	/* Blocked before any thread starts (the metrics server's), so they
 	 * all inherit the mask and the signals reach only the signalfd. */
 	sigemptyset(&mask);
@@ -1368,7 +1106,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	log_init(use_syslog, verbose ? LOG_LVL_INFO : LOG_LVL_NOTICE);
+	log_init(d.o.use_syslog, d.o.verbose ? LOG_LVL_INFO : LOG_LVL_NOTICE);
 	signal(SIGPIPE, SIG_IGN);
 	d.started = wall_s();
 	d.healthy = -1;
@@ -1388,7 +1126,7 @@ int main(int argc, char **argv)
 
 	/* The state: refused, and kept, when torn or corrupt. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = state_load(d.state_path, &d.dyn, wall_s(), why, sizeof(why));
+	rc = state_load(d.o.state_path, &d.dyn, wall_s(), why, sizeof(why));
 	if (rc && rc != -ENOENT) {
 		LOG(ERR, "state",
 		    "refusing to start: %s. The file is kept as it is: "
@@ -1398,7 +1136,7 @@ int main(int argc, char **argv)
 		return MXG_EXIT_FAIL;
 	}
 	LOG(NOTICE, "state", "%s: %zu blocks, %zu allows, brake %s (%.1f ms)",
-	    d.state_path, dyn_count(&d.dyn, DYN_BLOCK),
+	    d.o.state_path, dyn_count(&d.dyn, DYN_BLOCK),
 	    dyn_count(&d.dyn, DYN_ALLOW), d.dyn.brake.active ? "on" : "off",
 	    ms_since(&t0));
 
@@ -1419,15 +1157,15 @@ int main(int argc, char **argv)
 		return MXG_EXIT_FAIL;
 	}
 	i = 0;
-	d.bypass_argv[i++] = d.bypass_cmd;
+	d.bypass_argv[i++] = d.o.bypass_cmd;
 	d.bypass_argv[i++] = "engage"; /* or disengage */
-	if (d.bypass_ports) {
+	if (d.o.bypass_ports) {
 		d.bypass_argv[i++] = "--ports";
-		d.bypass_argv[i++] = d.bypass_ports;
+		d.bypass_argv[i++] = d.o.bypass_ports;
 	}
-	if (d.bypass_netns) {
+	if (d.o.bypass_netns) {
 		d.bypass_argv[i++] = "--netns";
-		d.bypass_argv[i++] = d.bypass_netns;
+		d.bypass_argv[i++] = d.o.bypass_netns;
 	}
 	d.bypass_argv[i] = NULL;
 	d.wfd = worker_start(&d.eng, d.bypass_argv);
@@ -1435,9 +1173,10 @@ int main(int argc, char **argv)
 		LOG(ERR, "engine", "worker: %s", strerror(-d.wfd));
 		return MXG_EXIT_FAIL;
 	}
-	if (server_open(&d.srv, d.sock_path, d.sock_group, handle, NULL))
+	if (server_open(&d.srv, d.o.sock_path, d.o.sock_group, handle, NULL))
 		return MXG_EXIT_FAIL;
-	if (!d.metrics_off && metrics_start(d.metrics_addr, d.metrics_port)) {
+	if (!d.o.metrics_off &&
+	    metrics_start(d.o.metrics_addr, d.o.metrics_port)) {
 		server_close(d.srv);
 		return MXG_EXIT_FAIL;
 	}
@@ -1459,15 +1198,15 @@ int main(int argc, char **argv)
 	d.last_reload_ms = ms_since(&t0);
 	d.last_ok_ms = mono_ms();
 	d.next_hb_ms = mono_ms();
-	d.next_sum_ms = mono_ms() + d.summary_s * 1000LL;
+	d.next_sum_ms = mono_ms() + d.o.summary_s * 1000LL;
 	LOG(NOTICE, "main",
 	    "serving %s; policy %s (%u rules); engine %s; metrics %s%s%u",
-	    d.sock_path, d.pol.path, d.pol.n_rules,
+	    d.o.sock_path, d.pol.path, d.pol.n_rules,
 	    d.eng.kind == ENGINE_DP  ? d.eng.dp_sock :
 	    d.eng.kind == ENGINE_XDP ? "xdp" :
 				       "none",
-	    d.metrics_off ? "off" : d.metrics_addr, d.metrics_off ? "" : ":",
-	    d.metrics_off ? 0 : d.metrics_port);
+	    d.o.metrics_off ? "off" : d.o.metrics_addr,
+	    d.o.metrics_off ? "" : ":", d.o.metrics_off ? 0 : d.o.metrics_port);
 	render_metrics();
 	sd_notify_msg("READY=1");
 
@@ -1545,13 +1284,13 @@ int main(int argc, char **argv)
 		if (t && t <= wall_s())
 			expire_entries();
 		if (now >= d.next_hb_ms) {
-			d.next_hb_ms = now + d.heartbeat_ms;
+			d.next_hb_ms = now + d.o.heartbeat_ms;
 			if (d.eng.kind != ENGINE_NONE)
 				worker_poll();
 			sd_notify_msg("WATCHDOG=1");
 		}
 		if (now >= d.next_sum_ms) {
-			d.next_sum_ms = now + d.summary_s * 1000LL;
+			d.next_sum_ms = now + d.o.summary_s * 1000LL;
 			summary_line();
 		}
 	}
