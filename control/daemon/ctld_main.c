@@ -255,178 +255,222 @@ static void seen_update(const struct snapshot *s)
 
 /* ---- metrics ---- */
 
+/* A metric family's HELP and TYPE lines (Prometheus text format 0.0.4). */
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A sample's value: counters as integers (exact below 2^53), the rest
+ * as %g. */
+static void sample(FILE *f, double v)
+{
+	if (v == (double)(int64_t)v)
+		fprintf(f, "%" PRId64 "\n", (int64_t)v);
+	else
+		fprintf(f, "%.9g\n", v);
+}
+
+/* A family of one sample, no labels. */
+static void one(FILE *f, const char *name, const char *type, const char *help,
+		double v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s ", name);
+	sample(f, v);
+}
+
+/* A family of one sample per value of a label. */
+static void labelled(FILE *f, const char *name, const char *type,
+		     const char *help, const char *label,
+		     const char *const *values, const double *v, size_t n)
+{
+	size_t i;
+
+	family(f, name, type, help);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{%s=\"%s\"} ", name, label, values[i]);
+		sample(f, v[i]);
+	}
+}
+
+#define LABELLED(f, name, type, help, label, names, ...)                       \
+	labelled(f, name, type, help, label, names,                            \
+		 (const double[]){ __VA_ARGS__ },                              \
+		 sizeof((const double[]){ __VA_ARGS__ }) / sizeof(double))
+
+static const char *const ok_error[] = { "ok", "error" };
+
+/* The daemon's own metrics: always on the page. */
+static void render_daemon(FILE *f)
+{
+	static const char *const kinds[] = { "block", "allow" };
+	static const char *const to[] = { "engaged", "disengaged" };
+
+	one(f, "mxgate_up", "gauge",
+	    "1 if the engine answered its last heartbeat", d.healthy == 1);
+	one(f, "mxgate_heartbeat_failures_total", "counter",
+	    "Heartbeats the engine did not answer",
+	    (double)d.heartbeat_failures);
+	one(f, "mxgate_policy_generation", "gauge",
+	    "Generation of the image mxgated last put in force",
+	    (double)d.gen_pushed);
+	one(f, "mxgate_policy_rules", "gauge", "Rules in the operator's policy",
+	    d.pol.n_rules);
+	LABELLED(f, "mxgate_reloads_total", "counter",
+		 "Policy reloads by result (ok, error)", "result", ok_error,
+		 (double)d.reloads_ok, (double)d.reloads_failed);
+	one(f, "mxgate_reload_last_success", "gauge",
+	    "1 if the last reload put its policy in force", d.last_reload_ok);
+	one(f, "mxgate_reload_last_timestamp_seconds", "gauge",
+	    "Unix time of the last reload", (double)d.last_reload_at);
+	one(f, "mxgate_reload_last_duration_seconds", "gauge",
+	    "Time the last reload took, compile and push",
+	    d.last_reload_ms / 1e3);
+	LABELLED(f, "mxgate_image_pushes_total", "counter",
+		 "Images pushed to the engine by result", "result", ok_error,
+		 (double)d.pushes_ok, (double)d.pushes_failed);
+	LABELLED(f, "mxgate_dynamic_entries", "gauge",
+		 "Dynamic entries in force by kind (block, allow)", "kind",
+		 kinds, (double)dyn_count(&d.dyn, DYN_BLOCK),
+		 (double)dyn_count(&d.dyn, DYN_ALLOW));
+	one(f, "mxgate_dynamic_expired_total", "counter",
+	    "Dynamic entries removed because their TTL ran out",
+	    (double)d.expired_n);
+	one(f, "mxgate_brake_active", "gauge", "1 while the brake is pulled",
+	    d.dyn.brake.active);
+	one(f, "mxgate_brake_rate_per_second", "gauge",
+	    "The brake's rate (0 when off)",
+	    d.dyn.brake.active ? d.dyn.brake.per_second : 0.0);
+	one(f, "mxgate_bypass_engaged", "gauge",
+	    "1 while the fail-open bypass is engaged", d.bypassed);
+	LABELLED(f, "mxgate_bypass_transitions_total", "counter",
+		 "Bypass transitions by direction (engaged, disengaged)", "to",
+		 to, (double)d.bypass_engaged_n, (double)d.bypass_disengaged_n);
+	one(f, "mxgate_bypass_failures_total", "counter",
+	    "Bypass actuator runs that failed", (double)d.bypass_failed_n);
+}
+
+/* A per-rule counter family: one sample per rule of the image in force. */
+static void rule_family(FILE *f, const struct snapshot *s, const char *name,
+			const char *help, size_t off)
+{
+	unsigned int i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < s->n_rules; i++)
+		fprintf(f, "%s{rule=\"%s\"} %" PRIu64 "\n", name,
+			s->rules[i].name,
+			*(const uint64_t *)((const uint8_t *)&s->rules[i].c +
+					    off));
+}
+
+/* A per-port counter family (mxgate-dp's ethdev stats). */
+static void port_family(FILE *f, const struct snapshot *s, const char *name,
+			const char *help, size_t off)
+{
+	unsigned int i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < s->n_ports; i++)
+		fprintf(f, "%s{port=\"%u\"} %" PRIu64 "\n", name,
+			s->ports[i].port,
+			*(const uint64_t *)((const uint8_t *)&s->ports[i] +
+					    off));
+}
+
+#define RULE_C(f, s, name, help, fld)                                          \
+	rule_family(f, s, name, help, offsetof(struct mxg_rule_counters, fld))
+#define PORT_C(f, s, name, help, fld)                                          \
+	port_family(f, s, name, help, offsetof(struct snap_port, fld))
+
+/* The engine's counters at the last heartbeat. */
+static void render_engine(FILE *f, const struct snapshot *s)
+{
+	static const char *const evict_kinds[] = { "lossless", "lossy" };
+	const struct mxg_totals *t = &s->totals;
+
+	one(f, "mxgate_packets_total", "counter", "Frames seen",
+	    (double)t->packets);
+	one(f, "mxgate_forwarded_total", "counter", "Frames forwarded",
+	    (double)t->forwarded);
+	one(f, "mxgate_unparsed_total", "counter",
+	    "Frames the parser could not read", (double)t->unparsed);
+	one(f, "mxgate_attempts_total", "counter", "SMTP connection attempts",
+	    (double)t->smtp_syns);
+	one(f, "mxgate_passes_total", "counter", "Attempts passed",
+	    (double)t->smtp_passed);
+	one(f, "mxgate_drops_total", "counter",
+	    "Attempts dropped, resets included", (double)t->smtp_dropped);
+	one(f, "mxgate_resets_total", "counter", "Attempts answered with a RST",
+	    (double)t->reset);
+	one(f, "mxgate_would_drops_total", "counter",
+	    "Attempts monitor mode would have dropped", (double)t->would_drop);
+	RULE_C(f, s, "mxgate_rule_attempts_total",
+	       "Attempts that reached the rule and matched it", matched);
+	RULE_C(f, s, "mxgate_rule_passes_total", "Attempts the rule passed",
+	       passed);
+	RULE_C(f, s, "mxgate_rule_drops_total",
+	       "Attempts the rule dropped, resets included", dropped);
+	RULE_C(f, s, "mxgate_rule_resets_total",
+	       "Attempts the rule answered with a RST (of its drops)", reset);
+	RULE_C(f, s, "mxgate_rule_would_drops_total",
+	       "Attempts the rule would have dropped (monitor mode)",
+	       would_drop);
+	if (s->have_table) {
+		one(f, "mxgate_source_table_capacity", "gauge",
+		    "Sources the source table holds",
+		    (double)s->table.capacity);
+		one(f, "mxgate_source_table_entries", "gauge",
+		    "Sources in the source table, as the engine counts them "
+		    "(inserts minus evictions)",
+		    (double)s->table.entries);
+		one(f, "mxgate_source_table_lookups_total", "counter",
+		    "Source table lookups (takes)", (double)s->table.takes);
+		one(f, "mxgate_source_table_inserts_total", "counter",
+		    "Sources inserted in the source table",
+		    (double)s->table.inserts);
+		LABELLED(f, "mxgate_source_table_evictions_total", "counter",
+			 "Evictions: lossless (a full bucket) or lossy", "kind",
+			 evict_kinds, (double)s->table.evict_lossless,
+			 (double)s->table.evict_lossy);
+	}
+	if (!s->have_dp)
+		return;
+	one(f, "mxgate_dp_rx_total", "counter",
+	    "Frames received by the workers", (double)s->rx);
+	one(f, "mxgate_dp_tx_total", "counter", "Frames sent by the workers",
+	    (double)s->tx);
+	one(f, "mxgate_dp_tx_dropped_total", "counter",
+	    "Frames the tx rings did not take", (double)s->tx_dropped);
+	one(f, "mxgate_rst_sent_total", "counter", "RSTs sent",
+	    (double)s->rst_sent);
+	one(f, "mxgate_dp_reloads_total", "counter",
+	    "Images the data plane put in force", (double)s->dp_reloads);
+	PORT_C(f, s, "mxgate_port_rx_packets_total",
+	       "Packets the port received", ipackets);
+	PORT_C(f, s, "mxgate_port_tx_packets_total", "Packets the port sent",
+	       opackets);
+	PORT_C(f, s, "mxgate_port_rx_missed_total",
+	       "Packets the port dropped for lack of rx descriptors", imissed);
+	PORT_C(f, s, "mxgate_port_rx_errors_total", "Receive errors", ierrors);
+	PORT_C(f, s, "mxgate_port_tx_errors_total", "Transmit errors", oerrors);
+	PORT_C(f, s, "mxgate_port_rx_nombuf_total",
+	       "Receive failures for lack of mbufs", rx_nombuf);
+}
+
 static void render_metrics(void)
 {
-	const struct snapshot *s = d.snap;
 	char *buf = NULL;
 	size_t len = 0;
-	unsigned int i;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return;
-#define HELP(name, type, help)                                                 \
-	fprintf(f, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-	HELP("mxgate_up", "gauge",
-	     "1 if the engine answered its last heartbeat");
-	fprintf(f, "mxgate_up %d\n", d.healthy == 1);
-	HELP("mxgate_heartbeat_failures_total", "counter",
-	     "Heartbeats the engine did not answer");
-	fprintf(f, "mxgate_heartbeat_failures_total %" PRIu64 "\n",
-		d.heartbeat_failures);
-	HELP("mxgate_policy_generation", "gauge",
-	     "Generation of the image mxgated last put in force");
-	fprintf(f, "mxgate_policy_generation %" PRIu64 "\n", d.gen_pushed);
-	HELP("mxgate_policy_rules", "gauge", "Rules in the operator's policy");
-	fprintf(f, "mxgate_policy_rules %u\n", d.pol.n_rules);
-	HELP("mxgate_reloads_total", "counter",
-	     "Policy reloads by result (ok, error)");
-	fprintf(f, "mxgate_reloads_total{result=\"ok\"} %" PRIu64 "\n",
-		d.reloads_ok);
-	fprintf(f, "mxgate_reloads_total{result=\"error\"} %" PRIu64 "\n",
-		d.reloads_failed);
-	HELP("mxgate_reload_last_success", "gauge",
-	     "1 if the last reload put its policy in force");
-	fprintf(f, "mxgate_reload_last_success %d\n", d.last_reload_ok);
-	HELP("mxgate_reload_last_timestamp_seconds", "gauge",
-	     "Unix time of the last reload");
-	fprintf(f, "mxgate_reload_last_timestamp_seconds %" PRId64 "\n",
-		d.last_reload_at);
-	HELP("mxgate_reload_last_duration_seconds", "gauge",
-	     "Time the last reload took, compile and push");
-	fprintf(f, "mxgate_reload_last_duration_seconds %.6f\n",
-		d.last_reload_ms / 1e3);
-	HELP("mxgate_image_pushes_total", "counter",
-	     "Images pushed to the engine by result");
-	fprintf(f, "mxgate_image_pushes_total{result=\"ok\"} %" PRIu64 "\n",
-		d.pushes_ok);
-	fprintf(f, "mxgate_image_pushes_total{result=\"error\"} %" PRIu64 "\n",
-		d.pushes_failed);
-	HELP("mxgate_dynamic_entries", "gauge",
-	     "Dynamic entries in force by kind (block, allow)");
-	fprintf(f, "mxgate_dynamic_entries{kind=\"block\"} %zu\n",
-		dyn_count(&d.dyn, DYN_BLOCK));
-	fprintf(f, "mxgate_dynamic_entries{kind=\"allow\"} %zu\n",
-		dyn_count(&d.dyn, DYN_ALLOW));
-	HELP("mxgate_dynamic_expired_total", "counter",
-	     "Dynamic entries removed because their TTL ran out");
-	fprintf(f, "mxgate_dynamic_expired_total %" PRIu64 "\n", d.expired_n);
-	HELP("mxgate_brake_active", "gauge", "1 while the brake is pulled");
-	fprintf(f, "mxgate_brake_active %d\n", d.dyn.brake.active);
-	HELP("mxgate_brake_rate_per_second", "gauge",
-	     "The brake's rate (0 when off)");
-	fprintf(f, "mxgate_brake_rate_per_second %g\n",
-		d.dyn.brake.active ? d.dyn.brake.per_second : 0.0);
-	HELP("mxgate_bypass_engaged", "gauge",
-	     "1 while the fail-open bypass is engaged");
-	fprintf(f, "mxgate_bypass_engaged %d\n", d.bypassed);
-	HELP("mxgate_bypass_transitions_total", "counter",
-	     "Bypass transitions by direction (engaged, disengaged)");
-	fprintf(f,
-		"mxgate_bypass_transitions_total{to=\"engaged\"} %" PRIu64 "\n",
-		d.bypass_engaged_n);
-	fprintf(f,
-		"mxgate_bypass_transitions_total{to=\"disengaged\"} %" PRIu64
-		"\n",
-		d.bypass_disengaged_n);
-	HELP("mxgate_bypass_failures_total", "counter",
-	     "Bypass actuator runs that failed");
-	fprintf(f, "mxgate_bypass_failures_total %" PRIu64 "\n",
-		d.bypass_failed_n);
-	if (s && s->valid) {
-		const struct mxg_totals *t = &s->totals;
-
-#define TOTAL(name, help, v)                                                   \
-	do {                                                                   \
-		HELP(name, "counter", help);                                   \
-		fprintf(f, name " %" PRIu64 "\n", (uint64_t)(v));              \
-	} while (0)
-		TOTAL("mxgate_packets_total", "Frames seen", t->packets);
-		TOTAL("mxgate_forwarded_total", "Frames forwarded",
-		      t->forwarded);
-		TOTAL("mxgate_unparsed_total",
-		      "Frames the parser could not read", t->unparsed);
-		TOTAL("mxgate_attempts_total", "SMTP connection attempts",
-		      t->smtp_syns);
-		TOTAL("mxgate_passes_total", "Attempts passed", t->smtp_passed);
-		TOTAL("mxgate_drops_total", "Attempts dropped, resets included",
-		      t->smtp_dropped);
-		TOTAL("mxgate_resets_total", "Attempts answered with a RST",
-		      t->reset);
-		TOTAL("mxgate_would_drops_total",
-		      "Attempts monitor mode would have dropped",
-		      t->would_drop);
-#define RULE(m, help, field)                                                   \
-	do {                                                                   \
-		HELP(m, "counter", help);                                      \
-		for (i = 0; i < s->n_rules; i++)                               \
-			fprintf(f, m "{rule=\"%s\"} %" PRIu64 "\n",            \
-				s->rules[i].name, s->rules[i].c.field);        \
-	} while (0)
-		RULE("mxgate_rule_attempts_total",
-		     "Attempts that reached the rule and matched it", matched);
-		RULE("mxgate_rule_passes_total", "Attempts the rule passed",
-		     passed);
-		RULE("mxgate_rule_drops_total",
-		     "Attempts the rule dropped, resets included", dropped);
-		RULE("mxgate_rule_would_drops_total",
-		     "Attempts the rule would have dropped (monitor mode)",
-		     would_drop);
-	}
-	if (s && s->valid && s->have_dp) {
-		TOTAL("mxgate_dp_rx_total", "Frames received by the workers",
-		      s->rx);
-		TOTAL("mxgate_dp_tx_total", "Frames sent by the workers",
-		      s->tx);
-		TOTAL("mxgate_dp_tx_dropped_total",
-		      "Frames the tx rings did not take", s->tx_dropped);
-		TOTAL("mxgate_rst_sent_total", "RSTs sent", s->rst_sent);
-		TOTAL("mxgate_dp_reloads_total",
-		      "Images the data plane put in force", s->dp_reloads);
-		HELP("mxgate_source_table_capacity", "gauge",
-		     "Entries the source table holds");
-		fprintf(f, "mxgate_source_table_capacity %" PRIu64 "\n",
-			s->table_capacity);
-		HELP("mxgate_source_table_entries", "gauge",
-		     "Entries in use (inserts minus evictions)");
-		fprintf(f, "mxgate_source_table_entries %" PRIu64 "\n",
-			s->table_inserts >= s->evict_lossless + s->evict_lossy ?
-				s->table_inserts - s->evict_lossless -
-					s->evict_lossy :
-				0);
-		TOTAL("mxgate_source_table_lookups_total",
-		      "Source table lookups (takes)", s->table_takes);
-		TOTAL("mxgate_source_table_inserts_total",
-		      "Sources inserted in the source table", s->table_inserts);
-		HELP("mxgate_source_table_evictions_total", "counter",
-		     "Evictions: lossless (a full bucket) or lossy");
-		fprintf(f,
-			"mxgate_source_table_evictions_total{kind=\"lossless\"} "
-			"%" PRIu64 "\n",
-			s->evict_lossless);
-		fprintf(f,
-			"mxgate_source_table_evictions_total{kind=\"lossy\"} "
-			"%" PRIu64 "\n",
-			s->evict_lossy);
-#define PORT(name, help, field)                                                \
-	do {                                                                   \
-		HELP(name, "counter", help);                                   \
-		for (i = 0; i < s->n_ports; i++)                               \
-			fprintf(f, name "{port=\"%u\"} %" PRIu64 "\n",         \
-				s->ports[i].port, s->ports[i].field);          \
-	} while (0)
-		PORT("mxgate_port_rx_packets_total",
-		     "Packets the port received", ipackets);
-		PORT("mxgate_port_tx_packets_total", "Packets the port sent",
-		     opackets);
-		PORT("mxgate_port_rx_missed_total",
-		     "Packets the port dropped for lack of rx descriptors",
-		     imissed);
-		PORT("mxgate_port_rx_errors_total", "Receive errors", ierrors);
-		PORT("mxgate_port_tx_errors_total", "Transmit errors", oerrors);
-		PORT("mxgate_port_rx_nombuf_total",
-		     "Receive failures for lack of mbufs", rx_nombuf);
-	}
+	render_daemon(f);
+	if (d.snap && d.snap->valid)
+		render_engine(f, d.snap);
 	fclose(f);
 	if (buf)
 		metrics_publish(buf, len);
@@ -577,17 +621,22 @@ static cJSON *cmd_stats(void)
 					(double)s->rules[i].c.dropped);
 		cJSON_AddNumberToObject(o, "would_drop",
 					(double)s->rules[i].c.would_drop);
+		cJSON_AddNumberToObject(o, "reset",
+					(double)s->rules[i].c.reset);
 		cJSON_AddItemToArray(a, o);
 	}
-	if (s->have_dp) {
+	if (s->have_table) {
 		o = cJSON_AddObjectToObject(r, "table");
 		cJSON_AddNumberToObject(o, "capacity",
-					(double)s->table_capacity);
-		cJSON_AddNumberToObject(o, "inserts", (double)s->table_inserts);
+					(double)s->table.capacity);
+		cJSON_AddNumberToObject(o, "entries", (double)s->table.entries);
+		cJSON_AddNumberToObject(o, "inserts", (double)s->table.inserts);
 		cJSON_AddNumberToObject(o, "evict_lossless",
-					(double)s->evict_lossless);
+					(double)s->table.evict_lossless);
 		cJSON_AddNumberToObject(o, "evict_lossy",
-					(double)s->evict_lossy);
+					(double)s->table.evict_lossy);
+	}
+	if (s->have_dp) {
 		a = cJSON_AddArrayToObject(r, "ports");
 		for (i = 0; i < s->n_ports; i++) {
 			o = cJSON_CreateObject();
@@ -643,16 +692,15 @@ static cJSON *cmd_top(const cJSON *req)
 	if (!s || !s->valid)
 		return reply_new(-ENODATA, "no counters yet: the engine has "
 					   "not answered a heartbeat");
-	if (!s->have_dp)
-		return reply_new(-EOPNOTSUPP,
-				 "top: the XDP engine keeps no per-source "
-				 "counters");
 	ag = calloc(SNAP_TOP_MAX, sizeof(*ag));
 	if (!ag)
 		return reply_new(-ENOMEM, "out of memory");
 	r = reply_new(0, NULL);
 	cJSON_AddNumberToObject(r, "at", (double)s->at);
 	cJSON_AddNumberToObject(r, "sources", s->n_top);
+	/* mxgate-dp: its top sources (space-saving); XDP: the program's
+	 * per-source report (mxg_top, a vote per slot) */
+	cJSON_AddStringToObject(r, "engine", s->have_dp ? "dp" : "xdp");
 	ls = cJSON_AddArrayToObject(r, "levels");
 	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
 		size_t na = 0, i, j;

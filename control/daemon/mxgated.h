@@ -160,6 +160,12 @@ struct snap_port {
 	char driver[32];
 	uint64_t ipackets, opackets, imissed, ierrors, oerrors, rx_nombuf;
 };
+/* The engine's source table, as the engine reports it (both engines:
+ * entries = inserts - evictions, counted where the table lives). */
+struct snap_table {
+	uint64_t capacity, entries, takes, inserts;
+	uint64_t evict_lossless, evict_lossy;
+};
 struct snapshot {
 	int valid;
 	int64_t at; /* wall seconds */
@@ -169,10 +175,10 @@ struct snapshot {
 	struct snap_rule rules[MXG_RULES_MAX];
 	unsigned int n_top;
 	struct snap_src top[SNAP_TOP_MAX];
+	int have_table; /* the engine reported its source table */
+	struct snap_table table;
 	int have_dp; /* the fields below come from mxgate-dp */
 	uint64_t rx, tx, tx_dropped, rst_sent, dp_reloads;
-	uint64_t table_capacity, table_takes, table_inserts;
-	uint64_t evict_lossless, evict_lossy;
 	unsigned int n_ports;
 	struct snap_port ports[SNAP_PORTS_MAX];
 };
@@ -219,8 +225,6 @@ struct engine {
 	unsigned int n_ifaces;
 	const char *pin_dir;
 	struct mxg_xdp *xdp;
-	char rule_names[MXG_RULES_MAX][MXG_NAME_MAX]; /* of the image pushed */
-	unsigned int n_rule_names;
 };
 
 int engine_open(struct engine *e, char *why, size_t why_len);

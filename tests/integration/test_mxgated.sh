@@ -380,7 +380,8 @@ cleanup_eal
 # --- metrics against a finite capture: 200 SYNs, 100 per source ---
 cat >"$tmp/pol/policy.json" <<'J'
 {"version": 1, "smtp_ports": [25],
- "rules": [{"name": "per-host", "limit": {"rate": "1/h", "burst": 10, "per": "host"}}]}
+ "rules": [{"name": "per-host", "limit": {"rate": "1/h", "burst": 10, "per": "host"},
+            "over": "reset"}]}
 J
 "$REPLAY" --policy "$tmp/pol/policy.json" "$tmp/syn.pcap" >"$tmp/replay.json"
 # shellcheck disable=SC2046
@@ -409,6 +410,20 @@ check "metrics equal the traffic sent and mxgate-replay's verdicts" \
 	"mxgate_rule_passes_total{rule=\"per-host\"} == $(rp passed)" \
 	"mxgate_rule_drops_total{rule=\"per-host\"} == $(rp dropped)" \
 	"mxgate_drops_total == $(jq .smtp_dropped "$tmp/replay.json")" \
-	'mxgate_rule_passes_total{rule="per-host"} == 20'
+	'mxgate_rule_passes_total{rule="per-host"} == 20' \
+	"mxgate_rule_resets_total{rule=\"per-host\"} == $(rp reset)" \
+	'mxgate_rule_resets_total{rule="per-host"} == 180' \
+	"mxgate_resets_total == $(jq .reset "$tmp/replay.json")"
+# the source table as mxgate-dp counts it: one bucket per host
+check "metrics: the source table holds the 2 sources (from the engine)" \
+	python3 "$HERE/prom_parse.py" "$tmp/m2.txt" \
+	'mxgate_source_table_entries == 2' 'mxgate_source_table_inserts_total == 2' \
+	'mxgate_source_table_evictions_total{kind="lossless"} == 0' \
+	'mxgate_source_table_evictions_total{kind="lossy"} == 0' \
+	'mxgate_source_table_capacity > 0'
+check "stats: per-rule resets and the table's occupancy" sh -c \
+	"'$CTL' stats --json | jq -e '.rules[0].reset == 180 and .table.entries == 2' >/dev/null &&
+	'$CTL' stats | grep -q '^per-host  *200  *20  *180  *180  *0$' &&
+	'$CTL' stats | grep -q '^source table: 2 of [0-9]* in use'"
 check "no line per packet: mxgated's log stays small" test "$(wc -l <"$tmp/ctld.err")" -lt 200
 finish

@@ -141,15 +141,23 @@ block_drops() {
 	scrape && grep -q '^mxgate_rule_drops_total{rule="mxgated-block"} 2$' "$T/m.txt"
 }
 check "metrics: the block's 2 drops (mxgated-block)" wait_for 10 block_drops
-# totals over the program's life; per-rule counters since the image that
-# put the rule at its index (the block's push moved "everyone" to rule 1:
-# 1 pass since, from 10.251.0.3)
+# totals over the program's life; a rule's counters follow its name: the
+# block's push moved "everyone" to rule 1, and its series goes on (3
+# passes from 10.251.0.1 before, 1 from 10.251.0.3 after); the source
+# table as the program counts it: one bucket per host of "everyone"
 totals_as_sent() {
 	python3 "$(dirname "$0")/mxgated/prom_parse.py" "$T/m.txt" \
 		'mxgate_up == 1' 'mxgate_attempts_total == 6' \
 		'mxgate_passes_total == 4' 'mxgate_drops_total == 2' \
-		'mxgate_rule_passes_total{rule="everyone"} == 1' \
-		'mxgate_dynamic_entries{kind="block"} == 1'
+		'mxgate_rule_attempts_total{rule="everyone"} == 4' \
+		'mxgate_rule_passes_total{rule="everyone"} == 4' \
+		'mxgate_rule_drops_total{rule="mxgated-block"} == 2' \
+		'mxgate_rule_resets_total{rule="mxgated-block"} == 0' \
+		'mxgate_dynamic_entries{kind="block"} == 1' \
+		'mxgate_source_table_entries == 2' \
+		'mxgate_source_table_inserts_total == 2' \
+		'mxgate_source_table_evictions_total{kind="lossy"} == 0' \
+		"mxgate_source_table_capacity == $((1 << 20))"
 }
 # The page shows the last stats poll: wait (bounded) for the one that saw
 # the last attempt, then judge that page.
@@ -157,6 +165,27 @@ totals_seen() { scrape && totals_as_sent >/dev/null 2>&1; }
 wait_for 10 totals_seen || true
 check "metrics: parsed, totals as sent (6 attempts: 4 passed, 2 dropped)" \
 	totals_as_sent
+
+# top in XDP mode: the program's per-source report (10.251.0.1 sent
+# first, so it holds its slot whatever the seed)
+top_of() { # FAMILY PREFIX_LEN: that level's entries
+	"$CTL" top --json |
+		jq -c --arg f "$1" --argjson l "$2" '.levels[] |
+			select(.family == $f and .prefix_len == $l) |
+			[.entries[] | [.prefix, .attempts, .dropped, (.first_seen > 0), (.last_seen >= .first_seen)]]'
+}
+check "top (XDP): 10.251.0.1/32 first, 5 attempts, 2 dropped, first/last seen" \
+	test "$(top_of ipv4 32 | jq -c '.[0]')" = '["10.251.0.1/32",5,2,true,true]'
+check "top (XDP): 10.251.0.3/32, 1 attempt, none dropped" \
+	test "$(top_of ipv4 32 | jq -c '.[] | select(.[0] == "10.251.0.3/32") | .[0:3]')" = \
+	'["10.251.0.3/32",1,0]'
+check "top (XDP): /24 and /16 aggregate both sources (6 attempts, 2 dropped)" \
+	test "$(top_of ipv4 24 | jq -c '.[0][0:3]')$(top_of ipv4 16 | jq -c '.[0][0:3]')" = \
+	'["10.251.0.0/24",6,2]["10.251.0.0/16",6,2]'
+"$CTL" top >"$T/top.txt"
+check "top (XDP) in a table: the report named, within 80 columns" \
+	sh -c "grep -q 'per-source report' '$T/top.txt' && grep -q '^10.251.0.1/32  *5  *2 ' '$T/top.txt' &&
+		awk 'length > 80 { exit 1 }' '$T/top.txt'"
 
 check "mxgatectl unblock 10.251.0.1/32" "$CTL" unblock 10.251.0.1/32
 check "... in force" wait_for 10 engine_up
