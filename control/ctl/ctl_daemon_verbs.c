@@ -92,16 +92,15 @@ static const struct mxg_opt_choice kinds[] = {
 	MXG_OPT_STR("reason", struct verb_opts, reason, "TEXT",                \
 		    "why, shown by `list` (at most 127 bytes)")
 
-static const struct mxg_opt opts_plain[] = { ROW_SOCKET, ROW_JSON,
-					     MXG_OPT_END };
-static const struct mxg_opt opts_entry[] = { ROW_TTL, ROW_REASON, ROW_SOCKET,
-					     ROW_JSON, MXG_OPT_END };
+/* Every table ends with the rows every verb takes. */
+#define ROWS_COMMON ROW_SOCKET, ROW_JSON, MXG_OPT_END
+
+static const struct mxg_opt opts_plain[] = { ROWS_COMMON };
+static const struct mxg_opt opts_entry[] = { ROW_TTL, ROW_REASON, ROWS_COMMON };
 static const struct mxg_opt opts_list[] = {
 	MXG_OPT_ENUM("kind", struct verb_opts, kind, kinds,
 		     "which entries (default all)"),
-	ROW_SOCKET,
-	ROW_JSON,
-	MXG_OPT_END,
+	ROWS_COMMON,
 };
 static const struct mxg_opt opts_top[] = {
 	MXG_OPT_UINT("n", struct verb_opts, n, 1, 500, "N",
@@ -110,9 +109,7 @@ static const struct mxg_opt opts_top[] = {
 		     "clear the screen and redraw every --interval seconds"),
 	MXG_OPT_UINT("interval", struct verb_opts, interval, 1, 3600, "S",
 		     "--watch's period, in seconds"),
-	ROW_SOCKET,
-	ROW_JSON,
-	MXG_OPT_END,
+	ROWS_COMMON,
 };
 static const struct mxg_opt opts_brake[] = {
 	MXG_OPT_UINT("burst", struct verb_opts, burst, 1, 1000000000, "N",
@@ -120,9 +117,7 @@ static const struct mxg_opt opts_brake[] = {
 		     "value, rounded up)"),
 	ROW_TTL,
 	ROW_REASON,
-	ROW_SOCKET,
-	ROW_JSON,
-	MXG_OPT_END,
+	ROWS_COMMON,
 };
 
 static const char epilog[] =
@@ -326,16 +321,29 @@ static void fmt_left(double expires, double now, char *buf, size_t len)
 
 /* ---- the verbs ---- */
 
-int verb_status(int argc, char **argv)
+/*
+ * A verb with no operand and no options but --json and --socket: the
+ * reply to print (NULL: nothing to print, *rc the exit status).
+ */
+static cJSON *plain_verb(const char *cmd, int argc, char **argv, int *rc)
 {
 	struct verb_opts o;
+	char usage[64];
+	cJSON *r;
+
+	snprintf(usage, sizeof(usage), "%s [--json] [--socket PATH]", cmd);
+	verb_parse(usage, opts_plain, &o, 0, argc, argv);
+	*rc = ask(&o, request(cmd), &r);
+	return r;
+}
+
+int verb_status(int argc, char **argv)
+{
 	cJSON *r, *x, *b;
 	int rc;
 
-	verb_parse("status [--json] [--socket PATH]", opts_plain, &o, 0, argc,
-		   argv);
-	rc = ask(&o, request("status"), &r);
-	if (rc || !r)
+	r = plain_verb("status", argc, argv, &rc);
+	if (!r)
 		return rc;
 	x = cJSON_GetObjectItemCaseSensitive(r, "reloads");
 	b = cJSON_GetObjectItemCaseSensitive(r, "brake");
@@ -395,14 +403,11 @@ static void counter_row(const char *name, const cJSON *o, const char *attempts)
 
 int verb_stats(int argc, char **argv)
 {
-	struct verb_opts o;
 	cJSON *r, *t, *e;
 	int rc;
 
-	verb_parse("stats [--json] [--socket PATH]", opts_plain, &o, 0, argc,
-		   argv);
-	rc = ask(&o, request("stats"), &r);
-	if (rc || !r)
+	r = plain_verb("stats", argc, argv, &rc);
+	if (!r)
 		return rc;
 	t = cJSON_GetObjectItemCaseSensitive(r, "totals");
 	row(counter_cols, N_COUNTER_COLS, NULL);
@@ -501,14 +506,11 @@ int verb_top(int argc, char **argv)
 
 int verb_reload(int argc, char **argv)
 {
-	struct verb_opts o;
 	cJSON *r;
 	int rc;
 
-	verb_parse("reload [--json] [--socket PATH]", opts_plain, &o, 0, argc,
-		   argv);
-	rc = ask(&o, request("reload"), &r);
-	if (rc || !r)
+	r = plain_verb("reload", argc, argv, &rc);
+	if (!r)
 		return rc;
 	printf("policy reloaded: %.0f rules, %.0f prefixes, generation %.0f "
 	       "(%.1f ms)\n",
@@ -516,6 +518,15 @@ int verb_reload(int argc, char **argv)
 	       num(r, "ms"));
 	cJSON_Delete(r);
 	return MXG_EXIT_OK;
+}
+
+/* --ttl and --reason into the request, where given. */
+static void add_ttl_reason(cJSON *req, const struct verb_opts *o)
+{
+	if (o->ttl)
+		cJSON_AddNumberToObject(req, "ttl", (double)o->ttl);
+	if (o->reason)
+		cJSON_AddStringToObject(req, "reason", o->reason);
 }
 
 /* block, allow (add) and unblock, unallow: one CIDR. */
@@ -531,10 +542,7 @@ static int entry_verb(int argc, char **argv, const char *cmd, int add)
 	i = verb_parse(usage, add ? opts_entry : opts_plain, &o, 1, argc, argv);
 	req = request(cmd);
 	cJSON_AddStringToObject(req, "cidr", argv[i]);
-	if (o.ttl)
-		cJSON_AddNumberToObject(req, "ttl", (double)o.ttl);
-	if (o.reason)
-		cJSON_AddStringToObject(req, "reason", o.reason);
+	add_ttl_reason(req, &o);
 	rc = ask(&o, req, &r);
 	if (rc || !r)
 		return rc;
@@ -622,10 +630,7 @@ int verb_brake(int argc, char **argv)
 		cJSON_AddStringToObject(req, "rate", rate);
 		if (o.burst)
 			cJSON_AddNumberToObject(req, "burst", o.burst);
-		if (o.ttl)
-			cJSON_AddNumberToObject(req, "ttl", (double)o.ttl);
-		if (o.reason)
-			cJSON_AddStringToObject(req, "reason", o.reason);
+		add_ttl_reason(req, &o);
 	}
 	rc = ask(&o, req, &r);
 	if (rc || !r)

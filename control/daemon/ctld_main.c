@@ -352,85 +352,128 @@ static void render_daemon(FILE *f)
 	    "Bypass actuator runs that failed", (double)d.bypass_failed_n);
 }
 
-/* A per-rule counter family: one sample per rule of the image in force. */
-static void rule_family(FILE *f, const struct snapshot *s, const char *name,
-			const char *help, size_t off)
-{
-	unsigned int i;
+/* A family of one uint64_t sample, read at 'off' in a struct. */
+struct metric_row {
+	const char *name, *type, *help;
+	size_t off;
+};
+#define M_ROW(ST, FLD, NAME, TYPE, HELP)                                       \
+	{                                                                      \
+		NAME, TYPE, HELP, offsetof(ST, FLD)                            \
+	}
+#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
 
-	family(f, name, "counter", help);
-	for (i = 0; i < s->n_rules; i++)
-		fprintf(f, "%s{rule=\"%s\"} %" PRIu64 "\n", name,
-			s->rules[i].name,
-			*(const uint64_t *)((const uint8_t *)&s->rules[i].c +
-					    off));
+static uint64_t field_u64(const void *base, size_t off)
+{
+	return *(const uint64_t *)((const uint8_t *)base + off);
 }
 
-/* A per-port counter family (mxgate-dp's ethdev stats). */
-static void port_family(FILE *f, const struct snapshot *s, const char *name,
-			const char *help, size_t off)
+static void rows(FILE *f, const struct metric_row *r, size_t n,
+		 const void *base)
 {
-	unsigned int i;
+	size_t i;
 
-	family(f, name, "counter", help);
-	for (i = 0; i < s->n_ports; i++)
-		fprintf(f, "%s{port=\"%u\"} %" PRIu64 "\n", name,
-			s->ports[i].port,
-			*(const uint64_t *)((const uint8_t *)&s->ports[i] +
-					    off));
+	for (i = 0; i < n; i++)
+		one(f, r[i].name, r[i].type, r[i].help,
+		    (double)field_u64(base, r[i].off));
 }
 
-#define RULE_C(f, s, name, help, fld)                                          \
-	rule_family(f, s, name, help, offsetof(struct mxg_rule_counters, fld))
-#define PORT_C(f, s, name, help, fld)                                          \
-	port_family(f, s, name, help, offsetof(struct snap_port, fld))
+static const struct metric_row total_rows[] = {
+	M_ROW(struct mxg_totals, packets, "mxgate_packets_total", "counter",
+	      "Frames seen"),
+	M_ROW(struct mxg_totals, forwarded, "mxgate_forwarded_total", "counter",
+	      "Frames forwarded"),
+	M_ROW(struct mxg_totals, unparsed, "mxgate_unparsed_total", "counter",
+	      "Frames the parser could not read"),
+	M_ROW(struct mxg_totals, smtp_syns, "mxgate_attempts_total", "counter",
+	      "SMTP connection attempts"),
+	M_ROW(struct mxg_totals, smtp_passed, "mxgate_passes_total", "counter",
+	      "Attempts passed"),
+	M_ROW(struct mxg_totals, smtp_dropped, "mxgate_drops_total", "counter",
+	      "Attempts dropped, resets included"),
+	M_ROW(struct mxg_totals, reset, "mxgate_resets_total", "counter",
+	      "Attempts answered with a RST"),
+	M_ROW(struct mxg_totals, would_drop, "mxgate_would_drops_total",
+	      "counter", "Attempts monitor mode would have dropped"),
+};
+
+/* Per rule of the image in force (label rule). */
+static const struct metric_row rule_rows[] = {
+	M_ROW(struct mxg_rule_counters, matched, "mxgate_rule_attempts_total",
+	      "counter", "Attempts that reached the rule and matched it"),
+	M_ROW(struct mxg_rule_counters, passed, "mxgate_rule_passes_total",
+	      "counter", "Attempts the rule passed"),
+	M_ROW(struct mxg_rule_counters, dropped, "mxgate_rule_drops_total",
+	      "counter", "Attempts the rule dropped, resets included"),
+	M_ROW(struct mxg_rule_counters, reset, "mxgate_rule_resets_total",
+	      "counter",
+	      "Attempts the rule answered with a RST (of its drops)"),
+	M_ROW(struct mxg_rule_counters, would_drop,
+	      "mxgate_rule_would_drops_total", "counter",
+	      "Attempts the rule would have dropped (monitor mode)"),
+};
+
+static const struct metric_row table_rows[] = {
+	M_ROW(struct snap_table, capacity, "mxgate_source_table_capacity",
+	      "gauge", "Sources the source table holds"),
+	M_ROW(struct snap_table, entries, "mxgate_source_table_entries",
+	      "gauge",
+	      "Sources in the source table, as the engine counts them (inserts "
+	      "minus evictions)"),
+	M_ROW(struct snap_table, takes, "mxgate_source_table_lookups_total",
+	      "counter", "Source table lookups (takes)"),
+	M_ROW(struct snap_table, inserts, "mxgate_source_table_inserts_total",
+	      "counter", "Sources inserted in the source table"),
+};
+
+/* mxgate-dp's own */
+static const struct metric_row dp_rows[] = {
+	M_ROW(struct snapshot, rx, "mxgate_dp_rx_total", "counter",
+	      "Frames received by the workers"),
+	M_ROW(struct snapshot, tx, "mxgate_dp_tx_total", "counter",
+	      "Frames sent by the workers"),
+	M_ROW(struct snapshot, tx_dropped, "mxgate_dp_tx_dropped_total",
+	      "counter", "Frames the tx rings did not take"),
+	M_ROW(struct snapshot, rst_sent, "mxgate_rst_sent_total", "counter",
+	      "RSTs sent"),
+	M_ROW(struct snapshot, dp_reloads, "mxgate_dp_reloads_total", "counter",
+	      "Images the data plane put in force"),
+};
+
+/* Per port of mxgate-dp (label port): its ethdev stats. */
+static const struct metric_row port_rows[] = {
+	M_ROW(struct snap_port, ipackets, "mxgate_port_rx_packets_total",
+	      "counter", "Packets the port received"),
+	M_ROW(struct snap_port, opackets, "mxgate_port_tx_packets_total",
+	      "counter", "Packets the port sent"),
+	M_ROW(struct snap_port, imissed, "mxgate_port_rx_missed_total",
+	      "counter", "Packets the port dropped for lack of rx descriptors"),
+	M_ROW(struct snap_port, ierrors, "mxgate_port_rx_errors_total",
+	      "counter", "Receive errors"),
+	M_ROW(struct snap_port, oerrors, "mxgate_port_tx_errors_total",
+	      "counter", "Transmit errors"),
+	M_ROW(struct snap_port, rx_nombuf, "mxgate_port_rx_nombuf_total",
+	      "counter", "Receive failures for lack of mbufs"),
+};
 
 /* The engine's counters at the last heartbeat. */
 static void render_engine(FILE *f, const struct snapshot *s)
 {
 	static const char *const evict_kinds[] = { "lossless", "lossy" };
-	const struct mxg_totals *t = &s->totals;
+	size_t r;
+	unsigned int i;
 
-	one(f, "mxgate_packets_total", "counter", "Frames seen",
-	    (double)t->packets);
-	one(f, "mxgate_forwarded_total", "counter", "Frames forwarded",
-	    (double)t->forwarded);
-	one(f, "mxgate_unparsed_total", "counter",
-	    "Frames the parser could not read", (double)t->unparsed);
-	one(f, "mxgate_attempts_total", "counter", "SMTP connection attempts",
-	    (double)t->smtp_syns);
-	one(f, "mxgate_passes_total", "counter", "Attempts passed",
-	    (double)t->smtp_passed);
-	one(f, "mxgate_drops_total", "counter",
-	    "Attempts dropped, resets included", (double)t->smtp_dropped);
-	one(f, "mxgate_resets_total", "counter", "Attempts answered with a RST",
-	    (double)t->reset);
-	one(f, "mxgate_would_drops_total", "counter",
-	    "Attempts monitor mode would have dropped", (double)t->would_drop);
-	RULE_C(f, s, "mxgate_rule_attempts_total",
-	       "Attempts that reached the rule and matched it", matched);
-	RULE_C(f, s, "mxgate_rule_passes_total", "Attempts the rule passed",
-	       passed);
-	RULE_C(f, s, "mxgate_rule_drops_total",
-	       "Attempts the rule dropped, resets included", dropped);
-	RULE_C(f, s, "mxgate_rule_resets_total",
-	       "Attempts the rule answered with a RST (of its drops)", reset);
-	RULE_C(f, s, "mxgate_rule_would_drops_total",
-	       "Attempts the rule would have dropped (monitor mode)",
-	       would_drop);
+	rows(f, total_rows, N_ROWS(total_rows), &s->totals);
+	for (r = 0; r < N_ROWS(rule_rows); r++) {
+		family(f, rule_rows[r].name, rule_rows[r].type,
+		       rule_rows[r].help);
+		for (i = 0; i < s->n_rules; i++)
+			fprintf(f, "%s{rule=\"%s\"} %" PRIu64 "\n",
+				rule_rows[r].name, s->rules[i].name,
+				field_u64(&s->rules[i].c, rule_rows[r].off));
+	}
 	if (s->have_table) {
-		one(f, "mxgate_source_table_capacity", "gauge",
-		    "Sources the source table holds",
-		    (double)s->table.capacity);
-		one(f, "mxgate_source_table_entries", "gauge",
-		    "Sources in the source table, as the engine counts them "
-		    "(inserts minus evictions)",
-		    (double)s->table.entries);
-		one(f, "mxgate_source_table_lookups_total", "counter",
-		    "Source table lookups (takes)", (double)s->table.takes);
-		one(f, "mxgate_source_table_inserts_total", "counter",
-		    "Sources inserted in the source table",
-		    (double)s->table.inserts);
+		rows(f, table_rows, N_ROWS(table_rows), &s->table);
 		LABELLED(f, "mxgate_source_table_evictions_total", "counter",
 			 "Evictions: lossless (a full bucket) or lossy", "kind",
 			 evict_kinds, (double)s->table.evict_lossless,
@@ -438,26 +481,15 @@ static void render_engine(FILE *f, const struct snapshot *s)
 	}
 	if (!s->have_dp)
 		return;
-	one(f, "mxgate_dp_rx_total", "counter",
-	    "Frames received by the workers", (double)s->rx);
-	one(f, "mxgate_dp_tx_total", "counter", "Frames sent by the workers",
-	    (double)s->tx);
-	one(f, "mxgate_dp_tx_dropped_total", "counter",
-	    "Frames the tx rings did not take", (double)s->tx_dropped);
-	one(f, "mxgate_rst_sent_total", "counter", "RSTs sent",
-	    (double)s->rst_sent);
-	one(f, "mxgate_dp_reloads_total", "counter",
-	    "Images the data plane put in force", (double)s->dp_reloads);
-	PORT_C(f, s, "mxgate_port_rx_packets_total",
-	       "Packets the port received", ipackets);
-	PORT_C(f, s, "mxgate_port_tx_packets_total", "Packets the port sent",
-	       opackets);
-	PORT_C(f, s, "mxgate_port_rx_missed_total",
-	       "Packets the port dropped for lack of rx descriptors", imissed);
-	PORT_C(f, s, "mxgate_port_rx_errors_total", "Receive errors", ierrors);
-	PORT_C(f, s, "mxgate_port_tx_errors_total", "Transmit errors", oerrors);
-	PORT_C(f, s, "mxgate_port_rx_nombuf_total",
-	       "Receive failures for lack of mbufs", rx_nombuf);
+	rows(f, dp_rows, N_ROWS(dp_rows), s);
+	for (r = 0; r < N_ROWS(port_rows); r++) {
+		family(f, port_rows[r].name, port_rows[r].type,
+		       port_rows[r].help);
+		for (i = 0; i < s->n_ports; i++)
+			fprintf(f, "%s{port=\"%u\"} %" PRIu64 "\n",
+				port_rows[r].name, s->ports[i].port,
+				field_u64(&s->ports[i], port_rows[r].off));
+	}
 }
 
 static void render_metrics(void)

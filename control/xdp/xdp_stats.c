@@ -80,20 +80,6 @@ int mxg_xdp_table_stats(struct mxg_xdp *x, struct mxg_xdp_table *t)
 	return 0;
 }
 
-/* Most dropped, then most attempts, then by address. */
-static int top_cmp(const void *a, const void *b)
-{
-	const struct mxg_top_entry *x = a, *y = b;
-
-	if (x->dropped != y->dropped)
-		return x->dropped > y->dropped ? -1 : 1;
-	if (x->syns != y->syns)
-		return x->syns > y->syns ? -1 : 1;
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	return memcmp(x->addr, y->addr, sizeof(x->addr));
-}
-
 /* Read every slot on every CPU: one batch call where the kernel has it. */
 static int top_read(struct mxg_xdp *x, struct mxg_xdp_top_slot *v)
 {
@@ -151,7 +137,7 @@ int mxg_xdp_top(struct mxg_xdp *x, struct mxg_top_entry *out, uint32_t max)
 			all[j].dropped += s->dropped;
 		}
 	}
-	qsort(all, n, sizeof(*all), top_cmp);
+	qsort(all, n, sizeof(*all), mxg_top_cmp_rank);
 	if (n > max)
 		n = max;
 	memcpy(out, all, n * sizeof(*all));

@@ -24,6 +24,7 @@ XDP=$BIN/mxgate-xdp
 PROBE=$TOOLS/mxg-tcpprobe
 
 . "$(dirname "$0")/../lib/check.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 need_root
 need_cmd ip nsenter curl jq
 for f in "$CTLD" "$CTL" "$XDP" "$PROBE"; do
@@ -31,64 +32,34 @@ for f in "$CTLD" "$CTL" "$XDP" "$PROBE"; do
 done
 
 tag=mxgdx$$
+C=${tag}c S=${tag}s
 T=$(mktemp -d)
 PIN=/sys/fs/bpf/mxgated-test-$$
 port=$((20000 + $$ % 20000))
-ctld_pid= srv_pid=
+CTLD_PID= PROBE_PID=
 cleanup() {
-	local p n
-	if [ "$fails" -gt 0 ] && [ -f "$T/ctld.err" ]; then
-		echo "--- mxgated's log (last 30 lines):"
-		tail -n 30 "$T/ctld.err"
-	fi
-	for p in $ctld_pid $srv_pid; do kill -KILL "$p" 2>/dev/null; done
+	[ "$fails" -gt 0 ] && ctld_log "$T/ctld.err"
+	kill -KILL $CTLD_PID $PROBE_PID 2>/dev/null
 	wait 2>/dev/null
-	nsenter --net=/run/netns/"${tag}s" "$XDP" --pin-dir "$PIN" detach \
+	nsenter --net=/run/netns/"$S" "$XDP" --pin-dir "$PIN" detach \
 		>/dev/null 2>&1
 	rm -rf "$PIN"
-	for n in c s; do
-		for p in $(ip netns pids "$tag$n" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-		ip netns del "$tag$n" 2>/dev/null
-	done
+	netns_cleanup
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ip netns add "${tag}c" 2>/dev/null || skip "cannot create network namespaces"
-ip netns add "${tag}s" || exit 1
-in_s() { nsenter --net=/run/netns/"${tag}s" "$@"; }
-ip link add "${tag}c0" type veth peer name "${tag}s0" || exit 1
-ip link set "${tag}c0" netns "${tag}c"
-ip link set "${tag}s0" netns "${tag}s"
-for a in 10.251.0.1/24 10.251.0.3/24; do
-	ip -n "${tag}c" addr add $a dev "${tag}c0"
-done
-ip -n "${tag}s" addr add 10.251.0.2/24 dev "${tag}s0"
-for n in c s; do
-	ip -n "$tag$n" link set lo up
-	ip -n "$tag$n" link set "$tag${n}0" up
-done
+netns_add "$C" "$S"
+in_s() { nsenter --net=/run/netns/"$S" "$@"; }
+netns_veth "$C" "${tag}c0" "$S" "${tag}s0" || exit 1
+netns_addr "$C" "${tag}c0" 10.251.0.1/24 10.251.0.3/24
+netns_addr "$S" "${tag}s0" 10.251.0.2/24
 
+probe_listen "$S" "$T/serve" 25 || { bad "test server"; finish; exit; }
 
-ip netns exec "${tag}s" "$PROBE" listen 25 >"$T/serve" 2>&1 &
-srv_pid=$!
-wait_for 5 grep -q listening "$T/serve" || { bad "test server"; finish; exit; }
-
-# connect FROM -> "connected ms" | "timeout ms" | ...
-connect() {
-	ip netns exec "${tag}c" "$PROBE" connect --from "$1" --timeout 800 \
-		10.251.0.2 25
-}
 expect() { # what want FROM
-	local got
-	got=$(connect "$3" 2>&1)
-	case "$got" in
-	"$2 "*) ok "$1: $got" ;;
-	*) bad "$1: got \"$got\", want $2" ;;
-	esac
+	expect_probe "$1" "$2" "$C" "$3" 10.251.0.2 25
 }
 
 mkdir -p "$T/pol"
@@ -98,19 +69,12 @@ cat >"$T/pol/policy.json" <<'J'
 J
 export MXGATED_SOCKET=$T/ctld.sock
 start_ctld() {
-	# nsenter execs mxgated: $! is the daemon
-	nsenter --net=/run/netns/"${tag}s" "$CTLD" --policy "$T/pol/policy.json" \
+	ctld_start "$S" "$T/ctld.err" --policy "$T/pol/policy.json" \
 		--xdp "${tag}s0" --pin-dir "$PIN" --socket "$T/ctld.sock" \
 		--state "$T/mxgated.state" --metrics "127.0.0.1:$port" \
-		--heartbeat 200 2>>"$T/ctld.err" &
-	ctld_pid=$!
+		--heartbeat 200
 }
-# (jq -e exits 0 on empty input: mxgatectl's own status must count)
-engine_up() {
-	local j
-	j=$("$CTL" status --json) &&
-		echo "$j" | jq -e '.engine == "xdp" and .health == "up" and .in_force' >/dev/null
-}
+engine_up() { ctld_status_is '.engine == "xdp" and .health == "up" and .in_force'; }
 start_ctld
 if ! wait_for 30 engine_up; then
 	if grep -qE "BPF unavailable|not permitted" "$T/ctld.err"; then
@@ -121,7 +85,7 @@ if ! wait_for 30 engine_up; then
 	exit
 fi
 ok "mxgated --xdp ${tag}s0: up, its image in force"
-ip -n "${tag}s" link show "${tag}s0" | grep -q "xdp" &&
+ip -n "$S" link show "${tag}s0" | grep -q "xdp" &&
 	ok "the XDP program is attached to ${tag}s0" || bad "nothing attached"
 
 for i in 1 2 3; do
@@ -207,10 +171,10 @@ expect "per-host limit: 10.251.0.1 has its own bucket" connected 10.251.0.1
 
 # SIGTERM: the program stays attached and enforcing; a new mxgated
 # reopens the pinned instance
-kill -TERM "$ctld_pid"
-wait "$ctld_pid"
+kill -TERM "$CTLD_PID"
+wait "$CTLD_PID"
 check "mxgated exits 0 on SIGTERM" test $? = 0
-ctld_pid=
+CTLD_PID=
 expect "mxgated stopped: the limit still holds" timeout 10.251.0.1
 start_ctld
 check "mxgated restarted: reopens the pinned program" wait_for 30 engine_up
