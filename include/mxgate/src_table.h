@@ -77,8 +77,9 @@
  * A re-key (insert into a slot), under the line's lock:
  *   CAS tat -> BUSY (fails if a reader took a token since the victim was
  *   judged: choose again, so a "lossless" eviction really is), then the
- *   fp word (a CAS loop that keeps the line metadata bits, which others
- *   update), then tat = the new key's state after its first take.
+ *   fp word (an atomic XOR in slot 1, whose OVF others update; a plain
+ *   store elsewhere), then tat = the new key's state after its first
+ *   take. Unlocking is a plain store too (mxg_st_unlock).
  * Races, and what they cost:
  *  - A reader that loaded the old key's tat before the re-key and CASes
  *    after it: its CAS succeeds only if the new key's tat equals, to the
@@ -381,9 +382,16 @@ MXG_INLINE int mxg_st_lock(struct mxg_st_line *l)
 	return 0;
 }
 
+/*
+ * While we hold the lock nobody else changes slot 0's word (others' try-
+ * locks write back the same value, OVF lives in slot 1, and slot 0 is
+ * re-keyed only under the lock): a plain release store frees it, without
+ * a locked instruction.
+ */
 MXG_INLINE void mxg_st_unlock(struct mxg_st_line *l)
 {
-	MXG_ST_AND(&l->slot[0].fp, ~MXG_ST_LOCK);
+	MXG_ST_STORE(&l->slot[0].fp,
+		     MXG_ST_LOAD(&l->slot[0].fp) & ~MXG_ST_LOCK);
 }
 
 /*
@@ -452,12 +460,17 @@ MXG_INLINE int mxg_st_rekey(struct mxg_st_line *l, uint32_t li, uint32_t w,
 		return MXG_ST_RETRY;
 	}
 	/*
-	 * The slot's own bits change only under the lock we hold; others
-	 * change the metadata bits (OVF, LOCK) at any time: an XOR flips
+	 * The slot's own bits change only under the lock we hold. Others
+	 * change slot 1's metadata (OVF) at any time: there an XOR flips
 	 * exactly the slot's own bits from the old key to the new one.
+	 * Slot 0's metadata is our lock bit and slots 2 and 3 have none, so
+	 * a plain store does (see mxg_st_unlock).
 	 */
 	old_f = MXG_ST_LOAD(&s->fp);
-	MXG_ST_XOR(&s->fp, (old_f & ~MXG_ST_META) ^ want);
+	if ((w & (MXG_ST_WAYS - 1)) == 1)
+		MXG_ST_XOR(&s->fp, (old_f & ~MXG_ST_META) ^ want);
+	else
+		MXG_ST_STORE(&s->fp, (old_f & MXG_ST_META) | want);
 	MXG_ST_STORE(&s->tat, tat);
 	/*
 	 * A key that lived in its second line: its first line has one less.
@@ -598,6 +611,32 @@ MXG_INLINE int mxg_st_take(const struct mxg_st_where *wh,
 	/* BPF only: judged on a fresh bucket, not stored. */
 	res->busy = 1;
 	return mxg_bucket_take(MXG_BUCKET_FRESH, now_ns, bp, &next);
+}
+
+/*
+ * Can line l1 alone answer a take of the key (fingerprint fp) at now?
+ * Yes when the key is there, or when it is absent, no key of l1 lives in
+ * its second line and l1 has a slot to insert it into (empty or full).
+ * A burst loop asks this once l1 is in the cache, and prefetches the
+ * second line only when the answer is no. A hint: a race may change it.
+ */
+MXG_INLINE int mxg_st_first_suffices(struct mxg_st_line *l1, uint64_t fp,
+				     uint64_t now_ns)
+{
+	int room = 0;
+	uint32_t w;
+
+	MXG_ST_LOOP
+	for (w = 0; w < MXG_ST_WAYS; w++) {
+		uint64_t f = MXG_ST_LOAD(&l1->slot[w].fp);
+
+		if ((f & (MXG_ST_FP_MASK | MXG_ST_SEC)) == fp)
+			return 1;
+		if (!(f & MXG_ST_FP_MASK) ||
+		    mxg_bucket_is_full(MXG_ST_LOAD(&l1->slot[w].tat), now_ns))
+			room = 1;
+	}
+	return room && !mxg_st_ovf(l1);
 }
 
 /* Read the key's state without changing it: 1 and *tat if present. */
