@@ -356,6 +356,10 @@ check "the daemon still serves" "$CTL" status >/dev/null
 # --- top ---
 check "top ranks 203.0.113.0/24 first at /24, with drops" sh -c \
 	"'$CTL' top --json | jq -e '.levels[] | select(.prefix_len == 24) | .entries[0].prefix == \"203.0.113.0/24\" and .entries[0].dropped > 0 and .entries[0].first_seen > 0' >/dev/null"
+# --watch redraws in place: home and clear before each of its frames
+timeout -s INT 3.5 "$CTL" top --watch --interval 1 >"$tmp/watch.out" 2>/dev/null
+check "top --watch: redrawn in place every second (3 frames or more in 3.5 s)" \
+	test "$(grep -o $'\033\\[H\033\\[2J' "$tmp/watch.out" | wc -l)" -ge 3
 check "top, list and stats fit 80 columns" sh -c \
 	"'$CTL' top | awk 'length > 80 { exit 1 }' && '$CTL' list | awk 'length > 80 { exit 1 }' && '$CTL' stats | awk 'length > 80 { exit 1 }'"
 

@@ -8,8 +8,12 @@
 # A block through mxgatectl drops one source and not the other, an
 # unblock lets it through again, a reload through mxgatectl puts a
 # per-host limit in force, and the metrics page (the XDP program's
-# per-CPU counters) counts what was sent. SIGTERM leaves the program
-# attached and pinned, still enforcing; a restarted mxgated reopens it.
+# per-CPU counters, a rule's series kept across a push that moves it, the
+# program's source table) counts what was sent; `top` ranks the sources
+# from the program's per-source report. SIGTERM leaves the program
+# attached and pinned, still enforcing; a restarted mxgated reopens it;
+# an allow with a TTL passes a drained source until it expires, and the
+# brake caps it while pulled.
 #
 # Needs root, network namespaces and BPF: exits 77 (skipped) without.
 # Everything it creates (namespaces, veths, pins, processes) is removed
@@ -181,4 +185,21 @@ check "mxgated restarted: reopens the pinned program" wait_for 30 engine_up
 check "mxgatectl block 10.251.0.3/32 after the restart" "$CTL" block 10.251.0.3/32
 check "... in force" wait_for 10 engine_up
 expect "blocked 10.251.0.3 is dropped" timeout 10.251.0.3
+
+# allow with a TTL, and the brake above it, in the XDP engine: 10.251.0.1
+# has drained its per-host bucket (1/h)
+check "mxgatectl allow 10.251.0.1/32 --ttl 8" "$CTL" allow 10.251.0.1/32 --ttl 8
+check "... in force" wait_for 10 engine_up
+expect "the allow passes 10.251.0.1 past its drained bucket" connected 10.251.0.1
+check "mxgatectl brake 1/h --burst 1" "$CTL" brake 1/h --burst 1
+check "... in force" wait_for 10 engine_up
+expect "the brake's one token" connected 10.251.0.1
+expect "the brake caps allowed sources too" timeout 10.251.0.1
+check "mxgatectl brake off" "$CTL" brake off
+check "... in force" wait_for 10 engine_up
+expect "brake off: the allow passes again" connected 10.251.0.1
+check "the allow expires on time (gone from the image within 12 s)" \
+	wait_for 12 sh -c "[ \"\$('$CTL' stats --json | jq -c '[.rules[].name]')\" = '[\"mxgated-block\",\"per-host\"]' ]"
+check "... in force" wait_for 10 engine_up
+expect "the allow expired: 10.251.0.1 is limited again" timeout 10.251.0.1
 finish
