@@ -14,6 +14,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -262,11 +263,25 @@ static void family(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A label's value, escaped as the text format wants: a rule's name may
+ * hold any character but the control ones (policy.schema.json). */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
 /* A sample's value: counters as integers (exact below 2^53), the rest
  * as %g. */
 static void sample(FILE *f, double v)
 {
-	if (v == (double)(int64_t)v)
+	if (v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
 		fprintf(f, "%" PRId64 "\n", (int64_t)v);
 	else
 		fprintf(f, "%.9g\n", v);
@@ -373,9 +388,11 @@ static void rows(FILE *f, const struct metric_row *r, size_t n,
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		one(f, r[i].name, r[i].type, r[i].help,
-		    (double)field_u64(base, r[i].off));
+	for (i = 0; i < n; i++) { /* exact: not through a double */
+		family(f, r[i].name, r[i].type, r[i].help);
+		fprintf(f, "%s %" PRIu64 "\n", r[i].name,
+			field_u64(base, r[i].off));
+	}
 }
 
 static const struct metric_row total_rows[] = {
@@ -467,10 +484,12 @@ static void render_engine(FILE *f, const struct snapshot *s)
 	for (r = 0; r < N_ROWS(rule_rows); r++) {
 		family(f, rule_rows[r].name, rule_rows[r].type,
 		       rule_rows[r].help);
-		for (i = 0; i < s->n_rules; i++)
-			fprintf(f, "%s{rule=\"%s\"} %" PRIu64 "\n",
-				rule_rows[r].name, s->rules[i].name,
+		for (i = 0; i < s->n_rules; i++) {
+			fprintf(f, "%s{rule=\"", rule_rows[r].name);
+			label_value(f, s->rules[i].name);
+			fprintf(f, "\"} %" PRIu64 "\n",
 				field_u64(&s->rules[i].c, rule_rows[r].off));
+		}
 	}
 	if (s->have_table) {
 		rows(f, table_rows, N_ROWS(table_rows), &s->table);

@@ -364,8 +364,17 @@ check "top, list and stats fit 80 columns" sh -c \
 	"'$CTL' top | awk 'length > 80 { exit 1 }' && '$CTL' list | awk 'length > 80 { exit 1 }' && '$CTL' stats | awk 'length > 80 { exit 1 }'"
 
 # --- metrics: a strict parser ---
+# a rule name may hold quotes and backslashes: escaped in its label
+cat >"$tmp/pol/policy.json.new" <<'J'
+{"version": 1, "smtp_ports": [25],
+ "rules": [{"name": "every \"one\" \\ else", "action": "allow"}]}
+J
+mv "$tmp/pol/policy.json.new" "$tmp/pol/policy.json"
+"$CTL" reload >/dev/null && wait_for 20 ctld_up
+sleep 1 # a heartbeat under it
 curl -s "http://127.0.0.1:$port/metrics" >"$tmp/m1.txt"
 check "metrics page parses, values as expected" python3 "$HERE/prom_parse.py" "$tmp/m1.txt" \
+	'mxgate_rule_attempts_total{rule="every \"one\" \\ else"} >= 0' \
 	'mxgate_up == 1' 'mxgate_dynamic_entries{kind="block"} == 1' \
 	'mxgate_dynamic_entries{kind="allow"} == 1' 'mxgate_bypass_engaged == 0' \
 	'mxgate_rule_drops_total{rule="mxgated-block"} > 0'
