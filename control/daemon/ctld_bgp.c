@@ -1183,6 +1183,15 @@ static int mon_read(void)
 	}
 }
 
+static void notify_loop(void)
+{
+	uint64_t one = 1;
+
+	if (write(T.efd, &one, sizeof(one)) < 0) {
+		/* cannot overflow in practice */
+	}
+}
+
 static void publish_learned(void)
 {
 	struct learned *copy = NULL;
@@ -1205,13 +1214,7 @@ static void publish_learned(void)
 	T.n_learned = W.n_lv;
 	T.learned_gen++;
 	pthread_mutex_unlock(&T.mu);
-	{
-		uint64_t one = 1;
-
-		if (write(T.efd, &one, sizeof(one)) < 0) {
-			/* cannot overflow in practice */
-		}
-	}
+	notify_loop();
 }
 
 static void *bgp_thread(void *arg)
@@ -1220,6 +1223,7 @@ static void *bgp_thread(void *arg)
 	size_t n_want = 0, left = 0;
 	uint64_t gen = 0;
 	int64_t next_resync = 0;
+	int updated = 0;
 
 	(void)arg;
 	W.tokens = ext_cfg.churn;
@@ -1269,8 +1273,15 @@ static void *bgp_thread(void *arg)
 			pthread_mutex_unlock(&T.mu);
 			next_resync = now + (rc ? 2000 : RESYNC_MS);
 		}
-		if (T.synced)
+		if (T.synced) {
+			uint64_t before = T.add_ok + T.del_ok + T.add_err +
+					  T.del_err;
+
 			left = reconcile(want, n_want);
+			updated = T.add_ok + T.del_ok + T.add_err +
+					  T.del_err !=
+				  before;
+		}
 		publish_learned();
 		pthread_mutex_lock(&T.mu);
 		T.n_fs = T.n_rtbh = 0;
@@ -1286,6 +1297,10 @@ static void *bgp_thread(void *arg)
 		}
 		T.deferred = T.synced ? left : n_want;
 		pthread_mutex_unlock(&T.mu);
+		/* the loop renders the metrics page again */
+		if (updated)
+			notify_loop();
+		updated = 0;
 
 		now = mono_ms();
 		wake = next_resync;
@@ -1552,13 +1567,12 @@ void bgp_changed(const struct dyn_state *local, const struct snapshot *snap,
 			qsort(v, n, sizeof(*v), route_scored_qcmp);
 			keep = ext_cfg.max_routes;
 		}
-		if (!L.capped)
+		if (!L.capped || L.n_capped != n - keep)
 			LOG(WARN, "bgp",
 			    "route cap reached: %zu blocks for %u routes; "
-			    "%zu aggregated, announcing the %zu worst "
-			    "offenders, %zu left out",
-			    L.n_blocks, ext_cfg.max_routes, L.n_aggregated,
-			    keep, n - keep);
+			    "aggregated into %zu, announcing %zu (the worst "
+			    "offenders first), %zu left out",
+			    L.n_blocks, ext_cfg.max_routes, n, keep, n - keep);
 		L.capped = 1;
 		L.capped_total++;
 		L.n_capped = n - keep;

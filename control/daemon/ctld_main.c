@@ -1574,8 +1574,10 @@ int main(int argc, char **argv)
 		if (pfd[2].revents & POLLIN)
 			on_worker();
 		server_process(d.srv, pfd + n, ns);
-		if (bfd >= 0 && (pfd[3].revents & POLLIN))
+		if (bfd >= 0 && (pfd[3].revents & POLLIN)) {
 			bgp_collect();
+			render_metrics();
+		}
 		if (bgp_tick(&d.dyn)) {
 			push(&errs);
 			strv_free(&errs);
