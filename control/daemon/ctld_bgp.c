@@ -1241,7 +1241,8 @@ static void *bgp_thread(void *arg)
 			struct route *c = malloc((T.n_want + 1) * sizeof(*c));
 
 			if (c) {
-				memcpy(c, T.want, T.n_want * sizeof(*c));
+				if (T.n_want)
+					memcpy(c, T.want, T.n_want * sizeof(*c));
 				free(want);
 				want = c;
 				n_want = T.n_want;
@@ -1813,7 +1814,8 @@ void bgp_collect(void)
 		struct learned *c = malloc((T.n_learned + 1) * sizeof(*c));
 
 		if (c) {
-			memcpy(c, T.learned, T.n_learned * sizeof(*c));
+			if (T.n_learned)
+				memcpy(c, T.learned, T.n_learned * sizeof(*c));
 			free(L.seen);
 			L.seen = c;
 			L.n_seen = T.n_learned;
@@ -1870,7 +1872,8 @@ const struct dyn_state *bgp_image_state(const struct dyn_state *local)
 		return local;
 	L.merged = *local;
 	L.merged.v = v;
-	memcpy(v, local->v, local->n * sizeof(*v));
+	if (local->n)
+		memcpy(v, local->v, local->n * sizeof(*v));
 	memcpy(v + local->n, L.inforce, L.n_inforce * sizeof(*v));
 	L.merged.n = local->n + L.n_inforce;
 	L.merged.cap = L.merged.n;

@@ -835,7 +835,8 @@ static int dyn_copy(struct dyn_state *dst)
 	dst->v = malloc(dst->cap * sizeof(*dst->v));
 	if (!dst->v)
 		return -ENOMEM;
-	memcpy(dst->v, d.dyn.v, d.dyn.n * sizeof(*dst->v));
+	if (d.dyn.n) /* v may be NULL */
+		memcpy(dst->v, d.dyn.v, d.dyn.n * sizeof(*dst->v));
 	return 0;
 }
 
