@@ -36,13 +36,13 @@
 
 #include "ctld_ext.h"
 
-#define CLI_TIMEOUT_MS	   5000
-#define CLI_OUT_MAX	   (64u * 1024 * 1024)
-#define RESYNC_MS	   30000
-#define MON_LINE_MAX	   (64u * 1024 * 1024)
-#define EXPIRY_LD1	   1 /* large community ASN:1:EXPIRES */
-#define BLACKHOLE	   "65535:666"
-#define NO_EXPORT	   "65535:65281"
+#define CLI_TIMEOUT_MS	 5000
+#define CLI_OUT_MAX	 (64u * 1024 * 1024)
+#define RESYNC_MS	 30000
+#define MON_LINE_MAX	 (64u * 1024 * 1024)
+#define EXPIRY_LD1	 1 /* large community ASN:1:EXPIRES */
+#define BLACKHOLE	 "65535:666"
+#define NO_EXPORT	 "65535:65281"
 #define LEARN_ORIGIN_LEN 64
 
 extern char **environ;
@@ -310,7 +310,7 @@ struct learned {
 	uint32_t origin_as;
 	int64_t expires; /* from the community; 0: none */
 	int64_t first_seen;
-	uint8_t discard; /* action traffic-rate 0 */
+	uint8_t discard;  /* action traffic-rate 0 */
 	uint8_t shape_ok; /* source, tcp, destination ports only */
 	uint8_t n_ports;
 	uint16_t ports[16];
@@ -330,8 +330,8 @@ enum {
 	IGN_N
 };
 static const char *const ign_names[IGN_N] = {
-	"peer",	   "shape",	"action",  "ports", "min_prefix",
-	"allow",   "protected", "local",   "expired", "learn_max",
+	"peer",	 "shape",     "action", "ports",   "min_prefix",
+	"allow", "protected", "local",	"expired", "learn_max",
 };
 
 /* Shared with the thread, under mu. */
@@ -410,8 +410,8 @@ static int spawn_cli(const char *const *args, int out_fd_wr, pid_t *pid)
 	sigaddset(&def, SIGPIPE);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setflags(&at,
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
 	rc = posix_spawn(pid, ext_cfg.cli, &fa, &at, (char *const *)argv,
 			 environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -621,7 +621,8 @@ static int ann_put(const struct route *r)
 		W.cap_ann = cap;
 	}
 	at = -at - 1;
-	memmove(&W.ann[at + 1], &W.ann[at], (W.n_ann - (size_t)at) * sizeof(*r));
+	memmove(&W.ann[at + 1], &W.ann[at],
+		(W.n_ann - (size_t)at) * sizeof(*r));
 	W.ann[at] = *r;
 	W.n_ann++;
 	return 0;
@@ -757,7 +758,8 @@ static int path_expiry(const cJSON *attrs, uint32_t *asn, int64_t *exp)
 				    *ld2 = jget(c, "LocalData2"),
 				    *ga = jget(c, "ASN");
 
-			if (cJSON_IsNumber(ld1) && ld1->valuedouble == EXPIRY_LD1 &&
+			if (cJSON_IsNumber(ld1) &&
+			    ld1->valuedouble == EXPIRY_LD1 &&
 			    cJSON_IsNumber(ld2) && cJSON_IsNumber(ga)) {
 				*asn = (uint32_t)ga->valuedouble;
 				*exp = (int64_t)ld2->valuedouble;
@@ -780,7 +782,8 @@ static int path_discard(const cJSON *attrs)
 			continue;
 		cJSON_ArrayForEach(c, jget(a, "value"))
 		{
-			const cJSON *t = jget(c, "type"), *st = jget(c, "subtype"),
+			const cJSON *t = jget(c, "type"),
+				    *st = jget(c, "subtype"),
 				    *rate = jget(c, "rate");
 
 			if (cJSON_IsNumber(t) && t->valueint == 128 &&
@@ -805,7 +808,8 @@ static uint32_t path_origin_as(const cJSON *attrs)
 		cJSON_ArrayForEach(seg, jget(a, "as_paths"))
 		{
 			asns = jget(seg, "asns");
-			if (cJSON_IsArray(asns) && cJSON_GetArraySize(asns) > 0) {
+			if (cJSON_IsArray(asns) &&
+			    cJSON_GetArraySize(asns) > 0) {
 				const cJSON *x = cJSON_GetArrayItem(
 					asns, cJSON_GetArraySize(asns) - 1);
 
@@ -841,7 +845,8 @@ static int fs_parse(const cJSON *nlri, struct pfx *p, uint16_t *ports,
 			const cJSON *pre = jget(v, "prefix"),
 				    *off = jget(c, "offset");
 
-			if (!cJSON_IsString(pre) || pfx_parse(pre->valuestring, p) ||
+			if (!cJSON_IsString(pre) ||
+			    pfx_parse(pre->valuestring, p) ||
 			    (cJSON_IsNumber(off) && off->valueint != 0))
 				shape = 0;
 			have_src = 1;
@@ -854,7 +859,8 @@ static int fs_parse(const cJSON *nlri, struct pfx *p, uint16_t *ports,
 				/* ==6, alone */
 				if (!cJSON_IsNumber(op) ||
 				    (op->valueint & 0x47) != 0x01 ||
-				    !cJSON_IsNumber(val) || val->valueint != 6 ||
+				    !cJSON_IsNumber(val) ||
+				    val->valueint != 6 ||
 				    cJSON_GetArraySize(v) != 1)
 					shape = 0;
 			}
@@ -1046,8 +1052,8 @@ static int resync(void)
 	W.lv = NULL;
 	W.n_lv = W.cap_lv = 0;
 	for (f = 0; f < 4; f++) {
-		const char *args[] = { "-j", "global", "rib", "-a", fams[f],
-				       NULL };
+		const char *args[] = { "-j", "global", "rib",
+				       "-a", fams[f],  NULL };
 		const cJSON *dest, *path;
 		cJSON *doc;
 
@@ -1242,7 +1248,8 @@ static void *bgp_thread(void *arg)
 
 			if (c) {
 				if (T.n_want)
-					memcpy(c, T.want, T.n_want * sizeof(*c));
+					memcpy(c, T.want,
+					       T.n_want * sizeof(*c));
 				free(want);
 				want = c;
 				n_want = T.n_want;
@@ -1275,12 +1282,11 @@ static void *bgp_thread(void *arg)
 			next_resync = now + (rc ? 2000 : RESYNC_MS);
 		}
 		if (T.synced) {
-			uint64_t before = T.add_ok + T.del_ok + T.add_err +
-					  T.del_err;
+			uint64_t before =
+				T.add_ok + T.del_ok + T.add_err + T.del_err;
 
 			left = reconcile(want, n_want);
-			updated = T.add_ok + T.del_ok + T.add_err +
-					  T.del_err !=
+			updated = T.add_ok + T.del_ok + T.add_err + T.del_err !=
 				  before;
 		}
 		publish_learned();
@@ -1315,7 +1321,8 @@ static void *bgp_thread(void *arg)
 		}
 		pfd[n++] = (struct pollfd){ .fd = T.wake_fd, .events = POLLIN };
 		if (M.fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = M.fd, .events = POLLIN };
+			pfd[n++] =
+				(struct pollfd){ .fd = M.fd, .events = POLLIN };
 		if (poll(pfd, n, wake > now ? (int)(wake - now) : 0) < 0 &&
 		    errno != EINTR)
 			continue;
@@ -1370,9 +1377,8 @@ int bgp_start(void)
 	    "%s%s%s",
 	    ext_cfg.cli, ext_cfg.api, ext_cfg.max_routes, ext_cfg.churn,
 	    ext_cfg.rtbh4[0] || ext_cfg.rtbh6[0] ? ", RTBH too" : "",
-	    ext_cfg.n_learn_from || ext_cfg.learn_any ? ", learning from " :
-							"",
-	    ext_cfg.learn_any	     ? "any peer" :
+	    ext_cfg.n_learn_from || ext_cfg.learn_any ? ", learning from " : "",
+	    ext_cfg.learn_any	 ? "any peer" :
 	    ext_cfg.n_learn_from ? ext_cfg.learn_from[0] :
 				   "");
 	return T.efd;
@@ -1478,8 +1484,8 @@ static size_t aggregate(struct route *v, size_t n)
 
 					v[k] = v[i];
 					v[k].p = parent;
-					v[k].expires = !e1 ? e2 :
-						       !e2 ? e1 :
+					v[k].expires = !e1     ? e2 :
+						       !e2     ? e1 :
 						       e1 < e2 ? e1 :
 								 e2;
 					v[k].score += v[i + 1].score;
@@ -1497,8 +1503,8 @@ static size_t aggregate(struct route *v, size_t n)
 	return n;
 }
 
-static int routes_same(const struct route *x, size_t nx,
-		       const struct route *y, size_t ny)
+static int routes_same(const struct route *x, size_t nx, const struct route *y,
+		       size_t ny)
 {
 	size_t i;
 
@@ -1866,8 +1872,7 @@ const struct dyn_state *bgp_image_state(const struct dyn_state *local)
 
 	if (!L.n_inforce)
 		return local;
-	v = realloc(L.merged.v,
-		    (local->n + L.n_inforce) * sizeof(*L.merged.v));
+	v = realloc(L.merged.v, (local->n + L.n_inforce) * sizeof(*L.merged.v));
 	if (!v)
 		return local;
 	L.merged = *local;

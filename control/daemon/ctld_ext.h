@@ -86,7 +86,9 @@ const char *no_announce_why(const struct no_announce *na, const struct pfx *p);
 		{ "bgp-learn-max", required_argument, NULL,                    \
 		  EXT_OPT_BASE + 9 },                                          \
 		{ "rbl-dir", required_argument, NULL, EXT_OPT_BASE + 10 },     \
-		{ "offender-ttl", required_argument, NULL, EXT_OPT_BASE + 11 }
+	{                                                                      \
+		"offender-ttl", required_argument, NULL, EXT_OPT_BASE + 11     \
+	}
 
 /* 0, or -1 after printing the error (exit 2). */
 int ext_option(int opt, const char *arg);

@@ -135,7 +135,8 @@ static void add_line(FILE *f4, FILE *f6, FILE *fd, const struct pfx *p,
 
 	pfx_format(p, c, sizeof(c));
 	if (fd)
-		fprintf(fd, "%s ; mxgate %s\n", c, block ? "block" : "offender");
+		fprintf(fd, "%s ; mxgate %s\n", c,
+			block ? "block" : "offender");
 	fprintf(p->fam == 4 ? f4 : f6, "%s :127.0.0.%d:mxgate %s: $\n", c,
 		block ? 2 : 3, block ? "block" : "offender");
 }
@@ -260,7 +261,8 @@ void feeds_update(const struct dyn_state *image_state,
 		int rc = write_atomic(ext_cfg.rbl_dir, "mxgate.ip4set", b4);
 
 		if (!rc)
-			rc = write_atomic(ext_cfg.rbl_dir, "mxgate.ip6trie", b6);
+			rc = write_atomic(ext_cfg.rbl_dir, "mxgate.ip6trie",
+					  b6);
 		if (rc) {
 			F.writes_err++;
 			LOG(ERR, "feeds", "%s: %s", ext_cfg.rbl_dir,
@@ -270,8 +272,9 @@ void feeds_update(const struct dyn_state *image_state,
 			return; /* tried again next time */
 		}
 		F.writes_ok++;
-		LOG(INFO, "feeds", "rbldnsd datasets: %zu blocks, %zu offenders",
-		    F.n_blocks, F.n_offenders);
+		LOG(INFO, "feeds",
+		    "rbldnsd datasets: %zu blocks, %zu offenders", F.n_blocks,
+		    F.n_offenders);
 	}
 	free(F.rbl4);
 	free(F.rbl6);
