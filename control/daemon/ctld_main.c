@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctld_ext.h"
 #include "mxgate/ctld.h"
 #include "mxgated.h"
 #include "policy_compile.h"
@@ -128,13 +129,18 @@ static int push(struct strv *errs)
 	uint64_t gen = ++d.gen_next;
 	int rc;
 
-	rc = policy_build(&d.pol, &d.dyn, gen, &image, errs);
+	/* the learned blocks (ctld_bgp.c) join the local ones */
+	rc = policy_build(&d.pol, bgp_image_state(&d.dyn), gen, &image, errs);
 	if (rc) {
 		LOG(ERR, "policy", "cannot build the image: %s",
 		    errs->n ? errs->v[0] : strerror(-rc));
 		d.pushes_failed++;
 		return rc;
 	}
+	bgp_image(image);
+	feeds_image(image);
+	bgp_changed(&d.dyn, d.snap, 0);
+	feeds_update(bgp_image_state(&d.dyn), d.snap);
 	d.gen_queued = gen;
 	worker_push(image, gen);
 	return 0;
@@ -347,6 +353,8 @@ static void render_metrics(void)
 	     "Bypass actuator runs that failed");
 	fprintf(f, "mxgate_bypass_failures_total %" PRIu64 "\n",
 		d.bypass_failed_n);
+	bgp_metrics(f);
+	feeds_metrics(f);
 	if (s && s->valid) {
 		const struct mxg_totals *t = &s->totals;
 
@@ -554,6 +562,9 @@ static cJSON *cmd_status(void)
 	cJSON_AddNumberToObject(
 		o, "transitions",
 		(double)(d.bypass_engaged_n + d.bypass_disengaged_n));
+	o = bgp_status();
+	if (o)
+		cJSON_AddItemToObject(r, "bgp", o);
 	return r;
 }
 
@@ -767,8 +778,11 @@ static cJSON *cmd_list(const cJSON *req)
 		cJSON_AddNumberToObject(o, "expires", (double)e->expires);
 		cJSON_AddNumberToObject(o, "created", (double)e->created);
 		cJSON_AddStringToObject(o, "reason", e->reason);
+		cJSON_AddStringToObject(o, "origin", "local");
 		cJSON_AddItemToArray(a, o);
 	}
+	if (want != DYN_ALLOW)
+		bgp_list(a);
 	cJSON_AddItemToObject(r, "brake", brake_json());
 	return r;
 }
@@ -821,7 +835,8 @@ static int dyn_copy(struct dyn_state *dst)
 	dst->v = malloc(dst->cap * sizeof(*dst->v));
 	if (!dst->v)
 		return -ENOMEM;
-	memcpy(dst->v, d.dyn.v, d.dyn.n * sizeof(*dst->v));
+	if (d.dyn.n) /* v may be NULL */
+		memcpy(dst->v, d.dyn.v, d.dyn.n * sizeof(*dst->v));
 	return 0;
 }
 
@@ -858,6 +873,15 @@ static cJSON *cmd_entry(const cJSON *req, int kind, int add)
 			 reason ? ", reason: " : "", reason ? reason : "");
 	} else {
 		rc = dyn_remove(&d.dyn, kind, canon);
+		if (rc && kind == DYN_BLOCK && bgp_learned_origin(canon)) {
+			dyn_free(&undo);
+			snprintf(what, sizeof(what),
+				 "%s is learned from %s: it goes when the peer "
+				 "withdraws it or it expires (an allow that "
+				 "overlaps it refuses it now)",
+				 canon, bgp_learned_origin(canon));
+			return reply_new(-ENOENT, what);
+		}
 		if (rc) {
 			dyn_free(&undo);
 			snprintf(what, sizeof(what), "%s is not %s", canon,
@@ -995,6 +1019,8 @@ static void heartbeat_result(int rc)
 			strv_free(&errs);
 		}
 		seen_update(d.snap);
+		bgp_changed(&d.dyn, d.snap, 1);
+		feeds_update(bgp_image_state(&d.dyn), d.snap);
 		if (d.bypassed)
 			bypass_set(0);
 	} else {
@@ -1126,6 +1152,7 @@ static void usage(FILE *f)
 		"\n"
 		"exit status: 0 stopped by SIGTERM/SIGINT; 1 start-up failure (engine,\n"
 		"socket, state file); 2 bad arguments or a rejected policy at start.\n");
+	ext_usage(f);
 }
 
 enum {
@@ -1169,6 +1196,7 @@ static const struct option long_opts[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	EXT_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1315,6 +1343,11 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 			usage(stdout);
 			exit(0);
 		default:
+			if (c >= EXT_OPT_BASE) {
+				if (ext_option(c, optarg))
+					return -1;
+				break;
+			}
 			usage(stderr);
 			return -1;
 		}
@@ -1345,17 +1378,17 @@ static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
 		d.bypass_cmd = NULL;
 	if (d.failure == FAIL_OPEN && !d.bypass_cmd)
 		d.failure = FAIL_CLOSED; /* nothing to engage */
-	return 0;
+	return ext_options_done();
 }
 
 int main(int argc, char **argv)
 {
-	struct pollfd pfd[3 + 1 + SERVER_CLIENTS_MAX];
+	struct pollfd pfd[4 + 1 + SERVER_CLIENTS_MAX];
 	char why[512], pol_dir[PATH_MAX], *real;
 	struct strv errs = { 0 };
 	struct timespec t0;
 	sigset_t mask;
-	int use_syslog = 0, verbose = 0, sfd, ifd, rc;
+	int use_syslog = 0, verbose = 0, sfd, ifd, rc, bfd;
 	unsigned int i;
 
 	mxg_cli_init("mxgated");
@@ -1435,6 +1468,11 @@ int main(int argc, char **argv)
 		LOG(ERR, "engine", "worker: %s", strerror(-d.wfd));
 		return MXG_EXIT_FAIL;
 	}
+	bfd = bgp_start();
+	if (bfd < -1) {
+		LOG(ERR, "bgp", "cannot start: %s", strerror(-bfd));
+		return MXG_EXIT_FAIL;
+	}
 	if (server_open(&d.srv, d.sock_path, d.sock_group, handle, NULL))
 		return MXG_EXIT_FAIL;
 	if (!d.metrics_off && metrics_start(d.metrics_addr, d.metrics_port)) {
@@ -1489,11 +1527,15 @@ int main(int argc, char **argv)
 			wake = t;
 		if (d.next_sum_ms < wake)
 			wake = d.next_sum_ms;
+		t = bgp_next_wake();
+		if (t && t < wake)
+			wake = t;
 		timeout = wake > now ? (int)(wake - now) : 0;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = ifd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = d.wfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = bfd, .events = POLLIN };
 		ns = server_pollfds(
 			d.srv, pfd + n,
 			(unsigned int)(sizeof(pfd) / sizeof(pfd[0])) - n);
@@ -1533,6 +1575,15 @@ int main(int argc, char **argv)
 		if (pfd[2].revents & POLLIN)
 			on_worker();
 		server_process(d.srv, pfd + n, ns);
+		if (bfd >= 0 && (pfd[3].revents & POLLIN)) {
+			bgp_collect();
+			render_metrics();
+		}
+		if (bgp_tick(&d.dyn)) {
+			push(&errs);
+			strv_free(&errs);
+			render_metrics();
+		}
 		now = mono_ms();
 		if (d.reload_at_ms && now >= d.reload_at_ms) {
 			d.reload_at_ms = 0;
@@ -1557,7 +1608,9 @@ int main(int argc, char **argv)
 	}
 	LOG(NOTICE, "main", "stopping; the engine keeps the policy in force");
 	server_close(d.srv);
+	bgp_stop();
 	metrics_stop();
+	feeds_stop();
 	if (worker_stop(2000))
 		engine_close(&d.eng);
 	else /* the worker is in an engine call; exit ends it */
