@@ -8,6 +8,11 @@ mxgated_BIN := $(BIN)/mxgated
 PROGRAMS += mxgated
 SAN_PROGRAMS += mxgated
 
+# The BGP export and sharing (ctld_bgp.c) drive gobgpd through its gobgp
+# client; their tests play the router with FRR's bgpd (and vtysh), and the
+# offender feeds' test serves the rbldnsd dataset and asks it with dig.
+DEB_PACKAGES += gobgpd frr rbldnsd bind9-dnsutils
+
 # mxgated's default --bypass-cmd is the actuator `make install` puts in
 # $(LIBEXECDIR) (hw/build.mk: PREFIX), compiled into ctld_opts.c as
 # -DMXGATED_BYPASS_CMD. A stamp holding the path rebuilds that object when

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctld_ext.h"
 #include "mxgate/ctld.h"
 #include "mxgated.h"
 #include "policy_compile.h"
@@ -115,13 +116,18 @@ static int push(struct strv *errs)
 	uint64_t gen = ++d.gen_next;
 	int rc;
 
-	rc = policy_build(&d.pol, &d.dyn, gen, &image, errs);
+	/* the learned blocks (ctld_bgp.c) join the local ones */
+	rc = policy_build(&d.pol, bgp_image_state(&d.dyn), gen, &image, errs);
 	if (rc) {
 		LOG(ERR, "policy", "cannot build the image: %s",
 		    errs->n ? errs->v[0] : strerror(-rc));
 		d.pushes_failed++;
 		return rc;
 	}
+	bgp_image(image);
+	feeds_image(image);
+	bgp_changed(&d.dyn, d.snap, 0);
+	feeds_update(bgp_image_state(&d.dyn), d.snap);
 	d.gen_queued = gen;
 	worker_push(image, gen);
 	return 0;
@@ -520,6 +526,8 @@ static void render_metrics(void)
 	if (!f)
 		return;
 	render_daemon(f);
+	bgp_metrics(f);
+	feeds_metrics(f);
 	if (d.snap && d.snap->valid)
 		render_engine(f, d.snap);
 	fclose(f);
@@ -636,6 +644,9 @@ static cJSON *cmd_status(void)
 	cJSON_AddNumberToObject(
 		o, "transitions",
 		(double)(d.bypass_engaged_n + d.bypass_disengaged_n));
+	o = bgp_status();
+	if (o)
+		cJSON_AddItemToObject(r, "bgp", o);
 	return r;
 }
 
@@ -853,8 +864,11 @@ static cJSON *cmd_list(const cJSON *req)
 		cJSON_AddNumberToObject(o, "expires", (double)e->expires);
 		cJSON_AddNumberToObject(o, "created", (double)e->created);
 		cJSON_AddStringToObject(o, "reason", e->reason);
+		cJSON_AddStringToObject(o, "origin", "local");
 		cJSON_AddItemToArray(a, o);
 	}
+	if (want != DYN_ALLOW)
+		bgp_list(a);
 	cJSON_AddItemToObject(r, "brake", brake_json());
 	return r;
 }
@@ -907,7 +921,8 @@ static int dyn_copy(struct dyn_state *dst)
 	dst->v = malloc(dst->cap * sizeof(*dst->v));
 	if (!dst->v)
 		return -ENOMEM;
-	memcpy(dst->v, d.dyn.v, d.dyn.n * sizeof(*dst->v));
+	if (d.dyn.n) /* v may be NULL */
+		memcpy(dst->v, d.dyn.v, d.dyn.n * sizeof(*dst->v));
 	return 0;
 }
 
@@ -944,6 +959,15 @@ static cJSON *cmd_entry(const cJSON *req, int kind, int add)
 			 reason ? ", reason: " : "", reason ? reason : "");
 	} else {
 		rc = dyn_remove(&d.dyn, kind, canon);
+		if (rc && kind == DYN_BLOCK && bgp_learned_origin(canon)) {
+			dyn_free(&undo);
+			snprintf(what, sizeof(what),
+				 "%s is learned from %s: it goes when the peer "
+				 "withdraws it or it expires (an allow that "
+				 "overlaps it refuses it now)",
+				 canon, bgp_learned_origin(canon));
+			return reply_new(-ENOENT, what);
+		}
 		if (rc) {
 			dyn_free(&undo);
 			snprintf(what, sizeof(what), "%s is not %s", canon,
@@ -1081,6 +1105,8 @@ static void heartbeat_result(int rc)
 			strv_free(&errs);
 		}
 		seen_update(d.snap);
+		bgp_changed(&d.dyn, d.snap, 1);
+		feeds_update(bgp_image_state(&d.dyn), d.snap);
 		if (d.bypassed)
 			bypass_set(0);
 	} else {
@@ -1180,12 +1206,12 @@ static void expire_entries(void)
 
 int main(int argc, char **argv)
 {
-	struct pollfd pfd[3 + 1 + SERVER_CLIENTS_MAX];
+	struct pollfd pfd[4 + 1 + SERVER_CLIENTS_MAX];
 	char why[512], pol_dir[PATH_MAX], *real;
 	struct strv errs = { 0 };
 	struct timespec t0;
 	sigset_t mask;
-	int sfd, ifd, rc;
+	int sfd, ifd, rc, bfd;
 	unsigned int i;
 
 	mxg_cli_init("mxgated");
@@ -1272,6 +1298,11 @@ int main(int argc, char **argv)
 		LOG(ERR, "engine", "worker: %s", strerror(-d.wfd));
 		return MXG_EXIT_FAIL;
 	}
+	bfd = bgp_start();
+	if (bfd < -1) {
+		LOG(ERR, "bgp", "cannot start: %s", strerror(-bfd));
+		return MXG_EXIT_FAIL;
+	}
 	if (server_open(&d.srv, d.o.sock_path, d.o.sock_group, handle, NULL))
 		return MXG_EXIT_FAIL;
 	if (!d.o.metrics_off &&
@@ -1327,11 +1358,15 @@ int main(int argc, char **argv)
 			wake = t;
 		if (d.next_sum_ms < wake)
 			wake = d.next_sum_ms;
+		t = bgp_next_wake();
+		if (t && t < wake)
+			wake = t;
 		timeout = wake > now ? (int)(wake - now) : 0;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = ifd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = d.wfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = bfd, .events = POLLIN };
 		ns = server_pollfds(
 			d.srv, pfd + n,
 			(unsigned int)(sizeof(pfd) / sizeof(pfd[0])) - n);
@@ -1371,6 +1406,15 @@ int main(int argc, char **argv)
 		if (pfd[2].revents & POLLIN)
 			on_worker();
 		server_process(d.srv, pfd + n, ns);
+		if (bfd >= 0 && (pfd[3].revents & POLLIN)) {
+			bgp_collect();
+			render_metrics();
+		}
+		if (bgp_tick(&d.dyn)) {
+			push(&errs);
+			strv_free(&errs);
+			render_metrics();
+		}
 		now = mono_ms();
 		if (d.reload_at_ms && now >= d.reload_at_ms) {
 			d.reload_at_ms = 0;
@@ -1395,7 +1439,9 @@ int main(int argc, char **argv)
 	}
 	LOG(NOTICE, "main", "stopping; the engine keeps the policy in force");
 	server_close(d.srv);
+	bgp_stop();
 	metrics_stop();
+	feeds_stop();
 	if (worker_stop(2000))
 		engine_close(&d.eng);
 	else /* the worker is in an engine call; exit ends it */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctld_ext.h"
 #include "mxgate/ctld.h"
 #include "mxgate/xdp.h"
 #include "mxgated.h"
@@ -63,6 +64,30 @@ static void parse_set_dir(void *cfg, const char *arg, const char *opt)
 	if (!o->set_dir)
 		mxg_cli_fatal(MXG_EXIT_USAGE, "%s %s: %s", opt, arg,
 			      strerror(errno));
+}
+
+/*
+ * The BGP and offender-feed options (ctld_bgp.c checks and keeps their
+ * values: ext_option() by the option's index in this list).
+ */
+static const char *const ext_names[] = {
+	"bgp-api",	  "bgp-cli",	   "bgp-max-routes", "bgp-churn",
+	"bgp-min-prefix", "bgp-rtbh",	   "bgp-asn",	     "bgp-learn-from",
+	"bgp-learn-ttl",  "bgp-learn-max", "rbl-dir",	     "offender-ttl",
+};
+
+static void parse_ext(void *cfg, const char *arg, const char *opt)
+{
+	size_t i;
+
+	(void)cfg;
+	for (i = 0; i < sizeof(ext_names) / sizeof(ext_names[0]); i++)
+		if (!strcmp(opt + 2, ext_names[i])) {
+			if (ext_option(EXT_OPT_BASE + (int)i, arg))
+				exit(MXG_EXIT_USAGE); /* it said why */
+			return;
+		}
+	abort(); /* a row of the table not in ext_names: a bug */
 }
 
 static const struct mxg_opt_choice failure_modes[] = {
@@ -121,6 +146,39 @@ static const struct mxg_opt options[] = {
 		     "log to syslog instead of stderr"),
 	MXG_OPT_FLAG("verbose", struct ctld_opts, verbose,
 		     "log info messages too", MXG_OPT_SHORT('v')),
+	/* BGP (gobgpd's API through its gobgp client): off without --bgp-api */
+	MXG_OPT_FUNC("bgp-api", parse_ext, "TARGET",
+		     "BGP: gobgpd's API, unix:///PATH or HOST:PORT (BGP is off "
+		     "without it)"),
+	MXG_OPT_FUNC("bgp-cli", parse_ext, "PATH",
+		     "BGP: the gobgp client (default /usr/bin/gobgp)"),
+	MXG_OPT_FUNC("bgp-max-routes", parse_ext, "N",
+		     "BGP: blocks announced at most (default 1000); over it: "
+		     "aggregation, then the worst offenders"),
+	MXG_OPT_FUNC("bgp-churn", parse_ext, "N",
+		     "BGP: route updates a second at most (default 10)"),
+	MXG_OPT_FUNC("bgp-min-prefix", parse_ext, "V4,V6",
+		     "BGP: never announce shorter prefixes (default 16,32)"),
+	MXG_OPT_FUNC("bgp-rtbh", parse_ext, "NH[,NH6]",
+		     "BGP: also announce RTBH routes (BLACKHOLE community) with "
+		     "this next hop"),
+	MXG_OPT_FUNC("bgp-asn", parse_ext, "N",
+		     "BGP: ASN of the expiry community (default gobgpd's)"),
+	MXG_OPT_FUNC("bgp-learn-from", parse_ext, "PEERS",
+		     "BGP: FlowSpec SMTP rules from these neighbors (addresses, "
+		     "or \"any\") become blocks"),
+	MXG_OPT_FUNC("bgp-learn-ttl", parse_ext, "T",
+		     "BGP: TTL of a learned rule without an expiry, and the "
+		     "longest kept (default 1h)"),
+	MXG_OPT_FUNC("bgp-learn-max", parse_ext, "N",
+		     "BGP: learned blocks at most (default 10000)"),
+	MXG_OPT_FUNC("rbl-dir", parse_ext, "DIR",
+		     "feeds: write rbldnsd datasets DIR/mxgate.ip4set and "
+		     "DIR/mxgate.ip6trie (also: GET /drop.txt on the metrics "
+		     "port)"),
+	MXG_OPT_FUNC("offender-ttl", parse_ext, "T",
+		     "feeds: a dropped source stays listed this long after its "
+		     "last drop (default 15m)"),
 	MXG_OPT_END,
 };
 
@@ -190,5 +248,7 @@ int ctld_opts_parse(struct ctld_opts *o, int argc, char **argv)
 		o->bypass_cmd = NULL;
 	if (o->failure == CTLD_FAIL_OPEN && !o->bypass_cmd)
 		o->failure = CTLD_FAIL_CLOSED; /* nothing to engage */
+	if (ext_options_done())
+		exit(MXG_EXIT_USAGE); /* it said why */
 	return 0;
 }
