@@ -127,9 +127,15 @@ ip netns exec "${tag}r" "$BGPD" -f "$T/r/bgpd.conf" -i "$T/r/bgpd.pid" \
 	--vty_socket "$T/r" -Z -S -n -d 2>"$T/r/bgpd.err" ||
 	{ bad "FRR bgpd did not start: $(cat "$T/r/bgpd.err")"; finish; exit; }
 vty() { vtysh --vty_socket "$T/r" -d bgpd -c "$1"; }
-router() { # what the router shows, into the log
-	echo "--- router# $1"
-	vty "$1" | sed 's/^/    /'
+router() { # what the router shows, into the log (with the time)
+	local out
+	out=$(vty "$1")
+	echo "--- router# $1    ($(date +%T))"
+	if [ -n "$out" ]; then
+		echo "$out" | sed 's/^/    /'
+	else
+		echo "    (empty: no entries)"
+	fi
 }
 
 # ---- the appliances' speakers: gobgpd, configured by the operator ----
@@ -250,6 +256,7 @@ echo "announced: on the router $(($(date +%s) - t0)) s after the block"
 router "show bgp ipv4 flowspec"
 router "show bgp ipv4 flowspec detail"
 router "show bgp ipv6 flowspec detail"
+router "show bgp ipv4 flowspec summary"
 vty "show bgp ipv4 flowspec detail" >"$T/fs4.txt"
 awk '/Source Address 10.254.1.0\/24/{p=1} p&&/^$/{exit} p' "$T/fs4.txt" \
 	>"$T/rule.txt"
@@ -307,8 +314,10 @@ expect_connect "B drops the learned block's 10.254.1.3" timeout 10.254.1.3
 gone() { ! fs_has ipv4 10.254.1.0/24 && ! fs_has ipv6 2001:db8:66::/48; }
 check "router: both rules withdrawn after the 15 s TTL" wait_for 25 gone
 echo "withdrawn: gone from the router $(($(date +%s) - t0)) s after the block"
+router "show bgp ipv4 flowspec"
 router "show bgp ipv4 flowspec detail"
 router "show bgp ipv6 flowspec detail"
+router "show bgp ipv4 flowspec summary"
 check "router: the RTBH route withdrawn too" sh -c \
 	"! vtysh --vty_socket '$T/r' -d bgpd -c 'show bgp ipv4 unicast' | grep -q 10.254.1.0"
 b_empty() { [ "$(ctlb list --json | jq '.entries | length')" = 0 ]; }
