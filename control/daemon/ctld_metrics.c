@@ -13,11 +13,13 @@
 
 #include <microhttpd.h>
 
+#include "ctld_ext.h"
 #include "mxgated.h"
 
 static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *page;
 static size_t page_len;
+static char *drop_page; /* GET /drop.txt (ctld_feeds.c) */
 static struct MHD_Daemon *httpd;
 
 void metrics_publish(const char *text, size_t len)
@@ -32,6 +34,20 @@ void metrics_publish(const char *text, size_t len)
 	free(page);
 	page = copy;
 	page_len = len;
+	pthread_mutex_unlock(&page_lock);
+}
+
+void metrics_publish_drop(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&page_lock);
+	free(drop_page);
+	drop_page = copy;
 	pthread_mutex_unlock(&page_lock);
 }
 
@@ -55,8 +71,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		body = strdup("method not allowed\n");
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (!strcmp(url, "/drop.txt")) {
+		pthread_mutex_lock(&page_lock);
+		body = strdup(drop_page ? drop_page : "; no offenders yet\n");
+		pthread_mutex_unlock(&page_lock);
 	} else if (strcmp(url, "/metrics") && strcmp(url, "/")) {
-		body = strdup("not found: try /metrics\n");
+		body = strdup("not found: try /metrics or /drop.txt\n");
 		code = MHD_HTTP_NOT_FOUND;
 	} else {
 		pthread_mutex_lock(&page_lock);
@@ -120,5 +140,7 @@ void metrics_stop(void)
 	pthread_mutex_lock(&page_lock);
 	free(page);
 	page = NULL;
+	free(drop_page);
+	drop_page = NULL;
 	pthread_mutex_unlock(&page_lock);
 }

@@ -19,13 +19,20 @@ struct engine_env {
 	const struct mxg_engine *engine;
 	struct mxg_src_table *table;
 	struct mxg_src_table_stats *stats;
+	const struct mxg_engine_ahead *ahead; /* may be NULL */
+	uint32_t next;			      /* ahead->ref[next] is next */
 };
 
 MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 			       const struct mxg_src_key *key, uint64_t now_ns)
 {
 	struct engine_env *ev = env;
+	const struct mxg_engine_ahead *a = ev->ahead;
 
+	/* Rules are taken in the order mxg_engine_locate() found them. */
+	if (a && ev->next < a->n && &ev->engine->rules[a->rule[ev->next]] == r)
+		return mxg_src_table_take_ref(ev->table, &a->ref[ev->next++],
+					      now_ns, &r->bucket, ev->stats);
 	return mxg_src_table_take(ev->table, key, now_ns, &r->bucket,
 				  ev->stats);
 }
@@ -152,8 +159,22 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 		       uint32_t dst_class, uint64_t now_ns,
 		       struct mxg_decision *d)
 {
+	mxg_engine_decide_ahead(e, t, c, ts, p, src_class, dst_class, now_ns,
+				NULL, d);
+}
+
+void mxg_engine_decide_ahead(const struct mxg_engine *e,
+			     struct mxg_src_table *t, struct mxg_counters *c,
+			     struct mxg_src_table_stats *ts,
+			     const struct mxg_pkt *p, uint32_t src_class,
+			     uint32_t dst_class, uint64_t now_ns,
+			     const struct mxg_engine_ahead *a,
+			     struct mxg_decision *d)
+{
 	const struct mxg_setmask *dst = class_mask(e, dst_class);
-	struct engine_env env = { .engine = e, .table = t, .stats = ts };
+	struct engine_env env = {
+		.engine = e, .table = t, .stats = ts, .ahead = a
+	};
 	int verdict;
 
 	if (mxg_pkt_is_parser_limit(p)) {
@@ -175,23 +196,25 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 	verdict = mxg_decide_rules(&env, e->rules, e->n_rules, e->image->mode,
 				   p, class_mask(e, src_class), dst, now_ns,
 				   c->rules, &d->rule);
-	d->verdict = (uint8_t)mxg_decide_reset_guard(p, verdict, &c->totals);
+	d->verdict = (uint8_t)mxg_decide_reset_guard(p, verdict, d->rule, c);
 	mxg_totals_account(&c->totals, 0, d->verdict);
 }
 
-void mxg_engine_prefetch(const struct mxg_engine *e,
-			 const struct mxg_src_table *t, const struct mxg_pkt *p,
-			 uint32_t src_class, uint32_t dst_class)
+void mxg_engine_locate(const struct mxg_engine *e,
+		       const struct mxg_src_table *t, const struct mxg_pkt *p,
+		       uint32_t src_class, uint32_t dst_class,
+		       struct mxg_engine_ahead *a)
 {
 	const struct mxg_setmask *src = class_mask(e, src_class);
 	const struct mxg_setmask *dst = class_mask(e, dst_class);
 	struct mxg_src_key key;
-	uint32_t i, fetched = 0;
+	uint32_t i;
 
+	a->n = 0;
 	if (!mxg_dst_is_protected(e->image->has_protected, dst) ||
 	    mxg_pkt_is_parser_limit(p))
 		return;
-	for (i = 0; i < e->n_rules && fetched < 4; i++) {
+	for (i = 0; i < e->n_rules && a->n < MXG_ENGINE_AHEAD_KEYS; i++) {
 		const struct mxg_rule *r = &e->rules[i];
 
 		if (!mxg_rule_matches(r, p, src, dst))
@@ -199,9 +222,20 @@ void mxg_engine_prefetch(const struct mxg_engine *e,
 		if (r->action != MXG_ACTION_LIMIT)
 			return;
 		mxg_rule_key(r, p, &key);
-		mxg_src_table_prefetch(t, &key);
-		fetched++;
+		a->rule[a->n] = (uint8_t)i;
+		mxg_src_table_locate(t, &key, &a->ref[a->n]);
+		a->n++;
 	}
+}
+
+void mxg_engine_prefetch_second(const struct mxg_src_table *t,
+				const struct mxg_engine_ahead *a,
+				uint64_t now_ns)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++)
+		mxg_src_table_prefetch_second(t, &a->ref[i], now_ns);
 }
 
 void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,

@@ -98,15 +98,49 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 		       struct mxg_decision *d);
 
 /*
- * Prefetch the source-table buckets that mxg_engine_decide() would touch
- * for this candidate: the keys of the limit rules it reaches, up to the
- * first allow or deny rule that matches. A burst loop calls this for
- * every candidate first, then decides them, so the table's cache misses
- * overlap instead of queueing.
+ * The table keys a candidate's decision will take from, located ahead of
+ * it (at most MXG_ENGINE_AHEAD_KEYS; later ones are located when taken).
  */
-void mxg_engine_prefetch(const struct mxg_engine *e,
-			 const struct mxg_src_table *t, const struct mxg_pkt *p,
-			 uint32_t src_class, uint32_t dst_class);
+#define MXG_ENGINE_AHEAD_KEYS 4
+struct mxg_engine_ahead {
+	uint8_t n;
+	uint8_t rule[MXG_ENGINE_AHEAD_KEYS]; /* rule index of ref[i] */
+	struct mxg_src_ref ref[MXG_ENGINE_AHEAD_KEYS];
+};
+
+/*
+ * How far apart, in candidates, a burst loop runs the three steps below:
+ * locate candidate i + 2D, prefetch the second lines of i + D, decide i.
+ * Measured with bench_engine --distance (tests/bench/README.md): enough
+ * to cover a memory miss, few enough that the misses in flight fit the
+ * core's miss buffers (a flood SYN has two new keys, up to four lines).
+ */
+#define MXG_ENGINE_PREFETCH_DISTANCE 4
+
+/*
+ * The source-table keys mxg_engine_decide() would take from for this
+ * candidate (the limit rules it reaches, up to the first allow or deny
+ * rule that matches), hashed once into *a, their first lines prefetched.
+ */
+void mxg_engine_locate(const struct mxg_engine *e,
+		       const struct mxg_src_table *t, const struct mxg_pkt *p,
+		       uint32_t src_class, uint32_t dst_class,
+		       struct mxg_engine_ahead *a);
+
+/* Once the first lines are in the cache: prefetch the second lines the
+ * takes will need (mxg_src_table_prefetch_second). */
+void mxg_engine_prefetch_second(const struct mxg_src_table *t,
+				const struct mxg_engine_ahead *a,
+				uint64_t now_ns);
+
+/* mxg_engine_decide() with the keys located by mxg_engine_locate(). */
+void mxg_engine_decide_ahead(const struct mxg_engine *e,
+			     struct mxg_src_table *t, struct mxg_counters *c,
+			     struct mxg_src_table_stats *ts,
+			     const struct mxg_pkt *p, uint32_t src_class,
+			     uint32_t dst_class, uint64_t now_ns,
+			     const struct mxg_engine_ahead *a,
+			     struct mxg_decision *d);
 
 /* Account a frame that is not a candidate (forwarded untouched). */
 void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,

@@ -78,6 +78,12 @@ static size_t align_up(size_t x, size_t a)
 
 int mxg_src_table_create(struct mxg_src_table **out, uint64_t min_entries)
 {
+	return mxg_src_table_create_seeded(out, min_entries, 0);
+}
+
+int mxg_src_table_create_seeded(struct mxg_src_table **out,
+				uint64_t min_entries, uint64_t seed)
+{
 	uint64_t lines, phys;
 	size_t len, map_len, page;
 	long pages, psz;
@@ -130,7 +136,13 @@ int mxg_src_table_create(struct mxg_src_table **out, uint64_t min_entries)
 	for (size_t off = 0; off < len; off += (size_t)psz)
 		((volatile uint8_t *)base)[off] = 0;
 
-	seed_init(&t->seed, t);
+	if (seed) {
+		for (size_t i = 0; i < sizeof(t->seed.a) / sizeof(uint64_t);
+		     i++)
+			((uint64_t *)t->seed.a)[i] = splitmix64(&seed);
+	} else {
+		seed_init(&t->seed, t);
+	}
 	t->seed.line_mask = (uint32_t)(lines - 1);
 	t->lines = (struct mxg_st_line *)base;
 	t->map = base;
@@ -174,19 +186,61 @@ uint64_t mxg_src_table_count(const struct mxg_src_table *t)
 	return n;
 }
 
-int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
-		       uint64_t now_ns, const struct mxg_bucket_params *bp,
-		       struct mxg_src_table_stats *st)
+static void ovf_dec(struct mxg_src_table *t, uint32_t line)
+{
+	mxg_st_ovf_dec(&t->lines[line & t->seed.line_mask]);
+}
+
+/* Owe the decrement of line's OVF; pay the oldest debt if full. */
+static void owe_dec(struct mxg_src_table *t, struct mxg_src_table_stats *st,
+		    uint32_t line)
+{
+	if (st == NULL) {
+		ovf_dec(t, line);
+		return;
+	}
+	__builtin_prefetch(&t->lines[line & t->seed.line_mask], 1, 3);
+	if (st->owed_n == MXG_SRC_TABLE_OWED) {
+		ovf_dec(t, st->owed[st->owed_head]);
+		st->owed[st->owed_head] = line;
+		st->owed_head = (st->owed_head + 1) % MXG_SRC_TABLE_OWED;
+		return;
+	}
+	st->owed[(st->owed_head + st->owed_n) % MXG_SRC_TABLE_OWED] = line;
+	st->owed_n++;
+}
+
+void mxg_src_table_settle(struct mxg_src_table *t,
+			  struct mxg_src_table_stats *st)
+{
+	while (st->owed_n) {
+		ovf_dec(t, st->owed[st->owed_head]);
+		st->owed_head = (st->owed_head + 1) % MXG_SRC_TABLE_OWED;
+		st->owed_n--;
+	}
+}
+
+static void where_of(const struct mxg_src_ref *ref, struct mxg_st_where *wh)
+{
+	wh->fp = ref->fp;
+	wh->i1 = ref->i1;
+	wh->i2 = ref->i2;
+}
+
+int mxg_src_table_take_ref(struct mxg_src_table *t,
+			   const struct mxg_src_ref *ref, uint64_t now_ns,
+			   const struct mxg_bucket_params *bp,
+			   struct mxg_src_table_stats *st)
 {
 	struct mxg_st_result res = { 0 };
 	struct mxg_st_where wh;
 	int conform;
 
-	mxg_st_locate(&t->seed, key, &wh);
+	where_of(ref, &wh);
 	conform = mxg_st_take(&wh, &t->lines[wh.i1], &t->lines[wh.i2],
 			      t->seed.line_mask, now_ns, bp, &res);
 	if (res.dec)
-		mxg_st_ovf_dec(&t->lines[res.dec_line & t->seed.line_mask]);
+		owe_dec(t, st, res.dec_line);
 	if (st != NULL) {
 		st->takes++;
 		st->inserts += res.inserted;
@@ -198,13 +252,47 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
 	return conform;
 }
 
-void mxg_src_table_prefetch(const struct mxg_src_table *t,
-			    const struct mxg_src_key *key)
+void mxg_src_table_locate(const struct mxg_src_table *t,
+			  const struct mxg_src_key *key,
+			  struct mxg_src_ref *ref)
 {
 	struct mxg_st_where wh;
 
 	mxg_st_locate(&t->seed, key, &wh);
+	ref->fp = wh.fp;
+	ref->i1 = wh.i1;
+	ref->i2 = wh.i2;
 	__builtin_prefetch(&t->lines[wh.i1], 1, 3);
+}
+
+void mxg_src_table_prefetch_second(const struct mxg_src_table *t,
+				   const struct mxg_src_ref *ref,
+				   uint64_t now_ns)
+{
+	if (!mxg_st_first_suffices(&t->lines[ref->i1], ref->fp, now_ns))
+		__builtin_prefetch(&t->lines[ref->i2], 1, 3);
+}
+
+int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
+		       uint64_t now_ns, const struct mxg_bucket_params *bp,
+		       struct mxg_src_table_stats *st)
+{
+	struct mxg_src_ref ref;
+	struct mxg_st_where wh;
+
+	mxg_st_locate(&t->seed, key, &wh);
+	ref.fp = wh.fp;
+	ref.i1 = wh.i1;
+	ref.i2 = wh.i2;
+	return mxg_src_table_take_ref(t, &ref, now_ns, bp, st);
+}
+
+void mxg_src_table_prefetch(const struct mxg_src_table *t,
+			    const struct mxg_src_key *key)
+{
+	struct mxg_src_ref ref;
+
+	mxg_src_table_locate(t, key, &ref);
 }
 
 int mxg_src_table_peek(const struct mxg_src_table *t,

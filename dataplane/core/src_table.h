@@ -24,7 +24,17 @@
 #include "mxgate/bucket.h"
 #include "mxgate/key.h"
 
-/* Per-thread counters: plain increments, summed by the reader. */
+/* OVF decrements a thread may owe (see struct mxg_src_table_stats). */
+#define MXG_SRC_TABLE_OWED 8
+
+/*
+ * Per-thread counters: plain increments, summed by the reader. Also the
+ * thread's owed OVF decrements: evicting a key that lived in its second
+ * line leaves its first line's OVF one too high (mxgate/src_table.h),
+ * another random line. The take prefetches that line and decrements it
+ * MXG_SRC_TABLE_OWED takes later, so that the miss overlaps other work.
+ * Until then OVF is too high, which costs a read, never a wrong answer.
+ */
 struct mxg_src_table_stats {
 	uint64_t takes;		 /* calls to mxg_src_table_take */
 	uint64_t inserts;	 /* new keys */
@@ -32,12 +42,25 @@ struct mxg_src_table_stats {
 	uint64_t evict_lossy;	 /* evicted a bucket that was not full */
 	uint64_t second;	 /* new keys placed in their second line */
 	uint64_t cas_retries;	 /* lost compare-and-swap races */
+	/* Not counters: owed decrements, first ones first (a ring). */
+	uint32_t owed_head, owed_n;
+	uint32_t owed[MXG_SRC_TABLE_OWED];
+};
+
+/* Where a key lives: its hash, computed once (mxg_src_table_locate). */
+struct mxg_src_ref {
+	uint64_t fp;
+	uint32_t i1, i2;
 };
 
 struct mxg_src_table;
 
 /* Create a table for at least min_entries keys. 0 or -ENOMEM/-EINVAL. */
 int mxg_src_table_create(struct mxg_src_table **out, uint64_t min_entries);
+/* The same with the hash seed drawn from 'seed' instead of getrandom, so
+ * that two tables place keys alike (tests). seed 0: random. */
+int mxg_src_table_create_seeded(struct mxg_src_table **out,
+				uint64_t min_entries, uint64_t seed);
 void mxg_src_table_destroy(struct mxg_src_table *t);
 
 uint64_t mxg_src_table_capacity(const struct mxg_src_table *t);
@@ -45,6 +68,24 @@ uint64_t mxg_src_table_capacity(const struct mxg_src_table *t);
 size_t mxg_src_table_memory(const struct mxg_src_table *t);
 /* Keys present now (a scan; for tests and stats, not the hot path). */
 uint64_t mxg_src_table_count(const struct mxg_src_table *t);
+
+/*
+ * Keys present, from the counters of every thread that used the table,
+ * in O(1): a key enters only by an insert and leaves only by an eviction
+ * (an insert into its slot), so this is mxg_src_table_count() whenever no
+ * take is under way. Threads' counters summed at slightly different
+ * moments can lag each other: bounded to [0, capacity]. The XDP path
+ * uses it on the program's counters too (one table algorithm).
+ */
+static inline uint64_t
+mxg_src_table_entries(const struct mxg_src_table_stats *st, uint64_t capacity)
+{
+	uint64_t out = st->evict_lossless + st->evict_lossy;
+
+	if (st->inserts <= out)
+		return 0;
+	return st->inserts - out < capacity ? st->inserts - out : capacity;
+}
 
 /*
  * One connection attempt for 'key' at now_ns under bucket 'bp': find or
@@ -64,6 +105,29 @@ int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,
  */
 void mxg_src_table_prefetch(const struct mxg_src_table *t,
 			    const struct mxg_src_key *key);
+
+/*
+ * The same in three steps, for a burst loop's pipeline, hashing the key
+ * once: locate it and prefetch its first line; a few packets later, once
+ * that line is in the cache, prefetch its second line if the take will
+ * need it (a new key whose first line has no room, or whose first line
+ * has keys in their second); later still, take. take_ref with the ref of
+ * a key is mxg_src_table_take with the key.
+ */
+void mxg_src_table_locate(const struct mxg_src_table *t,
+			  const struct mxg_src_key *key,
+			  struct mxg_src_ref *ref);
+void mxg_src_table_prefetch_second(const struct mxg_src_table *t,
+				   const struct mxg_src_ref *ref,
+				   uint64_t now_ns);
+int mxg_src_table_take_ref(struct mxg_src_table *t,
+			   const struct mxg_src_ref *ref, uint64_t now_ns,
+			   const struct mxg_bucket_params *bp,
+			   struct mxg_src_table_stats *st);
+
+/* Pay the OVF decrements st owes (tests and idle loops; never needed). */
+void mxg_src_table_settle(struct mxg_src_table *t,
+			  struct mxg_src_table_stats *st);
 
 /* Read a key's state without changing it; 0 if present, -ENOENT if not. */
 int mxg_src_table_peek(const struct mxg_src_table *t,

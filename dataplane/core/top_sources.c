@@ -674,7 +674,7 @@ uint64_t mxg_top_error_bound(const struct mxg_top_sources *t)
 /* ------------------------------------------------------------------ */
 /* The sorted list: the n best in a bounded min-heap, then sorted */
 
-static int cmp_rank(const void *a, const void *b)
+int mxg_top_cmp_rank(const void *a, const void *b)
 {
 	const struct mxg_top_entry *x = a, *y = b;
 
@@ -698,9 +698,9 @@ static void select_sift_down(struct select *s, uint32_t i)
 		uint32_t l = 2 * i + 1, r = l + 1, w = i;
 		struct mxg_top_entry x;
 
-		if (l < s->n && cmp_rank(&s->heap[l], &s->heap[w]) > 0)
+		if (l < s->n && mxg_top_cmp_rank(&s->heap[l], &s->heap[w]) > 0)
 			w = l;
-		if (r < s->n && cmp_rank(&s->heap[r], &s->heap[w]) > 0)
+		if (r < s->n && mxg_top_cmp_rank(&s->heap[r], &s->heap[w]) > 0)
 			w = r;
 		if (w == i)
 			return;
@@ -720,8 +720,8 @@ static int select_one(void *arg, const struct mxg_top_entry *e)
 		/* sift up: the worse one towards the root */
 		i = s->n++;
 		s->heap[i] = *e;
-		while (i > 0 &&
-		       cmp_rank(&s->heap[(i - 1) / 2], &s->heap[i]) < 0) {
+		while (i > 0 && mxg_top_cmp_rank(&s->heap[(i - 1) / 2],
+						 &s->heap[i]) < 0) {
 			struct mxg_top_entry x = s->heap[i];
 
 			s->heap[i] = s->heap[(i - 1) / 2];
@@ -730,7 +730,7 @@ static int select_one(void *arg, const struct mxg_top_entry *e)
 		}
 		return 0;
 	}
-	if (cmp_rank(e, &s->heap[0]) < 0) {
+	if (mxg_top_cmp_rank(e, &s->heap[0]) < 0) {
 		s->heap[0] = *e;
 		select_sift_down(s, 0);
 	}
@@ -747,6 +747,6 @@ uint32_t mxg_top_sorted(const struct mxg_top_sources *t,
 	if (n == 0)
 		return 0;
 	for_each(t, select_one, &s);
-	qsort(out, s.n, sizeof(*out), cmp_rank);
+	qsort(out, s.n, sizeof(*out), mxg_top_cmp_rank);
 	return s.n;
 }

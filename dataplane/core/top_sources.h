@@ -109,6 +109,11 @@ int mxg_top_is_exact(const struct mxg_top_sources *t);
 /* Sources a bounded tracker holds (0: exact, unbounded). */
 uint32_t mxg_top_capacity(const struct mxg_top_sources *t);
 
+/* The rank of mxg_top_sorted(), a qsort comparator of struct
+ * mxg_top_entry: most dropped, then most attempts, then family and
+ * address. */
+int mxg_top_cmp_rank(const void *a, const void *b);
+
 /*
  * Copy up to n sources into out, by attempts dropped, then attempts, then
  * address (so the order is deterministic). Returns how many were copied.

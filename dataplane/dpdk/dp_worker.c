@@ -106,6 +106,51 @@ attempt_time(struct dp_lcore *lc, const struct rte_mbuf *m, uint64_t tsc_now_ns)
 	return lc->last_ts_ns;
 }
 
+/*
+ * Decide the burst's connection attempts in arrival order, with the
+ * engine's three steps MXG_ENGINE_PREFETCH_DISTANCE attempts apart, so
+ * that the table's cache misses overlap: locate (first lines and the
+ * tracker's slot prefetched), prefetch second lines, decide.
+ */
+static void decide_burst(struct dp_lcore *lc, const struct mxg_engine *e,
+			 const uint8_t *cand, uint32_t nc)
+{
+	enum { D = MXG_ENGINE_PREFETCH_DISTANCE };
+	struct mxg_engine_ahead ahead[DP_BURST];
+	struct mxg_decision d;
+	uint32_t i, k;
+
+	for (i = 0; i < nc + 2 * D; i++) {
+		if (i < nc) {
+			k = cand[i];
+			mxg_engine_locate(e, dp.table, &lc->pkt[k],
+					  lc->src_class[k], lc->dst_class[k],
+					  &ahead[k]);
+			mxg_top_prefetch(lc->top, lc->pkt[k].family,
+					 lc->pkt[k].src);
+		}
+		if (i >= D && i - D < nc) {
+			k = cand[i - D];
+			mxg_engine_prefetch_second(dp.table, &ahead[k],
+						   lc->now[k]);
+		}
+		if (i < 2 * D || i - 2 * D >= nc)
+			continue;
+		k = cand[i - 2 * D];
+		mxg_engine_decide_ahead(e, dp.table, &lc->counters,
+					&lc->table_stats, &lc->pkt[k],
+					lc->src_class[k], lc->dst_class[k],
+					lc->now[k], &ahead[k], &d);
+		lc->verdict[k] = d.verdict;
+		if (d.attempt)
+			mxg_top_update(lc->top, lc->pkt[k].family,
+				       lc->pkt[k].src,
+				       d.verdict == MXG_VERDICT_DROP ||
+					       d.verdict == MXG_VERDICT_RESET,
+				       lc->now[k]);
+	}
+}
+
 static void process_burst(struct dp_lcore *lc, const struct dp_policy *pol,
 			  const struct dp_rxq *q, struct rte_mbuf **pkts,
 			  uint16_t n)
@@ -154,30 +199,7 @@ static void process_burst(struct dp_lcore *lc, const struct dp_policy *pol,
 	/* Classify and decide the connection attempts, in arrival order. */
 	if (unlikely(nc > 0)) {
 		dp_classify(pol, lc, cand, nc);
-		/* Overlap the table and tracker misses of the whole burst. */
-		for (i = 0; i < nc; i++) {
-			uint32_t k = cand[i];
-
-			mxg_engine_prefetch(e, dp.table, &lc->pkt[k],
-					    lc->src_class[k], lc->dst_class[k]);
-			mxg_top_prefetch(lc->top, lc->pkt[k].family,
-					 lc->pkt[k].src);
-		}
-		for (i = 0; i < nc; i++) {
-			uint32_t k = cand[i];
-			const struct mxg_pkt *p = &lc->pkt[k];
-
-			mxg_engine_decide(e, dp.table, &lc->counters,
-					  &lc->table_stats, p, lc->src_class[k],
-					  lc->dst_class[k], lc->now[k], &d);
-			lc->verdict[k] = d.verdict;
-			if (d.attempt)
-				mxg_top_update(
-					lc->top, p->family, p->src,
-					d.verdict == MXG_VERDICT_DROP ||
-						d.verdict == MXG_VERDICT_RESET,
-					lc->now[k]);
-		}
+		decide_burst(lc, e, cand, nc);
 	}
 
 	/* Act on every frame in arrival order. */

@@ -77,8 +77,9 @@
  * A re-key (insert into a slot), under the line's lock:
  *   CAS tat -> BUSY (fails if a reader took a token since the victim was
  *   judged: choose again, so a "lossless" eviction really is), then the
- *   fp word (a CAS loop that keeps the line metadata bits, which others
- *   update), then tat = the new key's state after its first take.
+ *   fp word (an atomic XOR in slot 1, whose OVF others update; a plain
+ *   store elsewhere), then tat = the new key's state after its first
+ *   take. Unlocking is a plain store too (mxg_st_unlock).
  * Races, and what they cost:
  *  - A reader that loaded the old key's tat before the re-key and CASes
  *    after it: its CAS succeeds only if the new key's tat equals, to the
@@ -210,27 +211,35 @@ MXG_INLINE uint32_t mxg_st_alt(uint64_t fp, uint32_t line_mask)
 	return alt ? alt : 1;
 }
 
+/* One multiply-shift instance over the key's five words: the products
+ * are independent, so that they overlap in the multiplier. */
+MXG_INLINE uint64_t mxg_st_ms(const uint64_t *a, const uint64_t *x)
+{
+	return (MXG_ST_SEED_LOAD(a[0]) + MXG_ST_SEED_LOAD(a[1]) * x[0] +
+		MXG_ST_SEED_LOAD(a[2]) * x[1] + MXG_ST_SEED_LOAD(a[3]) * x[2] +
+		MXG_ST_SEED_LOAD(a[4]) * x[3] +
+		MXG_ST_SEED_LOAD(a[5]) * x[4]) >>
+	       32;
+}
+
 MXG_INLINE void mxg_st_locate(const struct mxg_st_seed *s,
 			      const struct mxg_src_key *k,
 			      struct mxg_st_where *w)
 {
-	uint64_t x[5], h[3];
-	uint32_t i, j;
+	uint64_t x[5], h0, h1, h2;
 
 	x[0] = k->key_id;
-	for (i = 0; i < 4; i++)
-		x[1 + i] = mxg_st_word32(&k->addr[4 * i]);
-	for (j = 0; j < 3; j++) {
-		uint64_t acc = MXG_ST_SEED_LOAD(s->a[j][0]);
-
-		for (i = 0; i < 5; i++)
-			acc += MXG_ST_SEED_LOAD(s->a[j][1 + i]) * x[i];
-		h[j] = acc >> 32;
-	}
-	w->fp = (h[0] << 32 | h[1]) & MXG_ST_FP_MASK;
+	x[1] = mxg_st_word32(&k->addr[0]);
+	x[2] = mxg_st_word32(&k->addr[4]);
+	x[3] = mxg_st_word32(&k->addr[8]);
+	x[4] = mxg_st_word32(&k->addr[12]);
+	h0 = mxg_st_ms(s->a[0], x);
+	h1 = mxg_st_ms(s->a[1], x);
+	h2 = mxg_st_ms(s->a[2], x);
+	w->fp = (h0 << 32 | h1) & MXG_ST_FP_MASK;
 	if (w->fp == 0)
 		w->fp = 1;
-	w->i1 = (uint32_t)h[2] & MXG_ST_SEED_LOAD(s->line_mask);
+	w->i1 = (uint32_t)h2 & MXG_ST_SEED_LOAD(s->line_mask);
 	w->i2 = w->i1 ^ mxg_st_alt(w->fp, MXG_ST_SEED_LOAD(s->line_mask));
 }
 
@@ -311,19 +320,6 @@ MXG_INLINE int mxg_st_take_in(struct mxg_st_line *l, uint64_t want,
 	return MXG_ST_ABSENT;
 }
 
-/* Is the key in line l (under l's insert lock: no slot of l is BUSY)? */
-MXG_INLINE int mxg_st_has(struct mxg_st_line *l, uint64_t want)
-{
-	uint32_t w;
-
-	MXG_ST_LOOP
-	for (w = 0; w < MXG_ST_WAYS; w++)
-		if ((MXG_ST_LOAD(&l->slot[w].fp) &
-		     (MXG_ST_FP_MASK | MXG_ST_SEC)) == want)
-			return 1;
-	return 0;
-}
-
 MXG_INLINE uint64_t mxg_st_ovf(struct mxg_st_line *l)
 {
 	return (MXG_ST_LOAD(&l->slot[1].fp) >> MXG_ST_OVF_SHIFT) &
@@ -381,58 +377,73 @@ MXG_INLINE int mxg_st_lock(struct mxg_st_line *l)
 	return 0;
 }
 
+/*
+ * While we hold the lock nobody else changes slot 0's word (others' try-
+ * locks write back the same value, OVF lives in slot 1, and slot 0 is
+ * re-keyed only under the lock): a plain release store frees it, without
+ * a locked instruction.
+ */
 MXG_INLINE void mxg_st_unlock(struct mxg_st_line *l)
 {
-	MXG_ST_AND(&l->slot[0].fp, ~MXG_ST_LOCK);
+	MXG_ST_STORE(&l->slot[0].fp,
+		     MXG_ST_LOAD(&l->slot[0].fp) & ~MXG_ST_LOCK);
 }
 
 /*
- * The first empty slot of l, else the first whose bucket is full at now
- * (both lossless); -1 if none. Under l's lock.
+ * What one pass over a line finds for an insert (mxg_st_scan_line); small,
+ * for the BPF stack.
  */
-MXG_INLINE int mxg_st_free_slot(struct mxg_st_line *l, uint64_t now_ns,
-				int *was_full, uint64_t *judged)
-{
-	int w, full = -1;
-	uint64_t ft = 0;
+struct mxg_st_scan {
+	int8_t match;	  /* the slot holding the key, or -1 */
+	int8_t room;	  /* a slot to insert into without loss, or -1 */
+	int8_t room_full; /* room is a full bucket (a lossless eviction) */
+	int8_t victim;	  /* room, else the slot with the oldest tat */
+	uint32_t pad;
+	uint64_t victim_tat; /* its tat when judged */
+};
 
+/*
+ * One pass over line l for an insert of key 'want' (fp | SEC flag) at
+ * now: is it there, where could it go without loss (the first empty slot,
+ * else the first whose bucket is full: tat <= now), else which slot has
+ * the oldest tat (the bucket full again soonest). Exact under l's lock
+ * (no slot of l is BUSY); the victim's compare-and-swap on victim_tat
+ * catches a reader's take since.
+ */
+MXG_INLINE void mxg_st_scan_line(struct mxg_st_line *l, uint64_t want,
+				 uint64_t now_ns, struct mxg_st_scan *sc)
+{
+	int32_t w, empty = -1, full = -1, oldest = 0;
+	uint64_t empty_tat = 0, full_tat = 0, oldest_tat = ~0ULL;
+
+	sc->match = -1;
 	MXG_ST_LOOP
 	for (w = 0; w < MXG_ST_WAYS; w++) {
 		uint64_t f = MXG_ST_LOAD(&l->slot[w].fp);
 		uint64_t t = MXG_ST_LOAD(&l->slot[w].tat);
 
+		if ((f & (MXG_ST_FP_MASK | MXG_ST_SEC)) == want)
+			sc->match = (int8_t)w;
 		if (!(f & MXG_ST_FP_MASK)) {
-			*was_full = 0;
-			*judged = t;
-			return w;
-		}
-		if (full < 0 && mxg_bucket_is_full(t, now_ns)) {
+			if (empty < 0) {
+				empty = w;
+				empty_tat = t;
+			}
+		} else if (full < 0 && mxg_bucket_is_full(t, now_ns)) {
 			full = w;
-			ft = t;
+			full_tat = t;
+		}
+		if (t < oldest_tat) {
+			oldest = w;
+			oldest_tat = t;
 		}
 	}
-	*was_full = 1;
-	*judged = ft;
-	return full;
-}
-
-/* The slot of l with the oldest tat (*tat); under l's lock. */
-MXG_INLINE int mxg_st_oldest(struct mxg_st_line *l, uint64_t *tat)
-{
-	int w, best = 0;
-	uint64_t b = MXG_ST_LOAD(&l->slot[0].tat);
-
-	MXG_ST_LOOP
-	for (w = 1; w < MXG_ST_WAYS; w++) {
-		uint64_t t = MXG_ST_LOAD(&l->slot[w].tat);
-
-		if (t < b) {
-			b = t;
-			best = w;
-		}
-	}
-	*tat = b;
-	return best;
+	sc->room_full = empty < 0 && full >= 0;
+	sc->room = (int8_t)(empty >= 0 ? empty : full);
+	sc->victim = (int8_t)(sc->room >= 0 ? sc->room : oldest);
+	sc->victim_tat = empty >= 0 ? empty_tat :
+			 full >= 0  ? full_tat :
+				      oldest_tat;
 }
 
 /*
@@ -452,12 +463,17 @@ MXG_INLINE int mxg_st_rekey(struct mxg_st_line *l, uint32_t li, uint32_t w,
 		return MXG_ST_RETRY;
 	}
 	/*
-	 * The slot's own bits change only under the lock we hold; others
-	 * change the metadata bits (OVF, LOCK) at any time: an XOR flips
+	 * The slot's own bits change only under the lock we hold. Others
+	 * change slot 1's metadata (OVF) at any time: there an XOR flips
 	 * exactly the slot's own bits from the old key to the new one.
+	 * Slot 0's metadata is our lock bit and slots 2 and 3 have none, so
+	 * a plain store does (see mxg_st_unlock).
 	 */
 	old_f = MXG_ST_LOAD(&s->fp);
-	MXG_ST_XOR(&s->fp, (old_f & ~MXG_ST_META) ^ want);
+	if ((w & (MXG_ST_WAYS - 1)) == 1)
+		MXG_ST_XOR(&s->fp, (old_f & ~MXG_ST_META) ^ want);
+	else
+		MXG_ST_STORE(&s->fp, (old_f & MXG_ST_META) | want);
 	MXG_ST_STORE(&s->tat, tat);
 	/*
 	 * A key that lived in its second line: its first line has one less.
@@ -486,38 +502,44 @@ MXG_INLINE int mxg_st_insert(const struct mxg_st_where *wh,
 			     const struct mxg_bucket_params *bp,
 			     struct mxg_st_result *res)
 {
-	uint64_t t1, t2 = 0, judged = 0;
-	int w, w2, full, locked2 = 0, rc, second = 0;
+	struct mxg_st_scan s1, s2;
+	uint64_t judged;
+	int w, full, locked2 = 0, rc, second = 0;
 
 	if (!mxg_st_lock(l1))
 		return MXG_ST_BUSYLK;
-	if (mxg_st_has(l1, wh->fp) ||
-	    (mxg_st_ovf(l1) && mxg_st_has(l2, wh->fp | MXG_ST_SEC))) {
+	/* One pass per line: present? room? oldest? */
+	mxg_st_scan_line(l1, wh->fp, now_ns, &s1);
+	s2.match = -1;
+	s2.room = -1;
+	if (s1.match < 0 && (s1.room < 0 || mxg_st_ovf(l1))) {
+		if (s1.room < 0)
+			locked2 = mxg_st_trylock(l2);
+		mxg_st_scan_line(l2, wh->fp | MXG_ST_SEC, now_ns, &s2);
+	}
+	if (s1.match >= 0 || s2.match >= 0) {
+		if (locked2)
+			mxg_st_unlock(l2);
 		mxg_st_unlock(l1);
 		return MXG_ST_ABSENT;
 	}
-	w = mxg_st_free_slot(l1, now_ns, &full, &judged);
-	if (w < 0) {
-		locked2 = mxg_st_trylock(l2);
-		if (locked2) {
-			w2 = mxg_st_free_slot(l2, now_ns, &full, &judged);
-			if (w2 >= 0) {
-				w = w2;
-				second = 1;
-			}
-		}
-	}
-	if (w < 0) {
+	if (s1.room >= 0) {
+		w = s1.victim;
+		full = s1.room_full;
+		judged = s1.victim_tat;
+	} else if (locked2 && s2.room >= 0) {
+		w = s2.victim;
+		full = s2.room_full;
+		judged = s2.victim_tat;
+		second = 1;
+	} else {
 		/* Lossy: the bucket that will be full again soonest. */
-		w = mxg_st_oldest(l1, &t1);
-		judged = t1;
-		if (locked2) {
-			w2 = mxg_st_oldest(l2, &t2);
-			if (t2 < t1) {
-				w = w2;
-				judged = t2;
-				second = 1;
-			}
+		w = s1.victim;
+		judged = s1.victim_tat;
+		if (locked2 && s2.victim_tat < s1.victim_tat) {
+			w = s2.victim;
+			judged = s2.victim_tat;
+			second = 1;
 		}
 		full = -1;
 	}
@@ -598,6 +620,32 @@ MXG_INLINE int mxg_st_take(const struct mxg_st_where *wh,
 	/* BPF only: judged on a fresh bucket, not stored. */
 	res->busy = 1;
 	return mxg_bucket_take(MXG_BUCKET_FRESH, now_ns, bp, &next);
+}
+
+/*
+ * Can line l1 alone answer a take of the key (fingerprint fp) at now?
+ * Yes when the key is there, or when it is absent, no key of l1 lives in
+ * its second line and l1 has a slot to insert it into (empty or full).
+ * A burst loop asks this once l1 is in the cache, and prefetches the
+ * second line only when the answer is no. A hint: a race may change it.
+ */
+MXG_INLINE int mxg_st_first_suffices(struct mxg_st_line *l1, uint64_t fp,
+				     uint64_t now_ns)
+{
+	int room = 0;
+	uint32_t w;
+
+	MXG_ST_LOOP
+	for (w = 0; w < MXG_ST_WAYS; w++) {
+		uint64_t f = MXG_ST_LOAD(&l1->slot[w].fp);
+
+		if ((f & (MXG_ST_FP_MASK | MXG_ST_SEC)) == fp)
+			return 1;
+		if (!(f & MXG_ST_FP_MASK) ||
+		    mxg_bucket_is_full(MXG_ST_LOAD(&l1->slot[w].tat), now_ns))
+			room = 1;
+	}
+	return room && !mxg_st_ovf(l1);
 }
 
 /* Read the key's state without changing it: 1 and *tat if present. */

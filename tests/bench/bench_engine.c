@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <x86intrin.h>
 
 #include "../lib/pktgen.h"
@@ -23,6 +24,11 @@
 
 #define FRAME_SLOT 192
 #define ROUNDS	   5
+
+/* Burst passes over the flood (--burst-rounds: more, for perf record). */
+static int burst_rounds = ROUNDS;
+/* Candidates between a burst loop's steps (--distance). */
+static uint32_t distance = MXG_ENGINE_PREFETCH_DISTANCE;
 
 struct frames {
 	uint8_t *buf;
@@ -225,17 +231,19 @@ static double pass(struct run *r, const struct frames *f, int decide)
 
 /*
  * Cycles per packet through the stages as mxgate-dp's burst loop runs
- * them: parse and classify a burst of 32, prefetch the table buckets of
- * every attempt, then decide them, so the table's cache misses overlap.
+ * them: parse and classify a burst of 32, then run its candidates through
+ * the engine's three steps, 'distance' candidates apart (engine.h): locate
+ * (first lines prefetched), prefetch second lines, decide.
  */
 static double pass_burst(struct run *r, const struct frames *f)
 {
 	enum { BURST = 32 };
 	uint64_t t0 = __rdtsc(), t1;
-	uint32_t i, j, n;
+	uint32_t i, j, n, d = distance;
 
 	for (i = 0; i < f->n; i += n) {
 		uint32_t src_class[BURST], dst_class[BURST];
+		struct mxg_engine_ahead ahead[BURST];
 		uint64_t now[BURST];
 		struct mxg_pkt p[BURST];
 		uint8_t cand[BURST];
@@ -243,11 +251,11 @@ static double pass_burst(struct run *r, const struct frames *f)
 
 		n = f->n - i < BURST ? f->n - i : BURST;
 		for (j = 0; j < n; j++) {
-			const uint8_t *d =
+			const uint8_t *data =
 				f->buf + (size_t)(i + j) * FRAME_SLOT;
 			struct mxg_decision dec;
 
-			mxg_parse_eth(d, d + f->len[i + j], &p[j]);
+			mxg_parse_eth(data, data + f->len[i + j], &p[j]);
 			r->now += 100;
 			now[j] = r->now;
 			if (!mxg_engine_is_candidate(r->engine, &p[j])) {
@@ -260,20 +268,30 @@ static double pass_burst(struct run *r, const struct frames *f)
 				r->engine, p[j].family, p[j].dst);
 			cand[nc++] = (uint8_t)j;
 		}
-		for (j = 0; j < nc; j++) {
-			uint32_t k = cand[j];
-
-			mxg_engine_prefetch(r->engine, r->table, &p[k],
-					    src_class[k], dst_class[k]);
-		}
-		for (j = 0; j < nc; j++) {
-			uint32_t k = cand[j];
+		for (j = 0; j < nc + 2 * d; j++) {
 			struct mxg_decision dec;
+			uint32_t k;
 
-			mxg_engine_decide(r->engine, r->table, &r->c, &r->ts,
-					  &p[k], src_class[k], dst_class[k],
-					  now[k], &dec);
-			r->sink += dec.verdict;
+			if (j < nc) {
+				k = cand[j];
+				mxg_engine_locate(r->engine, r->table, &p[k],
+						  src_class[k], dst_class[k],
+						  &ahead[k]);
+			}
+			if (j >= d && j - d < nc) {
+				k = cand[j - d];
+				mxg_engine_prefetch_second(r->table, &ahead[k],
+							   now[k]);
+			}
+			if (j >= 2 * d && j - 2 * d < nc) {
+				k = cand[j - 2 * d];
+				mxg_engine_decide_ahead(r->engine, r->table,
+							&r->c, &r->ts, &p[k],
+							src_class[k],
+							dst_class[k], now[k],
+							&ahead[k], &dec);
+				r->sink += dec.verdict;
+			}
 		}
 	}
 	t1 = __rdtsc();
@@ -285,7 +303,7 @@ static double best_of_burst(struct run *r, struct frames *f)
 	double best = 1e18, c;
 	int k;
 
-	for (k = 0; k < ROUNDS; k++) {
+	for (k = 0; k < burst_rounds; k++) {
 		refresh_sources(f);
 		c = pass_burst(r, f);
 		if (c < best)
@@ -312,12 +330,58 @@ static double best_of(struct run *r, struct frames *f, int decide, int fresh)
 	return best;
 }
 
+/*
+ * The memory floor under the flood rows: cycles per random 64-byte line
+ * read, modified and written back, in a buffer of the table's size (2 MiB
+ * pages, as the table), prefetched 'ahead' lines before use. A flood SYN
+ * touches a few such lines per new key; no table layout does better than
+ * this per line on this machine.
+ */
+static double line_floor(size_t bytes, uint32_t ahead)
+{
+	enum { N = 1 << 22 };
+	size_t lines = bytes / 64, i;
+	uint32_t *idx = malloc(N * sizeof(*idx));
+	uint64_t t0, t1, sink = 0;
+	uint8_t *buf;
+
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || idx == NULL) {
+		free(idx);
+		return -1;
+	}
+	madvise(buf, bytes, MADV_HUGEPAGE);
+	memset(buf, 1, bytes);
+	for (i = 0; i < N; i++)
+		idx[i] = (uint32_t)(rng() % lines);
+	t0 = __rdtsc();
+	for (i = 0; i < N; i++) {
+		uint64_t *l;
+
+		if (i + ahead < N)
+			__builtin_prefetch(buf + (size_t)idx[i + ahead] * 64, 1,
+					   3);
+		l = (uint64_t *)(buf + (size_t)idx[i] * 64);
+		sink += l[0];
+		l[1] = sink;
+	}
+	t1 = __rdtsc();
+	fprintf(stderr, "(floor sink %" PRIu64 ")\n", sink);
+	munmap(buf, bytes);
+	free(idx);
+	return (double)(t1 - t0) / N;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "entries", required_argument, NULL, 'e' },
 		{ "packets", required_argument, NULL, 'p' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "burst-rounds", required_argument, NULL, 'b' },
+		{ "distance", required_argument, NULL, 'd' },
+		{ "distance-sweep", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = "control/examples/default.json", *why = NULL;
@@ -328,8 +392,8 @@ int main(int argc, char **argv)
 	struct frames benign, mix, flood;
 	struct mxg_diag diag;
 	struct run r;
-	double parse_b, parse_m, parse_f, eng_b, eng_m, eng_f, eng_fb;
-	int c;
+	double parse_b, parse_m, parse_f, eng_b, eng_m, eng_f, eng_fb, floor;
+	int c, sweep = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
@@ -338,6 +402,12 @@ int main(int argc, char **argv)
 			packets = (uint32_t)strtoul(optarg, NULL, 0);
 		else if (c == 'P')
 			policy = optarg;
+		else if (c == 'b' && atoi(optarg) > 0)
+			burst_rounds = atoi(optarg);
+		else if (c == 'd' && atoi(optarg) >= 0 && atoi(optarg) <= 32)
+			distance = (uint32_t)atoi(optarg);
+		else if (c == 's')
+			sweep = 1;
 		else
 			return 2;
 	}
@@ -400,6 +470,24 @@ int main(int argc, char **argv)
 	       mxg_src_table_count(r.table), r.ts.inserts, r.ts.evict_lossless,
 	       r.ts.evict_lossy);
 	printf("  flood: engine / benign engine = %.1f\n", eng_f / eng_b);
+	floor = line_floor(mxg_src_table_memory(r.table), 16);
+	printf("  floor: one random 64-byte line read and written in %zu MiB, "
+	       "prefetched 16 ahead: %.1f cycles; the prefetched flood costs "
+	       "%.1f such lines per packet\n",
+	       mxg_src_table_memory(r.table) >> 20, floor, eng_fb / floor);
+	if (sweep) {
+		static const uint32_t ds[] = { 0, 1, 2, 3, 4, 6, 8, 12, 16 };
+		uint32_t k;
+
+		/* The measurement behind MXG_ENGINE_PREFETCH_DISTANCE. */
+		printf("  prefetch distance (candidates) -> flood cycles/packet, "
+		       "bursts of 32:\n");
+		for (k = 0; k < sizeof(ds) / sizeof(ds[0]); k++) {
+			distance = ds[k];
+			printf("    %2u %10.1f\n", ds[k],
+			       best_of_burst(&r, &flood));
+		}
+	}
 	fprintf(stderr, "(sink %" PRIu64 ")\n", r.sink);
 	mxg_src_table_destroy(r.table);
 	mxg_engine_destroy(engine);

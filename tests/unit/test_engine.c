@@ -575,6 +575,7 @@ static void no_rst_to_forbidden_addresses(void **state)
 	assert_int_equal(f->c.totals.reset_suppressed, suppressed);
 	assert_int_equal(f->c.totals.reset, resets);
 	assert_int_equal(f->c.rules[0].dropped, suppressed + resets);
+	assert_int_equal(f->c.rules[0].reset, resets); /* RSTs sent */
 	check_invariants(f);
 }
 
@@ -714,6 +715,112 @@ static void periodic_senders(void **state)
 		}
 	}
 	check_invariants(f);
+}
+
+/*
+ * A burst loop's pipeline (locate, prefetch_second, decide_ahead, steps
+ * apart) decides every frame as mxg_engine_decide() does: the same
+ * verdicts and deciding rules, frame by frame, for a random mix of
+ * repeat offenders and new sources under per-host, per-net and global
+ * limits, in a table small enough that second lines and evictions occur.
+ */
+#define MSEC (SEC / 1000)
+
+static void pipeline_matches_decide(void **state)
+{
+	enum { N = 20000, BURST = 32, D = MXG_ENGINE_PREFETCH_DISTANCE };
+	struct fixture *f = *state;
+	struct mxg_src_table *t1, *t2;
+	struct mxg_src_table_stats s1, s2;
+	struct mxg_counters c1, c2;
+	static struct mxg_pkt p[N];
+	static uint8_t buf[N][128];
+	uint32_t i, j, rng = 12345, differ = 0, evictions;
+
+	ib_limit(&f->b, "per-host", 1, 60, 3, MXG_KEY_HOST, MXG_OVER_DROP);
+	ib_limit(&f->b, "per-net", 30, 60, 10, MXG_KEY_PREFIX, MXG_OVER_RESET);
+	ib_limit(&f->b, "total", 5000, 1, 5000, MXG_KEY_GLOBAL, MXG_OVER_DROP);
+	build(f);
+	/* One seed: both tables place (and evict) keys alike. */
+	assert_int_equal(mxg_src_table_create_seeded(&t1, 512, 42), 0);
+	assert_int_equal(mxg_src_table_create_seeded(&t2, 512, 42), 0);
+	memset(&s1, 0, sizeof(s1));
+	memset(&s2, 0, sizeof(s2));
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	for (i = 0; i < N; i++) {
+		char src[32];
+		struct pktgen_spec sp = {
+			.family = 4,
+			.src = src,
+			.dst = "198.51.100.25",
+			.sport = 40000,
+			.dport = 25,
+			.tcp_flags = 0x02,
+		};
+		size_t len;
+
+		rng = rng * 1103515245u + 12345u;
+		/* Half from 64 repeat offenders, half from anywhere. */
+		if (rng >> 31)
+			snprintf(src, sizeof(src), "203.0.113.%u",
+				 (rng >> 8) % 64);
+		else
+			snprintf(src, sizeof(src), "10.%u.%u.%u",
+				 (rng >> 8) & 255, (rng >> 16) & 15,
+				 (rng >> 20) & 255);
+		len = pktgen_build(&sp, buf[i], sizeof(buf[i]));
+		assert_true(len > 0);
+		mxg_parse_eth(buf[i], buf[i] + len, &p[i]);
+	}
+	for (i = 0; i < N; i += BURST) {
+		struct mxg_engine_ahead a[BURST];
+		struct mxg_decision d1[BURST], d2[BURST];
+		uint32_t n = N - i < BURST ? N - i : BURST;
+		uint32_t sc[BURST], dc[BURST];
+
+		for (j = 0; j < n; j++) {
+			sc[j] = mxg_engine_class_of(f->engine, 4, p[i + j].src);
+			dc[j] = mxg_engine_class_of(f->engine, 4, p[i + j].dst);
+			mxg_engine_decide(f->engine, t1, &c1, &s1, &p[i + j],
+					  sc[j], dc[j], T0 + (i + j) * MSEC,
+					  &d1[j]);
+		}
+		for (j = 0; j < n + 2 * D; j++) {
+			uint32_t k;
+
+			if (j < n)
+				mxg_engine_locate(f->engine, t2, &p[i + j],
+						  sc[j], dc[j], &a[j]);
+			if (j >= D && j - D < n)
+				mxg_engine_prefetch_second(
+					t2, &a[j - D], T0 + (i + j - D) * MSEC);
+			if (j < 2 * D || j - 2 * D >= n)
+				continue;
+			k = j - 2 * D;
+			assert_int_equal(a[k].n, 3);
+			mxg_engine_decide_ahead(f->engine, t2, &c2, &s2,
+						&p[i + k], sc[k], dc[k],
+						T0 + (i + k) * MSEC, &a[k],
+						&d2[k]);
+		}
+		for (j = 0; j < n; j++)
+			differ += d1[j].verdict != d2[j].verdict ||
+				  d1[j].rule != d2[j].rule;
+	}
+	assert_int_equal(differ, 0);
+	assert_memory_equal(&c1, &c2, sizeof(c1));
+	/* The run drove the table past full, into both lines. */
+	evictions = (uint32_t)(s2.evict_lossless + s2.evict_lossy);
+	assert_true(evictions > 1000);
+	assert_true(s2.second > 0);
+	assert_int_equal(s1.inserts, s2.inserts);
+	assert_true(c1.totals.smtp_dropped > 0);
+	/* Owed OVF decrements are paid on settle, and only then. */
+	mxg_src_table_settle(t2, &s2);
+	assert_int_equal(s2.owed_n, 0);
+	mxg_src_table_destroy(t1);
+	mxg_src_table_destroy(t2);
 }
 
 static void bad_images_are_refused(void **state)
@@ -860,6 +967,8 @@ int main(void)
 			parser_limit_forward_and_monitor, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_rst_to_forbidden_addresses,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(pipeline_matches_decide, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(bad_images_are_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(two_threads_on_shared_keys,
