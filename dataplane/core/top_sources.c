@@ -25,6 +25,7 @@
 #define TOP_HUGE_PAGE	    (2UL << 20)
 #define TOP_HASH_WORDS	    6  /* a_0 per family, a_1..a_4 per address word */
 #define TOP_LAST_SHIFT	    20 /* hot last-seen unit: 2^20 ns, ~1 ms */
+#define TOP_PENDING	    8  /* cold entries written this many takes late */
 
 /*
  * Bounded tracker: per bucket one cache line of all that an attempt
@@ -41,7 +42,7 @@
  * days), rebuilt from the cold entry's first_ns: to within 1.05 ms.
  */
 struct top_bucket {
-	uint32_t tag[MXG_TOP_WAYS];	/* 0: empty slot */
+	uint32_t tag[MXG_TOP_WAYS];	/* 0: empty; | TOP_TAG_COLD: listed */
 	uint32_t syns[MXG_TOP_WAYS];	/* attempts, with the error */
 	uint32_t dropped[MXG_TOP_WAYS]; /* drops */
 	uint32_t last[MXG_TOP_WAYS];	/* last seen, ns >> TOP_LAST_SHIFT */
@@ -49,6 +50,19 @@ struct top_bucket {
 _Static_assert(sizeof(struct top_bucket) == 64, "one cache line");
 
 enum { TOP_BOUNDED, TOP_EXACT };
+
+/*
+ * A cold entry a take wrote, not yet in place. On the packet path a take
+ * prefetches its cold entry's line for writing and queues the entry;
+ * the write happens TOP_PENDING takes later, when the line has arrived:
+ * a store to a missing line would hold up every later store, and a
+ * locked instruction (the source table's compare-and-swap) waits for all
+ * of them. Readers see the queued entry in place of the slot's.
+ */
+struct top_pending {
+	struct mxg_top_entry *dst; /* NULL: nothing queued here */
+	struct mxg_top_entry e;
+};
 
 struct mxg_top_sources {
 	int kind;
@@ -65,6 +79,8 @@ struct mxg_top_sources {
 	struct mxg_top_entry *slots; /* bucket b's are [b * WAYS, +WAYS) */
 	void *map;
 	size_t map_len;
+	uint32_t pend_next; /* the next of pend[] to use (a ring) */
+	struct top_pending pend[TOP_PENDING];
 
 	/* TOP_EXACT */
 	uint32_t index_mask;
@@ -153,11 +169,15 @@ static inline uint32_t log2_of(uint64_t pow2)
 	return (uint32_t)__builtin_ctzll(pow2);
 }
 
+/* A key's tag: 31 bits of the hash, never 0, bit 0 clear (in a bucket,
+ * bit 0 says whether the slot's cold entry holds its source). */
+#define TOP_TAG_COLD 1u
+
 static inline uint32_t tag_of(uint64_t h)
 {
-	uint32_t tag = (uint32_t)h;
+	uint32_t tag = (uint32_t)h & ~TOP_TAG_COLD;
 
-	return tag ? tag : 1;
+	return tag ? tag : 2;
 }
 
 /* The key as stored: an IPv4 address is its first 4 bytes, the rest 0. */
@@ -301,14 +321,16 @@ static inline uint32_t tag_matches(const struct top_bucket *bk, uint32_t tag)
 {
 #if defined(__SSE2__) && MXG_TOP_WAYS == 4
 	__m128i t = _mm_set1_epi32((int)tag);
+	__m128i x = _mm_and_si128(*(const __m128i *)bk->tag,
+				  _mm_set1_epi32((int)~TOP_TAG_COLD));
 
-	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(
-		_mm_cmpeq_epi32(*(const __m128i *)bk->tag, t)));
+	return (uint32_t)_mm_movemask_ps(
+		_mm_castsi128_ps(_mm_cmpeq_epi32(x, t)));
 #else
 	uint32_t m = 0, i;
 
 	for (i = 0; i < MXG_TOP_WAYS; i++)
-		m |= (uint32_t)(bk->tag[i] == tag) << i;
+		m |= (uint32_t)((bk->tag[i] & ~TOP_TAG_COLD) == tag) << i;
 	return m;
 #endif
 }
@@ -332,12 +354,65 @@ static inline uint32_t victim_of(const struct top_bucket *bk)
 	return x[0];
 }
 
-/* Add n to a hot count; what it cannot hold goes to the cold one. */
-static inline void hot_add(uint32_t *hot, uint64_t *cold, uint64_t n)
+/* Write every queued cold entry in place, oldest first. */
+static void pending_flush(struct mxg_top_sources *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < TOP_PENDING; i++) {
+		struct top_pending *q =
+			&t->pend[(t->pend_next + i) % TOP_PENDING];
+
+		if (q->dst) {
+			*q->dst = q->e;
+			q->dst = NULL;
+		}
+	}
+}
+
+/* Queue e's new contents c: write the oldest queued entry, which the
+ * take that queued it prefetched TOP_PENDING takes ago. */
+static inline void pending_queue(struct mxg_top_sources *t,
+				 struct mxg_top_entry *e,
+				 const struct mxg_top_entry *c)
+{
+	struct top_pending *q = &t->pend[t->pend_next];
+
+	__builtin_prefetch(e, 1, 3);
+	if (q->dst)
+		*q->dst = q->e;
+	q->dst = e;
+	q->e = *c;
+	t->pend_next = (t->pend_next + 1) % TOP_PENDING;
+}
+
+/* The cold entry of slot idx as readers see it: the newest queued
+ * contents, else the slot's. */
+static const struct mxg_top_entry *cold_view(const struct mxg_top_sources *t,
+					     size_t idx)
+{
+	const struct mxg_top_entry *e = &t->slots[idx];
+	uint32_t i;
+
+	for (i = 1; i <= TOP_PENDING; i++) {
+		const struct top_pending *q =
+			&t->pend[(t->pend_next + TOP_PENDING - i) % TOP_PENDING];
+
+		if (q->dst == e)
+			return &q->e;
+	}
+	return e;
+}
+
+/* Add n to a hot count; what it cannot hold goes to the cold one, in
+ * place (queued writes first: once per 2^32). */
+static inline void hot_add(struct mxg_top_sources *t, uint32_t *hot,
+			   uint64_t *cold, uint64_t n)
 {
 	uint64_t sum = (uint64_t)*hot + n;
 
 	if (__builtin_expect(sum > UINT32_MAX, 0)) {
+		pending_flush(t);
 		*cold += sum - UINT32_MAX;
 		sum = UINT32_MAX;
 	}
@@ -358,37 +433,93 @@ static inline void last_add(uint32_t *last, uint64_t ns)
 		*last = l;
 }
 
-/* Take slot v of bucket b for in's key: the former source's attempts
- * are inherited as error (a Space-Saving replacement); the cold entry is
- * written whole, and read only when the victim's count had saturated. */
+/* Write slot v's cold entry with c, and mark it listed. */
+static inline void cold_write(struct mxg_top_sources *t, struct top_bucket *bk,
+			      uint32_t v, struct mxg_top_entry *e,
+			      const struct mxg_top_entry *c, int merge)
+{
+	if (merge) {
+		pending_flush(t);
+		*e = *c;
+	} else {
+		pending_queue(t, e, c);
+	}
+	bk->tag[v] |= TOP_TAG_COLD;
+	t->count++;
+}
+
+/*
+ * Take slot v of bucket b for in's key: the former source's attempts
+ * are inherited as error (a Space-Saving replacement). An empty slot
+ * (the exact regime) gets its cold entry now. A replaced one, on the
+ * packet path, only its hot counts: its cold entry is written at the
+ * source's next attempt (confirm), so that a flood of one-off sources,
+ * which replace each other, touches one line per attempt. Until then
+ * the source is tracked but not listed: it made one attempt since it
+ * was taken in, and its count is the error it inherited, plus one.
+ */
 static void bounded_take(struct mxg_top_sources *t, struct top_bucket *bk,
 			 uint32_t v, struct mxg_top_entry *e, uint32_t tag,
-			 const struct mxg_top_entry *in)
+			 const struct mxg_top_entry *in, int merge)
 {
-	uint64_t inherited = bk->syns[v];
+	uint64_t inherited = bk->syns[v], n = in->syns, d = in->dropped;
+	uint32_t was = bk->tag[v];
+	struct mxg_top_entry c;
 
-	if (bk->tag[v]) {
+	if (was) {
 		t->replaced = 1;
-		if (__builtin_expect(inherited == UINT32_MAX, 0))
+		if (was & TOP_TAG_COLD)
+			t->count--;
+		if (__builtin_expect(inherited == UINT32_MAX, 0) &&
+		    (was & TOP_TAG_COLD)) {
+			pending_flush(t);
 			inherited += e->syns;
-	} else {
-		t->count++;
+		}
 	}
-	key_copy(e->addr, in->family, in->addr);
-	e->family = in->family;
-	memset(e->pad, 0, sizeof(e->pad));
-	e->syns = 0;
-	e->dropped = 0;
-	e->error = in->error + inherited;
-	e->first_ns = in->first_ns;
-	e->last_ns = in->first_ns; /* the base that hot last is rebuilt on */
+	n += inherited;
 	bk->tag[v] = tag;
-	bk->syns[v] = 0;
-	bk->dropped[v] = 0;
 	bk->last[v] = last_of(in->first_ns);
-	hot_add(&bk->syns[v], &e->syns, in->syns + inherited);
-	hot_add(&bk->dropped[v], &e->dropped, in->dropped);
 	last_add(&bk->last[v], in->last_ns);
+	c.syns = n > UINT32_MAX ? n - UINT32_MAX : 0;
+	c.dropped = d > UINT32_MAX ? d - UINT32_MAX : 0;
+	bk->syns[v] = (uint32_t)(n - c.syns);
+	bk->dropped[v] = (uint32_t)(d - c.dropped);
+	if (was && !merge && n <= UINT32_MAX && d <= UINT32_MAX)
+		return; /* confirmed at the next attempt */
+	key_copy(c.addr, in->family, in->addr);
+	c.family = in->family;
+	memset(c.pad, 0, sizeof(c.pad));
+	c.error = in->error + inherited;
+	c.first_ns = in->first_ns;
+	c.last_ns = in->first_ns; /* the base that hot last is rebuilt on */
+	cold_write(t, bk, v, e, &c, merge);
+}
+
+/*
+ * A second attempt (or a merge) of a source taken in by replacement:
+ * write its cold entry. It had one attempt since, so its error is its
+ * count less one; it was first seen at its hot last seen (to 2^20 ns).
+ */
+static void bounded_confirm(struct mxg_top_sources *t, struct top_bucket *bk,
+			    uint32_t v, struct mxg_top_entry *e,
+			    const struct mxg_top_entry *in, int merge)
+{
+	struct mxg_top_entry c;
+	uint32_t ago = last_of(in->last_ns) - bk->last[v];
+	uint64_t now_u = in->last_ns >> TOP_LAST_SHIFT;
+
+	key_copy(c.addr, in->family, in->addr);
+	c.family = in->family;
+	memset(c.pad, 0, sizeof(c.pad));
+	c.syns = 0;
+	c.dropped = 0;
+	c.error = bk->syns[v] - 1;
+	/* hot units compare modulo 2^32: a later time here is the past */
+	c.first_ns = ago <= now_u ? (now_u - ago) << TOP_LAST_SHIFT : 0;
+	if (c.first_ns > in->first_ns)
+		c.first_ns = in->first_ns;
+	c.last_ns = c.first_ns;
+	cold_write(t, bk, v, e, &c, merge);
 }
 
 /* Add in's counts: one attempt on the packet path, or a merge. Keys are
@@ -406,16 +537,19 @@ static inline void bounded_add(struct mxg_top_sources *t,
 	if (__builtin_expect(!m, 0)) {
 		v = victim_of(bk);
 		bounded_take(t, bk, v, &t->slots[(size_t)b * MXG_TOP_WAYS + v],
-			     tag, in);
+			     tag, in, merge);
 		return;
 	}
 	v = (uint32_t)__builtin_ctz(m);
 	e = &t->slots[(size_t)b * MXG_TOP_WAYS + v];
-	hot_add(&bk->syns[v], &e->syns, in->syns);
+	if (__builtin_expect(!(bk->tag[v] & TOP_TAG_COLD), 0))
+		bounded_confirm(t, bk, v, e, in, merge);
+	hot_add(t, &bk->syns[v], &e->syns, in->syns);
 	if (in->dropped)
-		hot_add(&bk->dropped[v], &e->dropped, in->dropped);
+		hot_add(t, &bk->dropped[v], &e->dropped, in->dropped);
 	last_add(&bk->last[v], in->last_ns);
 	if (merge) { /* the cold entry: not on the packet path */
+		pending_flush(t);
 		e->error += in->error;
 		if (in->first_ns < e->first_ns) {
 			/* a new base for last seen, which stays later */
@@ -432,7 +566,7 @@ static void bounded_entry(const struct mxg_top_sources *t, uint32_t b,
 	const struct top_bucket *bk = &t->buckets[b];
 	uint32_t base;
 
-	*out = t->slots[(size_t)b * MXG_TOP_WAYS + i];
+	*out = *cold_view(t, (size_t)b * MXG_TOP_WAYS + i);
 	out->syns += bk->syns[i];
 	out->dropped += bk->dropped[i];
 	/* last seen, in hot units after the base (the first seen) */
@@ -586,8 +720,8 @@ static int for_each(const struct mxg_top_sources *t,
 		for (i = 0; i < MXG_TOP_WAYS; i++) {
 			struct mxg_top_entry e;
 
-			if (!t->buckets[b].tag[i])
-				continue;
+			if (!(t->buckets[b].tag[i] & TOP_TAG_COLD))
+				continue; /* empty, or not confirmed */
 			bounded_entry(t, b, i, &e);
 			if ((rc = fn(arg, &e)))
 				return rc;
@@ -660,8 +794,10 @@ uint64_t mxg_top_error_bound(const struct mxg_top_sources *t)
 				min = 0;
 				break;
 			}
-			c = bk->syns[i] +
-			    t->slots[(size_t)b * MXG_TOP_WAYS + i].syns;
+			c = bk->syns[i];
+			if (bk->tag[i] & TOP_TAG_COLD) /* else stale */
+				c += cold_view(t, (size_t)b * MXG_TOP_WAYS + i)
+					     ->syns;
 			if (c < min)
 				min = c;
 		}

@@ -14,16 +14,21 @@
  * writes is its bucket's cache line (tags, counts, last seen), which
  * mxg_top_prefetch() fetches: the key is found by its tag, or it
  * takes an empty slot, or it replaces the bucket's least active source
- * and inherits its count as 'error'; only then is the source's cold
- * entry (address, first seen, error) written, whole, never read. That is
- * MXG_TOP_WAYS slots looked at, whatever the input: constant worst-case
- * time, no probe chain to build, nothing to rebalance
+ * and inherits its count as 'error'. The source's cold entry (address,
+ * first seen, error) is written, whole and never read, when it takes an
+ * empty slot, and when a source that took a slot by replacement makes
+ * its next attempt: so a flood of one-off sources, which replace each
+ * other, costs one cache line per attempt. Such a source is tracked from
+ * its first attempt and listed from its second. That is MXG_TOP_WAYS
+ * slots looked at, whatever the input: constant worst-case time, no
+ * probe chain to build, nothing to rebalance
  * (tests/bench/bench_top_sources.c measures it). Sources are told apart
- * by bucket and 32-bit tag, 32 + log2(buckets) bits of the keyed hash:
- * two are confused with probability 2^-(32 + log2 buckets) over the
+ * by bucket and a 31-bit tag, 31 + log2(buckets) bits of the keyed hash:
+ * two are confused with probability 2^-(31 + log2 buckets) over the
  * seed: an attempt is counted to another source of its bucket about
- * once in 2^32 / MXG_TOP_WAYS new sources, which the bounds below leave
- * out (it is far below them). last_ns is kept to within MXG_TOP_LAST_NS.
+ * once in 2^31 / MXG_TOP_WAYS new sources, which the bounds below leave
+ * out (it is far below them). last_ns, and the first_ns of a source
+ * taken in by replacement, are kept to within MXG_TOP_LAST_NS.
  *
  * Error bound. Let N_b be the attempts whose source hashes to bucket b
  * (with merged trackers: the attempt counts merged in), and m_b the
@@ -32,8 +37,8 @@
  *  - a listed source x has syns - error <= its true attempts <= syns,
  *    with error <= m_b, and m_b <= (N_b - f_x) / (MXG_TOP_WAYS - 1)
  *    (the counts of a full bucket sum to N_b; x's is at least f_x);
- *  - a source that is not listed had at most m_b <= N_b / MXG_TOP_WAYS
- *    attempts: every source above that is listed;
+ *  - a source that is not listed had at most m_b + 1 <= N_b /
+ *    MXG_TOP_WAYS + 1 attempts: every source above that is listed;
  *  - 'dropped' counts the drops since the source was last taken in:
  *    dropped <= true drops <= dropped + error.
  * The hash is strongly universal over the seed, so any other source
@@ -60,7 +65,8 @@
 #define MXG_TOP_WAYS	  4  /* sources per bucket (bounded tracker) */
 #define MXG_TOP_PROBE_MAX 64 /* index slots one look walks (exact) */
 /* A bounded tracker keeps last_ns to within this below (ns >> 20 in 32
- * bits: what an attempt reads and writes fits in one cache line). */
+ * bits: what an attempt reads and writes fits in one cache line), and
+ * the first_ns of a source that took a slot by replacement. */
 #define MXG_TOP_LAST_NS (1ULL << 20)
 
 struct mxg_top_entry {
@@ -103,7 +109,7 @@ void mxg_top_prefetch(const struct mxg_top_sources *t, uint8_t family,
 int mxg_top_merge(struct mxg_top_sources *dst,
 		  const struct mxg_top_sources *src);
 
-/* Number of sources tracked now, and whether any was ever replaced. */
+/* Number of sources listed now, and whether any was ever replaced. */
 uint32_t mxg_top_count(const struct mxg_top_sources *t);
 int mxg_top_is_exact(const struct mxg_top_sources *t);
 /* Sources a bounded tracker holds (0: exact, unbounded). */

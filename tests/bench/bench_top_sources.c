@@ -9,8 +9,9 @@
  * data plane's default capacity (2^20):
  *   - 4096 sources, in a random order (the table-in-cache SYN row of
  *     bench_dp.sh);
- *   - a spoofed flood: every attempt a new random source, 20% IPv6, so
- *     every one replaces the least active source of a full bucket;
+ *   - a spoofed flood: every attempt a new random source, 20% IPv6, into
+ *     a full tracker (2^21 sources first), so every one replaces the
+ *     least active source of a full bucket;
  *   - an adversarial flood: 256 sources that all hash to one bucket,
  *     found with the tracker's own seed (the worst case: no attacker has
  *     it), to show that the cost does not depend on the input;
@@ -154,41 +155,32 @@ int main(int argc, char **argv)
 	       ROUNDS, attempts, BURST, CAPACITY);
 	printf("%-34s %10s %10s\n", "workload", "clean", "polluted");
 	for (int w = 0; w < 3; w++) {
+		const struct src *srcs = w == 0 ? hot : w == 2 ? adv : NULL;
+		uint64_t n_srcs = w == 0 ? 4096 : w == 2 ? ADV_SOURCES : 0;
 		double c[2] = { 1e18, 1e18 }, x;
-		struct mxg_top_sources *adv_t = NULL;
 
-		if (w == 2) { /* sources colliding under one tracker's seed */
+		/* One tracker per workload, in its steady state first. */
+		t = fresh(0);
+		if (w == 2) { /* sources colliding under its seed */
 			struct src s;
 
-			adv_t = fresh(0);
 			for (n = 0; n < ADV_SOURCES;) {
 				random_src(&s);
 				s.family = MXG_AF_INET;
 				memset(s.addr + 4, 0, 12);
-				if (mxg_top_bucket_of(adv_t, s.family,
-						      s.addr) == 0)
+				if (mxg_top_bucket_of(t, s.family, s.addr) == 0)
 					adv[n++] = s;
 			}
 		}
+		/* the flood: full, every bucket replacing */
+		drive(t, srcs, n_srcs, w == 1 ? 2ULL * CAPACITY : 4096, 0);
 		for (int r = 0; r < 2 * ROUNDS; r++) {
 			polluted = r % 2;
-			t = adv_t ? adv_t : fresh(0);
-			if (w == 0) /* warm: every source in */
-				drive(t, hot, 4096, 4096, 0);
-			x = drive(t,
-				  w == 0 ? hot :
-				  w == 2 ? adv :
-					   NULL,
-				  w == 0 ? 4096 :
-				  w == 2 ? ADV_SOURCES :
-					   0,
-				  attempts, polluted);
+			x = drive(t, srcs, n_srcs, attempts, polluted);
 			if (x < c[polluted])
 				c[polluted] = x;
-			if (!adv_t)
-				mxg_top_destroy(t);
 		}
-		mxg_top_destroy(adv_t);
+		mxg_top_destroy(t);
 		printf("%-34s %10.1f %10.1f\n",
 		       w == 0 ? "4096 sources (hits)" :
 		       w == 1 ? "spoofed flood (replacements)" :
