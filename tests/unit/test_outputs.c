@@ -15,6 +15,7 @@
 #include "../lib/image_builder.h"
 #include "../lib/pktgen.h"
 #include "replay.h"
+#include "mxgate/tcp_rst.h"
 #include "rst.h"
 #include "summary.h"
 #include "top_sources.h"
@@ -40,10 +41,23 @@ static void check_rst(const struct pktgen_spec *syn, int ethernet)
 	assert_int_equal(rlen,
 			 (ethernet ? p.l3_off : 0u) + (v6 ? 40u : 20u) + 20u);
 	if (ethernet) {
+		uint8_t inplace[512];
+
 		mxg_parse_eth(out, out + rlen, &r);
 		assert_memory_equal(out, frame + 6, 6);
 		assert_memory_equal(out + 6, frame, 6);
 		assert_int_equal(r.vlan_depth, syn->n_vlans);
+		/* rewritten over the SYN: the same bytes; no room, no write */
+		memcpy(inplace, frame, len);
+		assert_int_equal(mxg_rst_rewrite(inplace, len,
+						 p.l3_off + MXG_RST_HDR_MAX - 1,
+						 &p),
+				 0);
+		assert_memory_equal(inplace, frame, len);
+		assert_int_equal(mxg_rst_rewrite(inplace, len, sizeof(inplace),
+						 &p),
+				 rlen);
+		assert_memory_equal(inplace, out, rlen);
 	} else {
 		mxg_pkt_reset(&r);
 		mxg_parse_l3(out, out + rlen, 0, 0, &r);
