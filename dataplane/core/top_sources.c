@@ -302,6 +302,23 @@ int mxg_top_create_exact(struct mxg_top_sources **out)
 	return 0;
 }
 
+void mxg_top_reset(struct mxg_top_sources *t)
+{
+	t->replaced = 0;
+	t->lost = 0;
+	t->count = 0;
+	seed_init(t);
+	if (t->kind == TOP_BOUNDED) {
+		memset(t->buckets, 0,
+		       (size_t)t->n_buckets * sizeof(struct top_bucket));
+		memset(t->pend, 0, sizeof(t->pend));
+		t->pend_next = 0;
+		return;
+	}
+	memset(t->index, 0, ((size_t)t->index_mask + 1) * sizeof(*t->index));
+	t->probe_max = 0;
+}
+
 void mxg_top_destroy(struct mxg_top_sources *t)
 {
 	if (!t)

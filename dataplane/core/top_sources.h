@@ -93,6 +93,14 @@ int mxg_top_create(struct mxg_top_sources **out, uint32_t capacity);
 int mxg_top_create_exact(struct mxg_top_sources **out);
 void mxg_top_destroy(struct mxg_top_sources *t);
 
+/*
+ * Empty t, with a new seed, keeping its memory (faulted in): a tracker
+ * handed back by a worker becomes its next fresh one. O(capacity / 4)
+ * bytes written (the hot lines; cold entries are unreachable until
+ * written again).
+ */
+void mxg_top_reset(struct mxg_top_sources *t);
+
 /* One attempt from addr at now_ns; 'dropped' if it was dropped/reset. */
 void mxg_top_update(struct mxg_top_sources *t, uint8_t family,
 		    const uint8_t addr[16], int dropped, uint64_t now_ns);

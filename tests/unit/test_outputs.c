@@ -276,6 +276,29 @@ static void top_sources_bounded_and_merged(void **state)
 	assert_int_equal(out[0].first_ns, T0);
 	assert_last(out[0].last_ns, T0 + 1000000002, MXG_TOP_LAST_NS);
 	assert_false(mxg_top_is_exact(u));
+	/* reset: empty and exact again, a new seed, and in use at once */
+	{
+		uint32_t before[64], moved = 0;
+
+		for (i = 0; i < 64; i++) {
+			addr4(a, 0x0a000000 + i);
+			before[i] = mxg_top_bucket_of(u, MXG_AF_INET, a);
+		}
+		mxg_top_reset(u);
+		for (i = 0; i < 64; i++) {
+			addr4(a, 0x0a000000 + i);
+			moved += before[i] !=
+				 mxg_top_bucket_of(u, MXG_AF_INET, a);
+		}
+		assert_true(moved > 0); /* 16 buckets: all 64 stay 2^-256 */
+	}
+	assert_int_equal(mxg_top_count(u), 0);
+	assert_true(mxg_top_is_exact(u));
+	assert_int_equal(mxg_top_sorted(u, out, 4), 0);
+	mxg_top_update(u, MXG_AF_INET, a, 1, T0);
+	assert_int_equal(mxg_top_sorted(u, out, 4), 1);
+	assert_int_equal(out[0].syns, 1);
+	assert_int_equal(out[0].error, 0);
 	mxg_top_destroy(u);
 	assert_int_equal(mxg_top_create(&u, 0), -22);
 	assert_null(u);
