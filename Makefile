@@ -130,13 +130,16 @@ binaries: $(BINARIES)
 # ---------------------------------------------------------------------
 # Compiling
 
+# FILE_CFLAGS: a fragment's flags for some of its files (target-specific,
+# recursive: expanded when the recipe runs, so they may name variables
+# that a later fragment defines).
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(MOD_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(MOD_CFLAGS) $(FILE_CFLAGS) -c $< -o $@
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(MOD_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(MOD_CFLAGS) $(FILE_CFLAGS) -c $< -o $@
 
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)

@@ -147,6 +147,21 @@ struct {
 	__type(value, struct mxg_xdp_diag);
 } MXG_XDP_MAP_DIAG SEC(".maps");
 
+/* Written by the loader only (mxgate/xdp.h: counters across reloads). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MXG_XDP_BUFFERS);
+	__type(key, __u32);
+	__type(value, struct mxg_xdp_rule_base);
+} MXG_XDP_MAP_RULE_BASE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MXG_XDP_TOP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct mxg_xdp_top_slot);
+} MXG_XDP_MAP_TOP SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, MXG_XDP_IFACES_MAX);
@@ -209,12 +224,14 @@ __noinline int mxg_xdp_locate(const struct mxg_src_key *key,
 }
 
 /* mxg_xdp_lookup() and mxg_xdp_insert()'s outcome. */
-#define TAKE_CONFORM 0x01
-#define TAKE_FOUND   0x02 /* done: TAKE_CONFORM is the verdict */
-#define TAKE_ABSENT  0x04 /* not in the table: insert it */
-#define TAKE_BUSYLK  0x08 /* the insert lock was not had in time */
-#define TAKE_LOSSY   0x10 /* evicted a bucket that was not full */
-#define TAKE_DEC     0x20 /* line (ret >> 32) owes an OVF decrement */
+#define TAKE_CONFORM  0x01
+#define TAKE_FOUND    0x02 /* done: TAKE_CONFORM is the verdict */
+#define TAKE_ABSENT   0x04 /* not in the table: insert it */
+#define TAKE_BUSYLK   0x08 /* the insert lock was not had in time */
+#define TAKE_LOSSY    0x10 /* evicted a bucket that was not full */
+#define TAKE_DEC      0x20 /* line (ret >> 32) owes an OVF decrement */
+#define TAKE_INSERT   0x40 /* a new key */
+#define TAKE_LOSSLESS 0x80 /* evicted a full bucket */
 
 /*
  * mxg_xdp_table(): one step of a take in the source table, for the key
@@ -268,6 +285,10 @@ __noinline __u64 mxg_xdp_insert(const struct mxg_st_where *wh,
 		out = TAKE_FOUND | TAKE_CONFORM;
 	else if (rc == MXG_ST_BUSYLK)
 		out = TAKE_BUSYLK;
+	if (res.inserted)
+		out |= TAKE_INSERT;
+	if (res.evict_lossless)
+		out |= TAKE_LOSSLESS;
 	if (res.evict_lossy)
 		out |= TAKE_LOSSY;
 	if (res.dec)
@@ -284,6 +305,22 @@ __noinline int mxg_xdp_ovf_dec(__u32 line)
 	if (l)
 		mxg_st_ovf_dec(l);
 	return 0;
+}
+
+/* An insert's counts in mxg_diag (one lookup for all three): keys
+ * present = inserts - evictions (mxgate/xdp.h). */
+static __always_inline void mxg_xdp_table_counts(__u64 out)
+{
+	__u32 zero = 0;
+	struct mxg_xdp_diag *d = bpf_map_lookup_elem(&MXG_XDP_MAP_DIAG, &zero);
+
+	if (!d)
+		return;
+	d->inserts++;
+	if (out & TAKE_LOSSLESS)
+		d->evict_lossless++;
+	if (out & TAKE_LOSSY)
+		d->evict_lossy++;
 }
 
 /* decide.h's token hook: the bucket table above. */
@@ -308,8 +345,8 @@ MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 	}
 	if (out & TAKE_DEC)
 		mxg_xdp_ovf_dec((__u32)(out >> 32));
-	if (out & TAKE_LOSSY)
-		DIAG_INC(evict_lossy);
+	if (out & TAKE_INSERT)
+		mxg_xdp_table_counts(out);
 	if (!(out & TAKE_FOUND)) {
 		/* Lost races (another CPU stalled mid re-key): judged on a
 		 * fresh bucket, not stored. */
@@ -411,8 +448,49 @@ __noinline int mxg_xdp_decide(const struct mxg_pkt *p,
 				   &a.src, &a.dst, now_ns, c->rules, &rule);
 	if (rule < -1 || rule >= MXG_RULES_MAX)
 		rule = -1;
-	verdict = mxg_decide_reset_guard(p, verdict, &c->totals);
+	verdict = mxg_decide_reset_guard(p, verdict, rule, c);
 	return DECIDED(verdict, rule, 1);
+}
+
+/*
+ * One attempt in the per-source report (mxgate/xdp.h, "Top sources"):
+ * this CPU's slot of the source, a majority vote per slot. A global
+ * function: verified once, off the main program's paths.
+ */
+__noinline int mxg_xdp_top_count(const struct mxg_pkt *p, int dropped)
+{
+	struct mxg_xdp_top_slot *s;
+	__u64 a0, a1;
+	__u32 slot;
+
+	if (!p)
+		return 0;
+	__builtin_memcpy(&a0, p->src, 8);
+	__builtin_memcpy(&a1, p->src + 8, 8);
+	slot = mxg_xdp_top_slot_of(MXG_XDP_RODATA_SEED.a[1][0],
+				   MXG_XDP_RODATA_SEED.a[1][1],
+				   MXG_XDP_RODATA_SEED.a[1][2], a0, a1,
+				   p->family);
+	s = bpf_map_lookup_elem(&MXG_XDP_MAP_TOP, &slot);
+	if (!s)
+		return 0;
+	if (s->family == p->family && s->addr[0] == a0 && s->addr[1] == a1) {
+		if (s->votes < 0xffffffffu)
+			s->votes++;
+	} else if (s->votes > 1) {
+		s->votes--; /* another source's attempt: one vote less */
+		return 0;
+	} else { /* no votes left: this source takes the slot */
+		s->addr[0] = a0;
+		s->addr[1] = a1;
+		s->family = p->family;
+		s->votes = 1;
+		s->attempts = 0;
+		s->dropped = 0;
+	}
+	s->attempts++;
+	s->dropped += dropped != 0;
+	return 0;
 }
 
 static __always_inline __u64 clock_ns(const struct mxg_xdp_config *cfg)
@@ -549,7 +627,10 @@ int MXG_XDP_PROG(struct xdp_md *ctx)
 		rule = DECIDED_RULE(d);
 		attempt = DECIDED_ATTEMPT(d);
 	}
-	if (!attempt)
+	if (attempt)
+		mxg_xdp_top_count(&p, verdict == MXG_VERDICT_DROP ||
+					      verdict == MXG_VERDICT_RESET);
+	else
 		unparsed = mxg_pkt_unparsed_kind(&p);
 	mxg_totals_account(&c->totals, unparsed, verdict);
 	if (cfg->flags & MXG_XDP_F_RECORD)

@@ -3,7 +3,10 @@
 #
 #   $(PREFIX)/bin/                 every program in build/bin/ (mxgate-dp,
 #                                  mxgate-xdp, mxgate-replay, mxgatectl,
-#                                  mxgated once it is built)
+#                                  mxgated); a program in INSTALL_RELINKED
+#                                  from $(BUILD)/install/ instead, linked
+#                                  for these paths (mxgated: its default
+#                                  --bypass-cmd, $(LIBEXECDIR)/bypass.sh)
 #   $(PREFIX)/libexec/mxgate/      bypass.sh and setup.sh, run by mxgated
 #                                  and by operators; $(PREFIX)/sbin/
 #                                  mxgate-bypass and mxgate-hw-setup link
@@ -25,6 +28,11 @@ DATADIR ?= $(PREFIX)/share/mxgate
 DOCDIR ?= $(PREFIX)/share/doc/mxgate
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL ?= install
+# Programs that compile an install path in: `make install` links a copy
+# of each for its own paths in $(BUILD)/install/NAME and installs that
+# one (control/daemon/build.mk), leaving $(BIN)/NAME as it was built.
+INSTALL_RELINKED ?=
+install_bins = $(filter $(BIN)/%,$(BINARIES))
 
 # Templates (*.in) are filled in with the install paths.
 install_subst = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
@@ -39,7 +47,10 @@ install_new = if [ -e "$(2)" ]; then \
 .PHONY: install install-programs
 install: install-programs
 	@set -e; d='$(DESTDIR)'; \
-	for f in $(filter $(BIN)/%,$(BINARIES)); do \
+	for f in $(install_bins); do \
+		case " $(INSTALL_RELINKED) " in \
+		*" $${f##*/} "*) f=$(BUILD)/install/$${f##*/} ;; \
+		esac; \
 		$(INSTALL) -D -m 0755 "$$f" "$$d$(BINDIR)/$${f##*/}"; \
 	done; \
 	for f in bypass.sh setup.sh; do \
@@ -69,7 +80,9 @@ install: install-programs
 # The programs, built first. BINARIES is complete only once every
 # fragment is read, so the list is taken when the recipe runs.
 install-programs:
-	@$(MAKE) --no-print-directory $(filter $(BIN)/%,$(BINARIES))
+	@$(MAKE) --no-print-directory \
+		$(filter-out $(addprefix $(BIN)/,$(INSTALL_RELINKED)),$(install_bins)) \
+		$(addprefix $(BUILD)/install/,$(INSTALL_RELINKED))
 
 # hw/bypass.sh: jq, flock and nsenter (util-linux), bpftool (xdp-pass).
 DEB_PACKAGES += util-linux

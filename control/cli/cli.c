@@ -245,14 +245,14 @@ static void apply(const struct mxg_opt *o, void *cfg, const char *arg)
 }
 
 /*
- * getopt_long failed on argv[optind - 1]. There are no short options but
- * -h, so name the long one: its argument is missing (or given to an
- * option that takes none), or it is unknown.
+ * getopt_long failed on argv[optind - 1]. Name the option: its argument
+ * is missing (or given to an option that takes none), or it is unknown.
  */
 static void __attribute__((noreturn))
-option_error(const struct option *lo, char **argv)
+option_error(const struct mxg_cli *cli, const struct option *lo, char **argv)
 {
 	const char *arg = argv[optind - 1];
+	const struct mxg_opt *o;
 
 	if (optopt && strncmp(arg, "--", 2) == 0)
 		for (; lo->name; lo++)
@@ -264,6 +264,12 @@ option_error(const struct option *lo, char **argv)
 						      "--%s: takes no "
 						      "argument (see --help)",
 					      lo->name);
+	for (o = cli->opts; optopt && o->name; o++)
+		if (o->letter && o->letter == optopt && arg[1] == optopt)
+			mxg_cli_fatal(MXG_EXIT_USAGE,
+				      "-%c (--%s): missing its argument (see "
+				      "--help)",
+				      o->letter, o->name);
 	mxg_cli_fatal(MXG_EXIT_USAGE, "unknown option \"%s\" (see --help)",
 		      arg);
 }
@@ -278,9 +284,22 @@ int mxg_cli_help_asked(int argc, char **argv)
 	return 0;
 }
 
+/* The row of a short option, or -1. */
+static int letter_row(const struct mxg_cli *cli, int c)
+{
+	int i;
+
+	for (i = 0; c != 'h' && cli->opts[i].name; i++)
+		if (cli->opts[i].letter == c)
+			return i;
+	return -1;
+}
+
 int mxg_cli_parse(const struct mxg_cli *cli, void *cfg, int argc, char **argv)
 {
 	struct option lo[CLI_OPTS_MAX + 2];
+	char shorts[2 * CLI_OPTS_MAX + 2] = "h";
+	size_t ns = 1;
 	int n = 0, c;
 
 	for (; cli->opts[n].name; n++) {
@@ -293,7 +312,13 @@ int mxg_cli_parse(const struct mxg_cli *cli, void *cfg, int argc, char **argv)
 					   required_argument,
 			.val = CLI_OPT_VAL + n,
 		};
+		if (!cli->opts[n].letter)
+			continue;
+		shorts[ns++] = cli->opts[n].letter;
+		if (cli->opts[n].type != MXG_ARG_NONE)
+			shorts[ns++] = ':';
 	}
+	shorts[ns] = '\0';
 	/* --help first, so that the defaults it shows are not values parsed
 	 * before it. */
 	if (mxg_cli_help_asked(argc, argv)) {
@@ -304,13 +329,15 @@ int mxg_cli_parse(const struct mxg_cli *cli, void *cfg, int argc, char **argv)
 	lo[n + 1] = (struct option){ .name = NULL };
 	opterr = 0;
 	optind = 0; /* glibc: start afresh (the unit tests parse again) */
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (c == 'h') {
 			mxg_cli_help(stdout, cli, cfg);
 			exit(MXG_EXIT_OK);
 		}
+		if (c < CLI_OPT_VAL && letter_row(cli, c) >= 0)
+			c = CLI_OPT_VAL + letter_row(cli, c);
 		if (c < CLI_OPT_VAL || c >= CLI_OPT_VAL + n)
-			option_error(lo, argv);
+			option_error(cli, lo, argv);
 		apply(&cli->opts[c - CLI_OPT_VAL], cfg, optarg);
 	}
 	return optind;
@@ -331,7 +358,7 @@ static void help_row(FILE *f, const char *left, const char *text)
 void mxg_cli_help(FILE *f, const struct mxg_cli *cli, const void *cfg)
 {
 	const struct mxg_opt *o;
-	char left[320], text[1024], arg[256];
+	char left[320], text[1024], arg[256], shortname[8];
 	uint64_t def;
 
 	fprintf(f, "usage: %s %s\n", cli_prog, cli->usage);
@@ -343,7 +370,9 @@ void mxg_cli_help(FILE *f, const struct mxg_cli *cli, const void *cfg)
 		if (o->type == MXG_ARG_ENUM)
 			choices_text(o->choices, arg, sizeof(arg), "|", "|",
 				     "");
-		snprintf(left, sizeof(left), "--%s%s%s", o->name,
+		snprintf(shortname, sizeof(shortname), "-%c, ", o->letter);
+		snprintf(left, sizeof(left), "%s--%s%s%s",
+			 o->letter ? shortname : "", o->name,
 			 o->type == MXG_ARG_NONE ? "" : " ",
 			 o->type == MXG_ARG_NONE ? "" : arg);
 		def = 0;

@@ -102,6 +102,7 @@ struct mxg_opt {
 	uint64_t min, max; /* MXG_ARG_UINT, MXG_ARG_SIZE */
 	const struct mxg_opt_choice *choices; /* ends with a NULL name */
 	void (*parse)(void *cfg, const char *arg, const char *opt);
+	char letter; /* 0, or a short option (-v) for the same row */
 };
 
 /*
@@ -145,6 +146,8 @@ struct mxg_opt {
 /* The last argument of any row: also note that the option was given,
  * in the int field FLD. */
 #define MXG_OPT_GIVEN(ST, FLD) .given_off = offsetof(ST, FLD) + 1
+/* The last argument of any row: a short option too, -C (not h). */
+#define MXG_OPT_SHORT(C) .letter = (C)
 #define MXG_OPT_END                                                            \
 	{                                                                      \
 		.name = NULL                                                   \

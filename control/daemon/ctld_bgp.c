@@ -22,7 +22,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -240,33 +239,6 @@ int ext_options_done(void)
 		return ext_err("--bgp-cli %s: %s", ext_cfg.cli,
 			       strerror(errno));
 	return 0;
-}
-
-void ext_usage(FILE *f)
-{
-	fprintf(f,
-		"\n"
-		"BGP (gobgpd's API through its gobgp client; off without --bgp-api):\n"
-		"  --bgp-api TARGET       gobgpd's API: unix:///PATH or HOST:PORT\n"
-		"  --bgp-cli PATH         the gobgp client (default /usr/bin/gobgp)\n"
-		"  --bgp-max-routes N     blocks announced at most (default 1000);\n"
-		"                         over it: aggregation, then the worst offenders\n"
-		"  --bgp-churn N          route updates a second at most (default 10)\n"
-		"  --bgp-min-prefix V4,V6 never announce shorter prefixes (default 16,32)\n"
-		"  --bgp-rtbh NH[,NH6]    also announce RTBH routes (BLACKHOLE community)\n"
-		"                         with this next hop\n"
-		"  --bgp-asn N            ASN of the expiry community (default gobgpd's)\n"
-		"  --bgp-learn-from PEERS FlowSpec SMTP rules from these neighbors\n"
-		"                         (addresses, or \"any\") become blocks\n"
-		"  --bgp-learn-ttl T      TTL of a learned rule without an expiry, and\n"
-		"                         the longest kept (default 1h)\n"
-		"  --bgp-learn-max N      learned blocks at most (default 10000)\n"
-		"Offender feeds:\n"
-		"  --rbl-dir DIR          write rbldnsd datasets DIR/mxgate.ip4set and\n"
-		"                         DIR/mxgate.ip6trie (also: GET /drop.txt on\n"
-		"                         the metrics port)\n"
-		"  --offender-ttl T       a dropped source stays listed this long after\n"
-		"                         its last drop (default 15m)\n");
 }
 
 /* ---- routes ---- */

@@ -66,35 +66,15 @@ void no_announce_free(struct no_announce *na);
 /* NULL if p may be announced, else why not ("allow", "protected"). */
 const char *no_announce_why(const struct no_announce *na, const struct pfx *p);
 
-/* ---- command line (ctld_bgp.c): the --bgp-* and --rbl-* options ---- */
+/* ---- command line (ctld_bgp.c): the --bgp-* and --rbl-* options ----
+ * Rows of mxgated's option table (ctld_opts.c, ext_names[]), parsed here:
+ * ext_option(EXT_OPT_BASE + the option's index there, its argument). */
 #define EXT_OPT_BASE 1000
-/* Entries for getopt_long's table, values EXT_OPT_BASE + n. */
-#define EXT_LONG_OPTS                                                          \
-	{ "bgp-api", required_argument, NULL, EXT_OPT_BASE + 0 },              \
-		{ "bgp-cli", required_argument, NULL, EXT_OPT_BASE + 1 },      \
-		{ "bgp-max-routes", required_argument, NULL,                   \
-		  EXT_OPT_BASE + 2 },                                          \
-		{ "bgp-churn", required_argument, NULL, EXT_OPT_BASE + 3 },    \
-		{ "bgp-min-prefix", required_argument, NULL,                   \
-		  EXT_OPT_BASE + 4 },                                          \
-		{ "bgp-rtbh", required_argument, NULL, EXT_OPT_BASE + 5 },     \
-		{ "bgp-asn", required_argument, NULL, EXT_OPT_BASE + 6 },      \
-		{ "bgp-learn-from", required_argument, NULL,                   \
-		  EXT_OPT_BASE + 7 },                                          \
-		{ "bgp-learn-ttl", required_argument, NULL,                    \
-		  EXT_OPT_BASE + 8 },                                          \
-		{ "bgp-learn-max", required_argument, NULL,                    \
-		  EXT_OPT_BASE + 9 },                                          \
-		{ "rbl-dir", required_argument, NULL, EXT_OPT_BASE + 10 },     \
-	{                                                                      \
-		"offender-ttl", required_argument, NULL, EXT_OPT_BASE + 11     \
-	}
 
 /* 0, or -1 after printing the error (exit 2). */
 int ext_option(int opt, const char *arg);
 /* After all options: cross-checks; 0 or -1 (printed). */
 int ext_options_done(void);
-void ext_usage(FILE *f);
 
 /* ---- BGP export and learning (ctld_bgp.c) ---- */
 /* Start the BGP thread if --bgp-api was given: its eventfd, -1 when BGP

@@ -10,11 +10,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -32,13 +32,7 @@
 
 #define CTLD_VERSION	   "1.0"
 #define RELOAD_DEBOUNCE_MS 200
-/* hw/build.mk installs the actuator as $(LIBEXECDIR)/bypass.sh */
-#ifndef MXGATED_BYPASS_CMD
-#define MXGATED_BYPASS_CMD "/usr/local/libexec/mxgate/bypass.sh"
-#endif
-#define SEEN_MAX 8192
-
-enum { FAIL_OPEN, FAIL_CLOSED };
+#define SEEN_MAX	   8192
 
 struct seen {
 	char src[DYN_CIDR_LEN];
@@ -47,17 +41,10 @@ struct seen {
 };
 
 static struct daemon {
-	/* options */
+	struct ctld_opts o; /* the command line */
 	struct policy_src pol;
 	struct engine eng;
-	const char *sock_path, *sock_group, *state_path;
-	const char *metrics_addr;
-	uint16_t metrics_port;
-	int metrics_off;
-	int failure;
-	const char *bypass_cmd, *bypass_ports, *bypass_netns;
 	const char *bypass_argv[8];
-	int heartbeat_ms, heartbeat_timeout_ms, summary_s;
 	/* state */
 	struct dyn_state dyn;
 	struct server *srv;
@@ -195,10 +182,10 @@ static int do_reload(const char *source, struct strv *errs)
 
 static int save_state(void)
 {
-	int rc = state_save(d.state_path, &d.dyn);
+	int rc = state_save(d.o.state_path, &d.dyn);
 
 	if (rc)
-		LOG(ERR, "state", "%s: %s", d.state_path, strerror(-rc));
+		LOG(ERR, "state", "%s: %s", d.o.state_path, strerror(-rc));
 	return rc;
 }
 
@@ -207,7 +194,7 @@ static int save_state(void)
 /* Ask the worker for a transition; its result comes to on_worker(). */
 static void bypass_set(int engage)
 {
-	if (d.bypassed == engage || d.bypass_asked || !d.bypass_cmd)
+	if (d.bypassed == engage || d.bypass_asked || !d.o.bypass_cmd)
 		return;
 	d.bypass_asked = 1;
 	worker_bypass(engage, d.bypassed);
@@ -220,8 +207,8 @@ static void bypass_done(int engage, int rc)
 	d.bypass_asked = 0;
 	if (rc) {
 		d.bypass_failed_n++;
-		LOG(ERR, "watchdog", "%s %s --ports %s: %s", d.bypass_cmd, verb,
-		    d.bypass_ports ? d.bypass_ports : "-",
+		LOG(ERR, "watchdog", "%s %s --ports %s: %s", d.o.bypass_cmd,
+		    verb, d.o.bypass_ports ? d.o.bypass_ports : "-",
 		    rc == -EIO ? "failed" : strerror(-rc));
 		return;
 	}
@@ -233,7 +220,7 @@ static void bypass_done(int engage, int rc)
 	LOG(NOTICE, "watchdog", "bypass %s (%s %s)",
 	    engage ? "ENGAGED: traffic goes around the data plane" :
 		     "disengaged: the data plane is back in the path",
-	    d.bypass_cmd, verb);
+	    d.o.bypass_cmd, verb);
 }
 
 /* ---- top offenders' first/last seen ---- */
@@ -275,180 +262,274 @@ static void seen_update(const struct snapshot *s)
 
 /* ---- metrics ---- */
 
+/* A metric family's HELP and TYPE lines (Prometheus text format 0.0.4). */
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label's value, escaped as the text format wants: a rule's name may
+ * hold any character but the control ones (policy.schema.json). */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+/* A sample's value: counters as integers (exact below 2^53), the rest
+ * as %g. */
+static void sample(FILE *f, double v)
+{
+	if (v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
+		fprintf(f, "%" PRId64 "\n", (int64_t)v);
+	else
+		fprintf(f, "%.9g\n", v);
+}
+
+/* A family of one sample, no labels. */
+static void one(FILE *f, const char *name, const char *type, const char *help,
+		double v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s ", name);
+	sample(f, v);
+}
+
+/* A family of one sample per value of a label. */
+static void labelled(FILE *f, const char *name, const char *type,
+		     const char *help, const char *label,
+		     const char *const *values, const double *v, size_t n)
+{
+	size_t i;
+
+	family(f, name, type, help);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{%s=\"%s\"} ", name, label, values[i]);
+		sample(f, v[i]);
+	}
+}
+
+#define LABELLED(f, name, type, help, label, names, ...)                       \
+	labelled(f, name, type, help, label, names,                            \
+		 (const double[]){ __VA_ARGS__ },                              \
+		 sizeof((const double[]){ __VA_ARGS__ }) / sizeof(double))
+
+static const char *const ok_error[] = { "ok", "error" };
+
+/* The daemon's own metrics: always on the page. */
+static void render_daemon(FILE *f)
+{
+	static const char *const kinds[] = { "block", "allow" };
+	static const char *const to[] = { "engaged", "disengaged" };
+
+	one(f, "mxgate_up", "gauge",
+	    "1 if the engine answered its last heartbeat", d.healthy == 1);
+	one(f, "mxgate_heartbeat_failures_total", "counter",
+	    "Heartbeats the engine did not answer",
+	    (double)d.heartbeat_failures);
+	one(f, "mxgate_policy_generation", "gauge",
+	    "Generation of the image mxgated last put in force",
+	    (double)d.gen_pushed);
+	one(f, "mxgate_policy_rules", "gauge", "Rules in the operator's policy",
+	    d.pol.n_rules);
+	LABELLED(f, "mxgate_reloads_total", "counter",
+		 "Policy reloads by result (ok, error)", "result", ok_error,
+		 (double)d.reloads_ok, (double)d.reloads_failed);
+	one(f, "mxgate_reload_last_success", "gauge",
+	    "1 if the last reload put its policy in force", d.last_reload_ok);
+	one(f, "mxgate_reload_last_timestamp_seconds", "gauge",
+	    "Unix time of the last reload", (double)d.last_reload_at);
+	one(f, "mxgate_reload_last_duration_seconds", "gauge",
+	    "Time the last reload took, compile and push",
+	    d.last_reload_ms / 1e3);
+	LABELLED(f, "mxgate_image_pushes_total", "counter",
+		 "Images pushed to the engine by result", "result", ok_error,
+		 (double)d.pushes_ok, (double)d.pushes_failed);
+	LABELLED(f, "mxgate_dynamic_entries", "gauge",
+		 "Dynamic entries in force by kind (block, allow)", "kind",
+		 kinds, (double)dyn_count(&d.dyn, DYN_BLOCK),
+		 (double)dyn_count(&d.dyn, DYN_ALLOW));
+	one(f, "mxgate_dynamic_expired_total", "counter",
+	    "Dynamic entries removed because their TTL ran out",
+	    (double)d.expired_n);
+	one(f, "mxgate_brake_active", "gauge", "1 while the brake is pulled",
+	    d.dyn.brake.active);
+	one(f, "mxgate_brake_rate_per_second", "gauge",
+	    "The brake's rate (0 when off)",
+	    d.dyn.brake.active ? d.dyn.brake.per_second : 0.0);
+	one(f, "mxgate_bypass_engaged", "gauge",
+	    "1 while the fail-open bypass is engaged", d.bypassed);
+	LABELLED(f, "mxgate_bypass_transitions_total", "counter",
+		 "Bypass transitions by direction (engaged, disengaged)", "to",
+		 to, (double)d.bypass_engaged_n, (double)d.bypass_disengaged_n);
+	one(f, "mxgate_bypass_failures_total", "counter",
+	    "Bypass actuator runs that failed", (double)d.bypass_failed_n);
+}
+
+/* A family of one uint64_t sample, read at 'off' in a struct. */
+struct metric_row {
+	const char *name, *type, *help;
+	size_t off;
+};
+#define M_ROW(ST, FLD, NAME, TYPE, HELP)                                       \
+	{                                                                      \
+		NAME, TYPE, HELP, offsetof(ST, FLD)                            \
+	}
+#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+static uint64_t field_u64(const void *base, size_t off)
+{
+	return *(const uint64_t *)((const uint8_t *)base + off);
+}
+
+static void rows(FILE *f, const struct metric_row *r, size_t n,
+		 const void *base)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) { /* exact: not through a double */
+		family(f, r[i].name, r[i].type, r[i].help);
+		fprintf(f, "%s %" PRIu64 "\n", r[i].name,
+			field_u64(base, r[i].off));
+	}
+}
+
+static const struct metric_row total_rows[] = {
+	M_ROW(struct mxg_totals, packets, "mxgate_packets_total", "counter",
+	      "Frames seen"),
+	M_ROW(struct mxg_totals, forwarded, "mxgate_forwarded_total", "counter",
+	      "Frames forwarded"),
+	M_ROW(struct mxg_totals, unparsed, "mxgate_unparsed_total", "counter",
+	      "Frames the parser could not read"),
+	M_ROW(struct mxg_totals, smtp_syns, "mxgate_attempts_total", "counter",
+	      "SMTP connection attempts"),
+	M_ROW(struct mxg_totals, smtp_passed, "mxgate_passes_total", "counter",
+	      "Attempts passed"),
+	M_ROW(struct mxg_totals, smtp_dropped, "mxgate_drops_total", "counter",
+	      "Attempts dropped, resets included"),
+	M_ROW(struct mxg_totals, reset, "mxgate_resets_total", "counter",
+	      "Attempts answered with a RST"),
+	M_ROW(struct mxg_totals, would_drop, "mxgate_would_drops_total",
+	      "counter", "Attempts monitor mode would have dropped"),
+};
+
+/* Per rule of the image in force (label rule). */
+static const struct metric_row rule_rows[] = {
+	M_ROW(struct mxg_rule_counters, matched, "mxgate_rule_attempts_total",
+	      "counter", "Attempts that reached the rule and matched it"),
+	M_ROW(struct mxg_rule_counters, passed, "mxgate_rule_passes_total",
+	      "counter", "Attempts the rule passed"),
+	M_ROW(struct mxg_rule_counters, dropped, "mxgate_rule_drops_total",
+	      "counter", "Attempts the rule dropped, resets included"),
+	M_ROW(struct mxg_rule_counters, reset, "mxgate_rule_resets_total",
+	      "counter",
+	      "Attempts the rule answered with a RST (of its drops)"),
+	M_ROW(struct mxg_rule_counters, would_drop,
+	      "mxgate_rule_would_drops_total", "counter",
+	      "Attempts the rule would have dropped (monitor mode)"),
+};
+
+static const struct metric_row table_rows[] = {
+	M_ROW(struct snap_table, capacity, "mxgate_source_table_capacity",
+	      "gauge", "Sources the source table holds"),
+	M_ROW(struct snap_table, entries, "mxgate_source_table_entries",
+	      "gauge",
+	      "Sources in the source table, as the engine counts them (inserts "
+	      "minus evictions)"),
+	M_ROW(struct snap_table, takes, "mxgate_source_table_lookups_total",
+	      "counter", "Source table lookups (takes)"),
+	M_ROW(struct snap_table, inserts, "mxgate_source_table_inserts_total",
+	      "counter", "Sources inserted in the source table"),
+};
+
+/* mxgate-dp's own */
+static const struct metric_row dp_rows[] = {
+	M_ROW(struct snapshot, rx, "mxgate_dp_rx_total", "counter",
+	      "Frames received by the workers"),
+	M_ROW(struct snapshot, tx, "mxgate_dp_tx_total", "counter",
+	      "Frames sent by the workers"),
+	M_ROW(struct snapshot, tx_dropped, "mxgate_dp_tx_dropped_total",
+	      "counter", "Frames the tx rings did not take"),
+	M_ROW(struct snapshot, rst_sent, "mxgate_rst_sent_total", "counter",
+	      "RSTs sent"),
+	M_ROW(struct snapshot, dp_reloads, "mxgate_dp_reloads_total", "counter",
+	      "Images the data plane put in force"),
+};
+
+/* Per port of mxgate-dp (label port): its ethdev stats. */
+static const struct metric_row port_rows[] = {
+	M_ROW(struct snap_port, ipackets, "mxgate_port_rx_packets_total",
+	      "counter", "Packets the port received"),
+	M_ROW(struct snap_port, opackets, "mxgate_port_tx_packets_total",
+	      "counter", "Packets the port sent"),
+	M_ROW(struct snap_port, imissed, "mxgate_port_rx_missed_total",
+	      "counter", "Packets the port dropped for lack of rx descriptors"),
+	M_ROW(struct snap_port, ierrors, "mxgate_port_rx_errors_total",
+	      "counter", "Receive errors"),
+	M_ROW(struct snap_port, oerrors, "mxgate_port_tx_errors_total",
+	      "counter", "Transmit errors"),
+	M_ROW(struct snap_port, rx_nombuf, "mxgate_port_rx_nombuf_total",
+	      "counter", "Receive failures for lack of mbufs"),
+};
+
+/* The engine's counters at the last heartbeat. */
+static void render_engine(FILE *f, const struct snapshot *s)
+{
+	static const char *const evict_kinds[] = { "lossless", "lossy" };
+	size_t r;
+	unsigned int i;
+
+	rows(f, total_rows, N_ROWS(total_rows), &s->totals);
+	for (r = 0; r < N_ROWS(rule_rows); r++) {
+		family(f, rule_rows[r].name, rule_rows[r].type,
+		       rule_rows[r].help);
+		for (i = 0; i < s->n_rules; i++) {
+			fprintf(f, "%s{rule=\"", rule_rows[r].name);
+			label_value(f, s->rules[i].name);
+			fprintf(f, "\"} %" PRIu64 "\n",
+				field_u64(&s->rules[i].c, rule_rows[r].off));
+		}
+	}
+	if (s->have_table) {
+		rows(f, table_rows, N_ROWS(table_rows), &s->table);
+		LABELLED(f, "mxgate_source_table_evictions_total", "counter",
+			 "Evictions: lossless (a full bucket) or lossy", "kind",
+			 evict_kinds, (double)s->table.evict_lossless,
+			 (double)s->table.evict_lossy);
+	}
+	if (!s->have_dp)
+		return;
+	rows(f, dp_rows, N_ROWS(dp_rows), s);
+	for (r = 0; r < N_ROWS(port_rows); r++) {
+		family(f, port_rows[r].name, port_rows[r].type,
+		       port_rows[r].help);
+		for (i = 0; i < s->n_ports; i++)
+			fprintf(f, "%s{port=\"%u\"} %" PRIu64 "\n",
+				port_rows[r].name, s->ports[i].port,
+				field_u64(&s->ports[i], port_rows[r].off));
+	}
+}
+
 static void render_metrics(void)
 {
-	const struct snapshot *s = d.snap;
 	char *buf = NULL;
 	size_t len = 0;
-	unsigned int i;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return;
-#define HELP(name, type, help)                                                 \
-	fprintf(f, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-	HELP("mxgate_up", "gauge",
-	     "1 if the engine answered its last heartbeat");
-	fprintf(f, "mxgate_up %d\n", d.healthy == 1);
-	HELP("mxgate_heartbeat_failures_total", "counter",
-	     "Heartbeats the engine did not answer");
-	fprintf(f, "mxgate_heartbeat_failures_total %" PRIu64 "\n",
-		d.heartbeat_failures);
-	HELP("mxgate_policy_generation", "gauge",
-	     "Generation of the image mxgated last put in force");
-	fprintf(f, "mxgate_policy_generation %" PRIu64 "\n", d.gen_pushed);
-	HELP("mxgate_policy_rules", "gauge", "Rules in the operator's policy");
-	fprintf(f, "mxgate_policy_rules %u\n", d.pol.n_rules);
-	HELP("mxgate_reloads_total", "counter",
-	     "Policy reloads by result (ok, error)");
-	fprintf(f, "mxgate_reloads_total{result=\"ok\"} %" PRIu64 "\n",
-		d.reloads_ok);
-	fprintf(f, "mxgate_reloads_total{result=\"error\"} %" PRIu64 "\n",
-		d.reloads_failed);
-	HELP("mxgate_reload_last_success", "gauge",
-	     "1 if the last reload put its policy in force");
-	fprintf(f, "mxgate_reload_last_success %d\n", d.last_reload_ok);
-	HELP("mxgate_reload_last_timestamp_seconds", "gauge",
-	     "Unix time of the last reload");
-	fprintf(f, "mxgate_reload_last_timestamp_seconds %" PRId64 "\n",
-		d.last_reload_at);
-	HELP("mxgate_reload_last_duration_seconds", "gauge",
-	     "Time the last reload took, compile and push");
-	fprintf(f, "mxgate_reload_last_duration_seconds %.6f\n",
-		d.last_reload_ms / 1e3);
-	HELP("mxgate_image_pushes_total", "counter",
-	     "Images pushed to the engine by result");
-	fprintf(f, "mxgate_image_pushes_total{result=\"ok\"} %" PRIu64 "\n",
-		d.pushes_ok);
-	fprintf(f, "mxgate_image_pushes_total{result=\"error\"} %" PRIu64 "\n",
-		d.pushes_failed);
-	HELP("mxgate_dynamic_entries", "gauge",
-	     "Dynamic entries in force by kind (block, allow)");
-	fprintf(f, "mxgate_dynamic_entries{kind=\"block\"} %zu\n",
-		dyn_count(&d.dyn, DYN_BLOCK));
-	fprintf(f, "mxgate_dynamic_entries{kind=\"allow\"} %zu\n",
-		dyn_count(&d.dyn, DYN_ALLOW));
-	HELP("mxgate_dynamic_expired_total", "counter",
-	     "Dynamic entries removed because their TTL ran out");
-	fprintf(f, "mxgate_dynamic_expired_total %" PRIu64 "\n", d.expired_n);
-	HELP("mxgate_brake_active", "gauge", "1 while the brake is pulled");
-	fprintf(f, "mxgate_brake_active %d\n", d.dyn.brake.active);
-	HELP("mxgate_brake_rate_per_second", "gauge",
-	     "The brake's rate (0 when off)");
-	fprintf(f, "mxgate_brake_rate_per_second %g\n",
-		d.dyn.brake.active ? d.dyn.brake.per_second : 0.0);
-	HELP("mxgate_bypass_engaged", "gauge",
-	     "1 while the fail-open bypass is engaged");
-	fprintf(f, "mxgate_bypass_engaged %d\n", d.bypassed);
-	HELP("mxgate_bypass_transitions_total", "counter",
-	     "Bypass transitions by direction (engaged, disengaged)");
-	fprintf(f,
-		"mxgate_bypass_transitions_total{to=\"engaged\"} %" PRIu64 "\n",
-		d.bypass_engaged_n);
-	fprintf(f,
-		"mxgate_bypass_transitions_total{to=\"disengaged\"} %" PRIu64
-		"\n",
-		d.bypass_disengaged_n);
-	HELP("mxgate_bypass_failures_total", "counter",
-	     "Bypass actuator runs that failed");
-	fprintf(f, "mxgate_bypass_failures_total %" PRIu64 "\n",
-		d.bypass_failed_n);
+	render_daemon(f);
 	bgp_metrics(f);
 	feeds_metrics(f);
-	if (s && s->valid) {
-		const struct mxg_totals *t = &s->totals;
-
-#define TOTAL(name, help, v)                                                   \
-	do {                                                                   \
-		HELP(name, "counter", help);                                   \
-		fprintf(f, name " %" PRIu64 "\n", (uint64_t)(v));              \
-	} while (0)
-		TOTAL("mxgate_packets_total", "Frames seen", t->packets);
-		TOTAL("mxgate_forwarded_total", "Frames forwarded",
-		      t->forwarded);
-		TOTAL("mxgate_unparsed_total",
-		      "Frames the parser could not read", t->unparsed);
-		TOTAL("mxgate_attempts_total", "SMTP connection attempts",
-		      t->smtp_syns);
-		TOTAL("mxgate_passes_total", "Attempts passed", t->smtp_passed);
-		TOTAL("mxgate_drops_total", "Attempts dropped, resets included",
-		      t->smtp_dropped);
-		TOTAL("mxgate_resets_total", "Attempts answered with a RST",
-		      t->reset);
-		TOTAL("mxgate_would_drops_total",
-		      "Attempts monitor mode would have dropped",
-		      t->would_drop);
-#define RULE(m, help, field)                                                   \
-	do {                                                                   \
-		HELP(m, "counter", help);                                      \
-		for (i = 0; i < s->n_rules; i++)                               \
-			fprintf(f, m "{rule=\"%s\"} %" PRIu64 "\n",            \
-				s->rules[i].name, s->rules[i].c.field);        \
-	} while (0)
-		RULE("mxgate_rule_attempts_total",
-		     "Attempts that reached the rule and matched it", matched);
-		RULE("mxgate_rule_passes_total", "Attempts the rule passed",
-		     passed);
-		RULE("mxgate_rule_drops_total",
-		     "Attempts the rule dropped, resets included", dropped);
-		RULE("mxgate_rule_would_drops_total",
-		     "Attempts the rule would have dropped (monitor mode)",
-		     would_drop);
-	}
-	if (s && s->valid && s->have_dp) {
-		TOTAL("mxgate_dp_rx_total", "Frames received by the workers",
-		      s->rx);
-		TOTAL("mxgate_dp_tx_total", "Frames sent by the workers",
-		      s->tx);
-		TOTAL("mxgate_dp_tx_dropped_total",
-		      "Frames the tx rings did not take", s->tx_dropped);
-		TOTAL("mxgate_rst_sent_total", "RSTs sent", s->rst_sent);
-		TOTAL("mxgate_dp_reloads_total",
-		      "Images the data plane put in force", s->dp_reloads);
-		HELP("mxgate_source_table_capacity", "gauge",
-		     "Entries the source table holds");
-		fprintf(f, "mxgate_source_table_capacity %" PRIu64 "\n",
-			s->table_capacity);
-		HELP("mxgate_source_table_entries", "gauge",
-		     "Entries in use (inserts minus evictions)");
-		fprintf(f, "mxgate_source_table_entries %" PRIu64 "\n",
-			s->table_inserts >= s->evict_lossless + s->evict_lossy ?
-				s->table_inserts - s->evict_lossless -
-					s->evict_lossy :
-				0);
-		TOTAL("mxgate_source_table_lookups_total",
-		      "Source table lookups (takes)", s->table_takes);
-		TOTAL("mxgate_source_table_inserts_total",
-		      "Sources inserted in the source table", s->table_inserts);
-		HELP("mxgate_source_table_evictions_total", "counter",
-		     "Evictions: lossless (a full bucket) or lossy");
-		fprintf(f,
-			"mxgate_source_table_evictions_total{kind=\"lossless\"} "
-			"%" PRIu64 "\n",
-			s->evict_lossless);
-		fprintf(f,
-			"mxgate_source_table_evictions_total{kind=\"lossy\"} "
-			"%" PRIu64 "\n",
-			s->evict_lossy);
-#define PORT(name, help, field)                                                \
-	do {                                                                   \
-		HELP(name, "counter", help);                                   \
-		for (i = 0; i < s->n_ports; i++)                               \
-			fprintf(f, name "{port=\"%u\"} %" PRIu64 "\n",         \
-				s->ports[i].port, s->ports[i].field);          \
-	} while (0)
-		PORT("mxgate_port_rx_packets_total",
-		     "Packets the port received", ipackets);
-		PORT("mxgate_port_tx_packets_total", "Packets the port sent",
-		     opackets);
-		PORT("mxgate_port_rx_missed_total",
-		     "Packets the port dropped for lack of rx descriptors",
-		     imissed);
-		PORT("mxgate_port_rx_errors_total", "Receive errors", ierrors);
-		PORT("mxgate_port_tx_errors_total", "Transmit errors", oerrors);
-		PORT("mxgate_port_rx_nombuf_total",
-		     "Receive failures for lack of mbufs", rx_nombuf);
-	}
+	if (d.snap && d.snap->valid)
+		render_engine(f, d.snap);
 	fclose(f);
 	if (buf)
 		metrics_publish(buf, len);
@@ -557,7 +638,8 @@ static cJSON *cmd_status(void)
 	cJSON_AddItemToObject(r, "brake", brake_json());
 	o = cJSON_AddObjectToObject(r, "bypass");
 	cJSON_AddStringToObject(o, "failure",
-				d.failure == FAIL_OPEN ? "open" : "closed");
+				d.o.failure == CTLD_FAIL_OPEN ? "open" :
+								"closed");
 	cJSON_AddBoolToObject(o, "engaged", d.bypassed);
 	cJSON_AddNumberToObject(
 		o, "transitions",
@@ -601,17 +683,22 @@ static cJSON *cmd_stats(void)
 					(double)s->rules[i].c.dropped);
 		cJSON_AddNumberToObject(o, "would_drop",
 					(double)s->rules[i].c.would_drop);
+		cJSON_AddNumberToObject(o, "reset",
+					(double)s->rules[i].c.reset);
 		cJSON_AddItemToArray(a, o);
 	}
-	if (s->have_dp) {
+	if (s->have_table) {
 		o = cJSON_AddObjectToObject(r, "table");
 		cJSON_AddNumberToObject(o, "capacity",
-					(double)s->table_capacity);
-		cJSON_AddNumberToObject(o, "inserts", (double)s->table_inserts);
+					(double)s->table.capacity);
+		cJSON_AddNumberToObject(o, "entries", (double)s->table.entries);
+		cJSON_AddNumberToObject(o, "inserts", (double)s->table.inserts);
 		cJSON_AddNumberToObject(o, "evict_lossless",
-					(double)s->evict_lossless);
+					(double)s->table.evict_lossless);
 		cJSON_AddNumberToObject(o, "evict_lossy",
-					(double)s->evict_lossy);
+					(double)s->table.evict_lossy);
+	}
+	if (s->have_dp) {
 		a = cJSON_AddArrayToObject(r, "ports");
 		for (i = 0; i < s->n_ports; i++) {
 			o = cJSON_CreateObject();
@@ -667,16 +754,15 @@ static cJSON *cmd_top(const cJSON *req)
 	if (!s || !s->valid)
 		return reply_new(-ENODATA, "no counters yet: the engine has "
 					   "not answered a heartbeat");
-	if (!s->have_dp)
-		return reply_new(-EOPNOTSUPP,
-				 "top: the XDP engine keeps no per-source "
-				 "counters");
 	ag = calloc(SNAP_TOP_MAX, sizeof(*ag));
 	if (!ag)
 		return reply_new(-ENOMEM, "out of memory");
 	r = reply_new(0, NULL);
 	cJSON_AddNumberToObject(r, "at", (double)s->at);
 	cJSON_AddNumberToObject(r, "sources", s->n_top);
+	/* mxgate-dp: its top sources (space-saving); XDP: the program's
+	 * per-source report (mxg_top, a vote per slot) */
+	cJSON_AddStringToObject(r, "engine", s->have_dp ? "dp" : "xdp");
 	ls = cJSON_AddArrayToObject(r, "levels");
 	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
 		size_t na = 0, i, j;
@@ -1030,13 +1116,14 @@ static void heartbeat_result(int rc)
 		d.heartbeat_failures++;
 		LOG(WARN, "watchdog", "heartbeat: %s", strerror(-rc));
 		if (d.healthy != 0 &&
-		    now - d.last_ok_ms >= d.heartbeat_timeout_ms) {
+		    now - d.last_ok_ms >= d.o.heartbeat_timeout_ms) {
 			d.healthy = 0;
 			LOG(ERR, "watchdog",
 			    "engine down: no heartbeat for %" PRId64 " ms",
 			    now - d.last_ok_ms);
 		}
-		if (d.healthy == 0 && d.failure == FAIL_OPEN && !d.bypassed)
+		if (d.healthy == 0 && d.o.failure == CTLD_FAIL_OPEN &&
+		    !d.bypassed)
 			bypass_set(1);
 	}
 	render_metrics();
@@ -1095,7 +1182,7 @@ static void summary_line(void)
 	LOG(NOTICE, "summary",
 	    "last %d s: %" PRIu64 " attempts, %" PRIu64 " dropped; top source "
 	    "%s (%" PRIu64 " attempts, %" PRIu64 " dropped in total)",
-	    d.summary_s, syns, dropped, top ? top->src : "-",
+	    d.o.summary_s, syns, dropped, top ? top->src : "-",
 	    top ? top->syns : 0, top ? top->dropped : 0);
 }
 
@@ -1117,270 +1204,6 @@ static void expire_entries(void)
 
 /* ---- start-up ---- */
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mxgated --policy FILE (--dp SOCKET | --xdp IFACE[,PEER] | --no-engine)\n"
-		"               [options]\n"
-		"\n"
-		"  --policy FILE          the operator's policy (JSON); reloaded on change,\n"
-		"                         SIGHUP and `mxgatectl reload`\n"
-		"  --dp SOCKET            drive mxgate-dp over its control socket\n"
-		"  --xdp IFACE[,PEER]     run the XDP path (host mode, or inline with PEER)\n"
-		"  --pin-dir DIR          XDP pin directory (default /sys/fs/bpf/mxgate)\n"
-		"  --no-engine            compile and serve only (tests, dry runs)\n"
-		"  --socket PATH          operator socket (default " MXG_CTLD_SOCKET
-		")\n"
-		"  --socket-group GROUP   group allowed on the socket (mode 0660)\n"
-		"  --state FILE           dynamic entries (default /var/lib/mxgate/mxgated.state)\n"
-		"  --metrics ADDR:PORT    Prometheus (default 127.0.0.1:9725; \"off\")\n"
-		"  --failure open|closed  on data plane failure: bypass (open) or not\n"
-		"                         (default open; needs an actuator)\n"
-		"  --bypass-cmd PATH      the actuator: PATH engage|disengage --ports P\n"
-		"                         [--netns NS]; \"none\": no actuator; with\n"
-		"                         --bypass-ports, by default the installed\n"
-		"                         " MXGATED_BYPASS_CMD "\n"
-		"  --bypass-ports IF1,IF2 the port pair given to the actuator\n"
-		"  --bypass-netns NS      the namespace of the pair (actuator's --netns)\n"
-		"  --heartbeat MS         engine poll period (default 1000)\n"
-		"  --heartbeat-timeout MS silence that means down (default 3000)\n"
-		"  --summary-interval S   traffic summary log period (default 60)\n"
-		"  --allow-set-dir DIR    also read policy set files under DIR\n"
-		"  --syslog               log to syslog instead of stderr\n"
-		"  -v, --verbose          log info messages too\n"
-		"  -h, --help\n"
-		"\n"
-		"exit status: 0 stopped by SIGTERM/SIGINT; 1 start-up failure (engine,\n"
-		"socket, state file); 2 bad arguments or a rejected policy at start.\n");
-	ext_usage(f);
-}
-
-enum {
-	OPT_DP = 256,
-	OPT_XDP,
-	OPT_PIN,
-	OPT_NOENG,
-	OPT_SOCK,
-	OPT_GROUP,
-	OPT_STATE,
-	OPT_METRICS,
-	OPT_FAILURE,
-	OPT_BCMD,
-	OPT_BPORTS,
-	OPT_BNETNS,
-	OPT_HB,
-	OPT_HBT,
-	OPT_SUM,
-	OPT_SETDIR,
-	OPT_SYSLOG,
-};
-
-static const struct option long_opts[] = {
-	{ "policy", required_argument, NULL, 'p' },
-	{ "dp", required_argument, NULL, OPT_DP },
-	{ "xdp", required_argument, NULL, OPT_XDP },
-	{ "pin-dir", required_argument, NULL, OPT_PIN },
-	{ "no-engine", no_argument, NULL, OPT_NOENG },
-	{ "socket", required_argument, NULL, OPT_SOCK },
-	{ "socket-group", required_argument, NULL, OPT_GROUP },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "metrics", required_argument, NULL, OPT_METRICS },
-	{ "failure", required_argument, NULL, OPT_FAILURE },
-	{ "bypass-cmd", required_argument, NULL, OPT_BCMD },
-	{ "bypass-ports", required_argument, NULL, OPT_BPORTS },
-	{ "bypass-netns", required_argument, NULL, OPT_BNETNS },
-	{ "heartbeat", required_argument, NULL, OPT_HB },
-	{ "heartbeat-timeout", required_argument, NULL, OPT_HBT },
-	{ "summary-interval", required_argument, NULL, OPT_SUM },
-	{ "allow-set-dir", required_argument, NULL, OPT_SETDIR },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	EXT_LONG_OPTS,
-	{ NULL, 0, NULL, 0 },
-};
-
-static int parse_ms(const char *opt, const char *v, int lo, int hi, int *out)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || *end || !*v || x < lo || x > hi) {
-		mxg_cli_error(
-			"%s: expected an integer from %d to %d, got \"%s\"",
-			opt, lo, hi, v);
-		return -1;
-	}
-	*out = (int)x;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, int *use_syslog, int *verbose)
-{
-	char *xdp = NULL, *p;
-	int c, n_eng = 0;
-
-	d.sock_path = MXG_CTLD_SOCKET;
-	d.state_path = "/var/lib/mxgate/mxgated.state";
-	d.metrics_addr = "127.0.0.1";
-	d.metrics_port = 9725;
-	d.heartbeat_ms = 1000;
-	d.heartbeat_timeout_ms = 3000;
-	d.summary_s = 60;
-	d.failure = FAIL_OPEN;
-	while ((c = getopt_long(argc, argv, "p:vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			d.pol.path = optarg;
-			break;
-		case OPT_DP:
-			d.eng.kind = ENGINE_DP;
-			d.eng.dp_sock = optarg;
-			n_eng++;
-			break;
-		case OPT_XDP:
-			d.eng.kind = ENGINE_XDP;
-			xdp = optarg;
-			n_eng++;
-			break;
-		case OPT_PIN:
-			d.eng.pin_dir = optarg;
-			break;
-		case OPT_NOENG:
-			d.eng.kind = ENGINE_NONE;
-			n_eng++;
-			break;
-		case OPT_SOCK:
-			d.sock_path = optarg;
-			break;
-		case OPT_GROUP:
-			d.sock_group = optarg;
-			break;
-		case OPT_STATE:
-			d.state_path = optarg;
-			break;
-		case OPT_METRICS:
-			if (!strcmp(optarg, "off")) {
-				d.metrics_off = 1;
-				break;
-			}
-			p = strrchr(optarg, ':');
-			{
-				int port;
-
-				if (!p || p == optarg ||
-				    parse_ms("--metrics port", p + 1, 1, 65535,
-					     &port))
-					return mxg_cli_error(
-						       "--metrics: "
-						       "expected ADDR:PORT or "
-						       "\"off\""),
-					       -1;
-				*p = '\0';
-				d.metrics_addr = optarg;
-				if (optarg[0] == '[' &&
-				    optarg[strlen(optarg) - 1] == ']') {
-					optarg[strlen(optarg) - 1] = '\0';
-					d.metrics_addr = optarg + 1;
-				}
-				d.metrics_port = (uint16_t)port;
-			}
-			break;
-		case OPT_FAILURE:
-			if (!strcmp(optarg, "open"))
-				d.failure = FAIL_OPEN;
-			else if (!strcmp(optarg, "closed"))
-				d.failure = FAIL_CLOSED;
-			else
-				return mxg_cli_error(
-					       "--failure: expected "
-					       "\"open\" or \"closed\", got "
-					       "\"%s\"",
-					       optarg),
-				       -1;
-			break;
-		case OPT_BCMD:
-			d.bypass_cmd = optarg;
-			break;
-		case OPT_BPORTS:
-			d.bypass_ports = optarg;
-			break;
-		case OPT_BNETNS:
-			d.bypass_netns = optarg;
-			break;
-		case OPT_HB:
-			if (parse_ms("--heartbeat", optarg, 50, 60000,
-				     &d.heartbeat_ms))
-				return -1;
-			break;
-		case OPT_HBT:
-			if (parse_ms("--heartbeat-timeout", optarg, 100, 600000,
-				     &d.heartbeat_timeout_ms))
-				return -1;
-			break;
-		case OPT_SUM:
-			if (parse_ms("--summary-interval", optarg, 1, 86400,
-				     &d.summary_s))
-				return -1;
-			break;
-		case OPT_SETDIR:
-			d.pol.set_dir_ok = realpath(optarg, NULL);
-			if (!d.pol.set_dir_ok)
-				return mxg_cli_error("--allow-set-dir %s: "
-						     "%s",
-						     optarg, strerror(errno)),
-				       -1;
-			break;
-		case OPT_SYSLOG:
-			*use_syslog = 1;
-			break;
-		case 'v':
-			*verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			if (c >= EXT_OPT_BASE) {
-				if (ext_option(c, optarg))
-					return -1;
-				break;
-			}
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc || !d.pol.path || n_eng != 1) {
-		mxg_cli_error("%s",
-			      optind != argc ? "unexpected arguments" :
-			      !d.pol.path    ? "--policy FILE is required" :
-					       "give exactly one of --dp, --xdp, "
-					       "--no-engine");
-		usage(stderr);
-		return -1;
-	}
-	if (xdp) {
-		p = strchr(xdp, ',');
-		d.eng.xdp_ifaces[0] = xdp;
-		d.eng.n_ifaces = 1;
-		if (p) {
-			*p = '\0';
-			d.eng.xdp_ifaces[1] = p + 1;
-			d.eng.n_ifaces = 2;
-		}
-	}
-	if (!d.bypass_cmd && d.bypass_ports &&
-	    access(MXGATED_BYPASS_CMD, X_OK) == 0)
-		d.bypass_cmd = MXGATED_BYPASS_CMD;
-	else if (d.bypass_cmd && !strcmp(d.bypass_cmd, "none"))
-		d.bypass_cmd = NULL;
-	if (d.failure == FAIL_OPEN && !d.bypass_cmd)
-		d.failure = FAIL_CLOSED; /* nothing to engage */
-	return ext_options_done();
-}
-
 int main(int argc, char **argv)
 {
 	struct pollfd pfd[4 + 1 + SERVER_CLIENTS_MAX];
@@ -1388,12 +1211,19 @@ int main(int argc, char **argv)
 	struct strv errs = { 0 };
 	struct timespec t0;
 	sigset_t mask;
-	int use_syslog = 0, verbose = 0, sfd, ifd, rc, bfd;
+	int sfd, ifd, rc, bfd;
 	unsigned int i;
 
 	mxg_cli_init("mxgated");
-	if (parse_args(argc, argv, &use_syslog, &verbose))
-		return MXG_EXIT_USAGE;
+	ctld_opts_parse(&d.o, argc, argv); /* exits 2 on a bad argument */
+	d.pol.path = d.o.policy;
+	d.pol.set_dir_ok = d.o.set_dir;
+	d.eng.kind = d.o.engine;
+	d.eng.dp_sock = d.o.dp_sock;
+	d.eng.pin_dir = d.o.pin_dir;
+	d.eng.n_ifaces = d.o.n_ifaces;
+	d.eng.xdp_ifaces[0] = d.o.ifaces[0];
+	d.eng.xdp_ifaces[1] = d.o.ifaces[1];
 	/* Blocked before any thread starts (the metrics server's), so they
 	 * all inherit the mask and the signals reach only the signalfd. */
 	sigemptyset(&mask);
@@ -1401,7 +1231,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	log_init(use_syslog, verbose ? LOG_LVL_INFO : LOG_LVL_NOTICE);
+	log_init(d.o.use_syslog, d.o.verbose ? LOG_LVL_INFO : LOG_LVL_NOTICE);
 	signal(SIGPIPE, SIG_IGN);
 	d.started = wall_s();
 	d.healthy = -1;
@@ -1421,7 +1251,7 @@ int main(int argc, char **argv)
 
 	/* The state: refused, and kept, when torn or corrupt. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = state_load(d.state_path, &d.dyn, wall_s(), why, sizeof(why));
+	rc = state_load(d.o.state_path, &d.dyn, wall_s(), why, sizeof(why));
 	if (rc && rc != -ENOENT) {
 		LOG(ERR, "state",
 		    "refusing to start: %s. The file is kept as it is: "
@@ -1431,7 +1261,7 @@ int main(int argc, char **argv)
 		return MXG_EXIT_FAIL;
 	}
 	LOG(NOTICE, "state", "%s: %zu blocks, %zu allows, brake %s (%.1f ms)",
-	    d.state_path, dyn_count(&d.dyn, DYN_BLOCK),
+	    d.o.state_path, dyn_count(&d.dyn, DYN_BLOCK),
 	    dyn_count(&d.dyn, DYN_ALLOW), d.dyn.brake.active ? "on" : "off",
 	    ms_since(&t0));
 
@@ -1452,15 +1282,15 @@ int main(int argc, char **argv)
 		return MXG_EXIT_FAIL;
 	}
 	i = 0;
-	d.bypass_argv[i++] = d.bypass_cmd;
+	d.bypass_argv[i++] = d.o.bypass_cmd;
 	d.bypass_argv[i++] = "engage"; /* or disengage */
-	if (d.bypass_ports) {
+	if (d.o.bypass_ports) {
 		d.bypass_argv[i++] = "--ports";
-		d.bypass_argv[i++] = d.bypass_ports;
+		d.bypass_argv[i++] = d.o.bypass_ports;
 	}
-	if (d.bypass_netns) {
+	if (d.o.bypass_netns) {
 		d.bypass_argv[i++] = "--netns";
-		d.bypass_argv[i++] = d.bypass_netns;
+		d.bypass_argv[i++] = d.o.bypass_netns;
 	}
 	d.bypass_argv[i] = NULL;
 	d.wfd = worker_start(&d.eng, d.bypass_argv);
@@ -1473,9 +1303,10 @@ int main(int argc, char **argv)
 		LOG(ERR, "bgp", "cannot start: %s", strerror(-bfd));
 		return MXG_EXIT_FAIL;
 	}
-	if (server_open(&d.srv, d.sock_path, d.sock_group, handle, NULL))
+	if (server_open(&d.srv, d.o.sock_path, d.o.sock_group, handle, NULL))
 		return MXG_EXIT_FAIL;
-	if (!d.metrics_off && metrics_start(d.metrics_addr, d.metrics_port)) {
+	if (!d.o.metrics_off &&
+	    metrics_start(d.o.metrics_addr, d.o.metrics_port)) {
 		server_close(d.srv);
 		return MXG_EXIT_FAIL;
 	}
@@ -1497,15 +1328,15 @@ int main(int argc, char **argv)
 	d.last_reload_ms = ms_since(&t0);
 	d.last_ok_ms = mono_ms();
 	d.next_hb_ms = mono_ms();
-	d.next_sum_ms = mono_ms() + d.summary_s * 1000LL;
+	d.next_sum_ms = mono_ms() + d.o.summary_s * 1000LL;
 	LOG(NOTICE, "main",
 	    "serving %s; policy %s (%u rules); engine %s; metrics %s%s%u",
-	    d.sock_path, d.pol.path, d.pol.n_rules,
+	    d.o.sock_path, d.pol.path, d.pol.n_rules,
 	    d.eng.kind == ENGINE_DP  ? d.eng.dp_sock :
 	    d.eng.kind == ENGINE_XDP ? "xdp" :
 				       "none",
-	    d.metrics_off ? "off" : d.metrics_addr, d.metrics_off ? "" : ":",
-	    d.metrics_off ? 0 : d.metrics_port);
+	    d.o.metrics_off ? "off" : d.o.metrics_addr,
+	    d.o.metrics_off ? "" : ":", d.o.metrics_off ? 0 : d.o.metrics_port);
 	render_metrics();
 	sd_notify_msg("READY=1");
 
@@ -1596,13 +1427,13 @@ int main(int argc, char **argv)
 		if (t && t <= wall_s())
 			expire_entries();
 		if (now >= d.next_hb_ms) {
-			d.next_hb_ms = now + d.heartbeat_ms;
+			d.next_hb_ms = now + d.o.heartbeat_ms;
 			if (d.eng.kind != ENGINE_NONE)
 				worker_poll();
 			sd_notify_msg("WATCHDOG=1");
 		}
 		if (now >= d.next_sum_ms) {
-			d.next_sum_ms = now + d.summary_s * 1000LL;
+			d.next_sum_ms = now + d.o.summary_s * 1000LL;
 			summary_line();
 		}
 	}

@@ -93,14 +93,21 @@ static int run_bypass(int engage)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-static void *worker_main(void *arg)
+/* A thread of this file: signals go to the loop's signalfd only; it
+ * runs with w.mu held but while waiting or in a call that waits. */
+static void thread_enter(void)
 {
 	sigset_t all;
 
-	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&w.mu);
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	thread_enter();
 	for (;;) {
 		struct mxg_policy_header *image;
 		uint64_t gen;
@@ -158,12 +165,8 @@ static void *worker_main(void *arg)
 
 static void *bypass_main(void *arg)
 {
-	sigset_t all;
-
 	(void)arg;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	pthread_mutex_lock(&w.mu);
+	thread_enter();
 	for (;;) {
 		int bypass, rc;
 

@@ -122,7 +122,7 @@ int state_load(const char *path, struct dyn_state *s, int64_t now, char *why,
 #define DYN_SETS_RESERVED   2
 
 struct policy_src {
-	char *path;	  /* as given */
+	const char *path; /* as given */
 	char *dir;	  /* its directory, resolved */
 	char *set_dir_ok; /* --allow-set-dir: another permitted tree */
 	cJSON *doc;	  /* the file in force, compiled clean */
@@ -160,6 +160,12 @@ struct snap_port {
 	char driver[32];
 	uint64_t ipackets, opackets, imissed, ierrors, oerrors, rx_nombuf;
 };
+/* The engine's source table, as the engine reports it (both engines:
+ * entries = inserts - evictions, counted where the table lives). */
+struct snap_table {
+	uint64_t capacity, entries, takes, inserts;
+	uint64_t evict_lossless, evict_lossy;
+};
 struct snapshot {
 	int valid;
 	int64_t at; /* wall seconds */
@@ -169,10 +175,10 @@ struct snapshot {
 	struct snap_rule rules[MXG_RULES_MAX];
 	unsigned int n_top;
 	struct snap_src top[SNAP_TOP_MAX];
+	int have_table; /* the engine reported its source table */
+	struct snap_table table;
 	int have_dp; /* the fields below come from mxgate-dp */
 	uint64_t rx, tx, tx_dropped, rst_sent, dp_reloads;
-	uint64_t table_capacity, table_takes, table_inserts;
-	uint64_t evict_lossless, evict_lossy;
 	unsigned int n_ports;
 	struct snap_port ports[SNAP_PORTS_MAX];
 };
@@ -181,19 +187,44 @@ struct mxg_xdp;
 
 enum engine_kind { ENGINE_NONE, ENGINE_DP, ENGINE_XDP };
 
+/* ---- the command line (ctld_opts.c) ---- */
+enum { CTLD_FAIL_OPEN, CTLD_FAIL_CLOSED };
+#define CTLD_STATE_PATH "/var/lib/mxgate/mxgated.state"
+
+struct ctld_opts {
+	const char *policy;
+	const char *dp_sock, *xdp, *pin_dir;
+	int no_engine;
+	int engine;	    /* enum engine_kind, from the three above */
+	char ifaces[2][32]; /* --xdp IFACE[,PEER] */
+	unsigned int n_ifaces;
+	const char *sock_path, *sock_group, *state_path;
+	char metrics_addr[64];
+	uint16_t metrics_port;
+	int metrics_off;
+	int failure; /* CTLD_FAIL_*; closed when there is no actuator */
+	const char *bypass_cmd; /* NULL: none */
+	const char *bypass_ports, *bypass_netns;
+	uint32_t heartbeat_ms, heartbeat_timeout_ms, summary_s;
+	char *set_dir; /* --allow-set-dir, resolved (malloc'd) */
+	int use_syslog, verbose;
+};
+
+/* Parse argv into o (defaults first); --help prints and exits 0, a bad
+ * argument exits 2 with one line (libmxgate_cli). Returns 0. */
+int ctld_opts_parse(struct ctld_opts *o, int argc, char **argv);
+
 struct engine {
 	int kind;
 	/* dp */
-	char *dp_sock;
+	const char *dp_sock;
 	int dp_fd;
 	uint32_t seq;
 	/* xdp */
-	char *xdp_ifaces[2];
+	const char *xdp_ifaces[2];
 	unsigned int n_ifaces;
-	char *pin_dir;
+	const char *pin_dir;
 	struct mxg_xdp *xdp;
-	char rule_names[MXG_RULES_MAX][MXG_NAME_MAX]; /* of the image pushed */
-	unsigned int n_rule_names;
 };
 
 int engine_open(struct engine *e, char *why, size_t why_len);

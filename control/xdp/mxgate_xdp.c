@@ -15,6 +15,7 @@
 #include "mxgate/policy.h"
 #include "mxgate/xdp.h"
 #include "summary.h"
+#include "top_sources.h"
 #include "xdp_loader.h"
 
 struct opts {
@@ -85,10 +86,11 @@ static const struct mxg_cli cli = {
 		"  detach\n"
 		"      Detach from the interfaces and remove the pins.\n"
 		"  stats\n"
-		"      Print the summary JSON (packets, verdicts, rules).\n"
+		"      Print the summary JSON (packets, verdicts, rules, the\n"
+		"      top 10 sources of the program's per-source report).\n"
 		"  status\n"
-		"      Print what is attached where, the policy in force and\n"
-		"      rare events.\n",
+		"      Print what is attached where, the policy in force, the\n"
+		"      source table's occupancy and rare events.\n",
 	.opts = options,
 	.epilog =
 		"Exit status: 0 ok; 1 the operation failed; 2 bad arguments,\n"
@@ -252,13 +254,17 @@ static struct mxg_policy_header *image_of(const struct mxg_xdp_policy *p)
 	return h;
 }
 
+/* The summary's top sources: the program's per-source report. */
+#define STATS_TOP 10
+
 static int cmd_stats(const struct opts *o, int argc)
 {
+	struct mxg_top_entry top[STATS_TOP];
 	struct mxg_policy_header *h;
 	struct mxg_xdp_status st;
 	struct mxg_counters c;
 	struct mxg_xdp *x;
-	int err;
+	int err, n_top = 0;
 
 	if (argc)
 		die(MXG_EXIT_USAGE, "stats takes no argument (see --help)");
@@ -269,8 +275,12 @@ static int cmd_stats(const struct opts *o, int argc)
 	if (!err)
 		err = mxg_xdp_counters(x, &c);
 	if (!err) {
+		n_top = mxg_xdp_top(x, top, STATS_TOP);
+		err = n_top < 0 ? n_top : 0;
+	}
+	if (!err) {
 		h = image_of(&st.policy);
-		err = mxg_summary_write(stdout, h, &c, NULL, 0);
+		err = mxg_summary_write(stdout, h, &c, top, (uint32_t)n_top);
 		free(h);
 	}
 	mxg_xdp_close(x);
@@ -287,6 +297,7 @@ static const char *mode_name(uint8_t m)
 static int cmd_status(const struct opts *o, int argc)
 {
 	struct mxg_xdp_status st;
+	struct mxg_xdp_table ts;
 	struct mxg_xdp_diag d;
 	struct mxg_xdp *x;
 	uint32_t i;
@@ -300,6 +311,8 @@ static int cmd_status(const struct opts *o, int argc)
 	err = mxg_xdp_get_status(x, &st);
 	if (!err)
 		err = mxg_xdp_diag(x, &d);
+	if (!err)
+		err = mxg_xdp_table_stats(x, &ts);
 	if (err) {
 		mxg_xdp_close(x);
 		return MXG_EXIT_FAIL;
@@ -322,8 +335,11 @@ static int cmd_status(const struct opts *o, int argc)
 	printf("smtp_ports  ");
 	for (i = 0; i < st.policy.n_smtp_ports && i < MXG_PORTS_MAX; i++)
 		printf(" %u", st.policy.smtp_ports[i]);
-	printf("\nbuckets      table of %u entries (4-way lines)\n",
-	       st.buckets_max);
+	printf("\nbuckets      table of %u entries (4-way lines), %" PRIu64
+	       " in use; %" PRIu64 " inserts, evictions %" PRIu64
+	       " lossless, %" PRIu64 " lossy\n",
+	       st.buckets_max, ts.entries, ts.inserts, ts.evict_lossless,
+	       ts.evict_lossy);
 	for (i = 0; i < st.policy.n_rules && i < MXG_RULES_MAX; i++)
 		printf("rule %-2u      %s\n", i, st.policy.rules[i].name);
 	printf("events       no_policy %" PRIu64 ", bucket_full %" PRIu64

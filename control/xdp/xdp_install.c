@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Putting a compiled policy in force: the idle buffer filled (policy
- * value, fresh prefix tries, rule counters cleared), then one switch of
- * mxg_active (include/mxgate/xdp.h).
+ * value, fresh prefix tries, rule counters cleared and their base carried
+ * over by rule name), then one switch of mxg_active (include/mxgate/xdp.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -161,10 +161,123 @@ free_values:
 	return err;
 }
 
+int xdp_rules_read(struct mxg_xdp *x, uint32_t b, struct mxg_xdp_rule_base *out)
+{
+	const size_t n = sizeof(*out) / sizeof(uint64_t);
+	struct mxg_counters *v;
+	int err = 0, cpu;
+	size_t k;
+
+	v = calloc((size_t)x->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(x->map_fd[M_RULE_BASE], &b, out) ||
+	    bpf_map_lookup_elem(x->map_fd[M_STATS], &b, v)) {
+		err = -errno;
+		goto free_values;
+	}
+	for (cpu = 0; cpu < x->ncpus; cpu++)
+		for (k = 0; k < n; k++)
+			((uint64_t *)out)[k] +=
+				((const uint64_t *)v[cpu].rules)[k];
+free_values:
+	free(v);
+	return err;
+}
+
+/*
+ * For each rule of 'to', the index of the rule with the same name in
+ * 'from', or -1 (as mxgate-dp carries its counters).
+ */
+static void rules_by_name(const struct mxg_xdp_policy *from,
+			  const struct mxg_xdp_policy *to, int16_t *prev)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < MXG_RULES_MAX; i++) {
+		prev[i] = -1;
+		if (i >= to->n_rules)
+			continue;
+		for (j = 0; j < from->n_rules && j < MXG_RULES_MAX; j++)
+			if (!strncmp(to->rules[i].name, from->rules[j].name,
+				     MXG_NAME_MAX)) {
+				prev[i] = (int16_t)j;
+				break;
+			}
+	}
+}
+
+/* What buffer 'cur' counted, to carry into the new buffer's base. */
+struct carry {
+	int active;			 /* a policy was in force */
+	int16_t prev[MXG_RULES_MAX];	 /* rule i's index in cur, or -1 */
+	struct mxg_xdp_rule_base before; /* cur's counts, before the switch */
+	struct mxg_xdp_rule_base base;	 /* the new buffer's base */
+	struct mxg_xdp_policy old;	 /* the policy in cur */
+};
+
+/* Before the switch: the new rules' base from cur's counts now. */
+static int carry_start(struct mxg_xdp *x, int cur,
+		       const struct mxg_xdp_policy *pol, struct carry *c)
+{
+	uint32_t zero = 0, i;
+	int err;
+
+	memset(&c->base, 0, sizeof(c->base));
+	c->active = cur >= 0;
+	if (!c->active)
+		return 0;
+	if (bpf_map_lookup_elem(x->map_fd[M_POL0 + cur], &zero, &c->old))
+		return -errno;
+	err = xdp_rules_read(x, (uint32_t)cur, &c->before);
+	if (err)
+		return err;
+	rules_by_name(&c->old, pol, c->prev);
+	for (i = 0; i < MXG_RULES_MAX; i++)
+		if (c->prev[i] >= 0)
+			c->base.rules[i] = c->before.rules[c->prev[i]];
+	return 0;
+}
+
+/* After the switch, cur is idle: add what it counted since the read. */
+static int carry_finish(struct mxg_xdp *x, int cur, uint32_t b, struct carry *c)
+{
+	struct mxg_xdp_rule_base *after;
+	uint32_t i, k, moved = 0;
+	int err;
+
+	if (!c->active)
+		return 0;
+	after = malloc(sizeof(*after));
+	if (!after)
+		return -ENOMEM;
+	err = xdp_rules_read(x, (uint32_t)cur, after);
+	for (i = 0; !err && i < MXG_RULES_MAX; i++) {
+		const uint64_t *a, *p;
+		uint64_t *o;
+
+		if (c->prev[i] < 0)
+			continue;
+		a = (const uint64_t *)&after->rules[c->prev[i]];
+		p = (const uint64_t *)&c->before.rules[c->prev[i]];
+		o = (uint64_t *)&c->base.rules[i];
+		for (k = 0; k < sizeof(struct mxg_rule_counters) / 8; k++) {
+			moved |= a[k] != p[k];
+			o[k] += a[k] - p[k];
+		}
+	}
+	if (!err && moved &&
+	    bpf_map_update_elem(x->map_fd[M_RULE_BASE], &b, &c->base, BPF_ANY))
+		err = -errno;
+	free(after);
+	return err;
+}
+
 int mxg_xdp_install(struct mxg_xdp *x, const void *image, size_t len)
 {
 	const struct mxg_policy_header *h = image;
 	struct mxg_xdp_policy *pol;
+	struct carry *carry = NULL;
 	struct trie_btf tb;
 	const char *why = NULL;
 	uint32_t zero = 0, b;
@@ -177,8 +290,11 @@ int mxg_xdp_install(struct mxg_xdp *x, const void *image, size_t len)
 		return err;
 	}
 	pol = malloc(sizeof(*pol));
-	if (!pol)
-		return -ENOMEM;
+	carry = malloc(sizeof(*carry));
+	if (!pol || !carry) {
+		err = -ENOMEM;
+		goto free_policy;
+	}
 	if (x->pin_dir[0]) {
 		lock = xdp_lock_dir(x->pin_dir);
 		if (lock < 0) {
@@ -221,6 +337,11 @@ int mxg_xdp_install(struct mxg_xdp *x, const void *image, size_t len)
 		goto close_tries;
 	}
 	err = stats_reset_rules(x, b);
+	if (!err)
+		err = carry_start(x, cur, pol, carry);
+	if (!err && bpf_map_update_elem(x->map_fd[M_RULE_BASE], &b,
+					&carry->base, BPF_ANY))
+		err = -errno;
 	if (err) {
 		XDP_ERR("cannot reset the rule counters: %s", strerror(-err));
 		goto close_tries;
@@ -241,6 +362,13 @@ int mxg_xdp_install(struct mxg_xdp *x, const void *image, size_t len)
 		XDP_ERR("cannot switch to the new policy: %s", strerror(-err));
 		goto close_tries;
 	}
+	/* In force whatever follows: a failure here costs counts only. */
+	err = carry_finish(x, cur, b, carry);
+	if (err)
+		XDP_WARN(
+			"rule counters: what the old policy counted during the "
+			"switch is lost: %s",
+			strerror(-err));
 	XDP_INFO("policy generation %llu in force (buffer %u, %u rules, %u+%u "
 		 "prefixes)",
 		 (unsigned long long)h->generation, b, h->n_rules, h->n_v4,
@@ -257,6 +385,7 @@ close_btf:
 		close(tb.fd);
 	xdp_unlock_dir(lock);
 free_policy:
+	free(carry);
 	free(pol);
 	return err;
 }

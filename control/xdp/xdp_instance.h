@@ -5,8 +5,10 @@
  *   xdp_loader.c   logging, the instance's maps, pin names and locks
  *   xdp_load.c     kernel probes, open/load, open from pins, close
  *   xdp_install.c  a compiled policy into the idle buffer, then the switch
+ *                  (the rule counters carried over by name)
  *   xdp_attach.c   pin, attach to the interfaces, detach
- *   xdp_stats.c    counters, diagnostics and status
+ *   xdp_stats.c    counters, diagnostics, status, the source table and
+ *                  the per-source report
  */
 #ifndef MXGATE_XDP_INSTANCE_H
 #define MXGATE_XDP_INSTANCE_H
@@ -38,6 +40,8 @@ enum xdp_map {
 	M_DIAG,
 	M_PORTS,
 	M_LAST,
+	M_RULE_BASE,
+	M_TOP,
 	M_COUNT,
 };
 
@@ -71,6 +75,11 @@ int xdp_pin_path(char *buf, size_t len, const char *dir, const char *name);
 int xdp_trie_pin_name(char *buf, size_t len, int v6, uint32_t b);
 /* Re-pin buffer b's tries under their stable names (when pinned). */
 void xdp_tries_pin(struct mxg_xdp *x, uint32_t b, int fd4, int fd6);
+
+/* Buffer b's rule counters: its base (mxg_rule_base) plus the sum over
+ * CPUs of mxg_stats. 0 or -errno. */
+int xdp_rules_read(struct mxg_xdp *x, uint32_t b,
+		   struct mxg_xdp_rule_base *out);
 
 /* Serialise attach, reload and detach on one pin directory: the locked
  * directory's fd, or -errno. */

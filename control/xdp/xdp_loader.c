@@ -70,6 +70,8 @@ const char *const xdp_map_names[M_COUNT] = {
 	[M_DIAG] = MXG_XDP_STR(MXG_XDP_MAP_DIAG),
 	[M_PORTS] = MXG_XDP_STR(MXG_XDP_MAP_PORTS),
 	[M_LAST] = MXG_XDP_STR(MXG_XDP_MAP_LAST),
+	[M_RULE_BASE] = MXG_XDP_STR(MXG_XDP_MAP_RULE_BASE),
+	[M_TOP] = MXG_XDP_STR(MXG_XDP_MAP_TOP),
 };
 
 int mxg_xdp_prog_fd(const struct mxg_xdp *x)

@@ -104,9 +104,27 @@ int mxg_xdp_attach(struct mxg_xdp *x, const struct mxg_xdp_attach_opts *o);
 int mxg_xdp_detach(struct mxg_xdp *x);
 
 /* Counters summed over CPUs: totals since load, rules of the policy in
- * force (they restart at each reload). */
+ * force by index (a rule's counts follow its name across reloads, as in
+ * mxgate-dp: include/mxgate/xdp.h). */
 int mxg_xdp_counters(struct mxg_xdp *x, struct mxg_counters *c);
 int mxg_xdp_diag(struct mxg_xdp *x, struct mxg_xdp_diag *d);
+
+/* The source table (mxg_buckets): its capacity, the keys in it (inserts
+ * minus evictions, as the core engine's) and its counters since load. */
+struct mxg_xdp_table {
+	uint64_t capacity, entries, inserts, evict_lossless, evict_lossy;
+};
+int mxg_xdp_table_stats(struct mxg_xdp *x, struct mxg_xdp_table *t);
+
+/*
+ * The program's per-source report (mxg_top, include/mxgate/xdp.h): the
+ * sources holding a slot, the CPUs' slots merged by address, most
+ * dropped first, then most attempts, then by address; at most 'max'
+ * into out (syns: attempts; error, first_ns, last_ns: 0). The number
+ * copied, or -errno.
+ */
+struct mxg_top_entry;
+int mxg_xdp_top(struct mxg_xdp *x, struct mxg_top_entry *out, uint32_t max);
 int mxg_xdp_get_status(struct mxg_xdp *x, struct mxg_xdp_status *s);
 
 /* For replay and tests: the program, and the mmapped config and record. */

@@ -14,10 +14,13 @@
 #include "mxgate/counters.h"
 #include "mxgate/src_table.h"
 #include "mxgate/xdp.h"
+#include "src_table.h"
+#include "top_sources.h"
 #include "xdp_instance.h"
 
 int mxg_xdp_counters(struct mxg_xdp *x, struct mxg_counters *c)
 {
+	struct mxg_xdp_rule_base *base = NULL;
 	struct mxg_counters *v;
 	int cur = xdp_active_buffer(x), err = 0, cpu;
 	uint32_t b;
@@ -27,25 +30,120 @@ int mxg_xdp_counters(struct mxg_xdp *x, struct mxg_counters *c)
 	v = calloc((size_t)x->ncpus, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	/* totals: both buffers, over the program's life */
 	for (b = 0; b < MXG_XDP_BUFFERS; b++) {
 		if (bpf_map_lookup_elem(x->map_fd[M_STATS], &b, v)) {
 			err = -errno;
-			break;
+			goto free_values;
 		}
-		for (cpu = 0; cpu < x->ncpus; cpu++) {
-			const uint64_t *s = (const uint64_t *)&v[cpu].totals;
-			uint64_t *t = (uint64_t *)&c->totals;
-
+		for (cpu = 0; cpu < x->ncpus; cpu++)
 			for (k = 0; k < sizeof(c->totals) / 8; k++)
-				t[k] += s[k];
-			if ((int)b != cur)
+				((uint64_t *)&c->totals)[k] +=
+					((const uint64_t *)&v[cpu].totals)[k];
+	}
+	if (cur < 0)
+		goto free_values;
+	base = malloc(sizeof(*base));
+	if (!base) {
+		err = -ENOMEM;
+		goto free_values;
+	}
+	err = xdp_rules_read(x, (uint32_t)cur, base);
+	if (!err)
+		memcpy(c->rules, base->rules, sizeof(c->rules));
+	free(base);
+free_values:
+	free(v);
+	return err;
+}
+
+int mxg_xdp_table_stats(struct mxg_xdp *x, struct mxg_xdp_table *t)
+{
+	struct mxg_src_table_stats st = { 0 };
+	struct bpf_map_info info;
+	struct mxg_xdp_diag d;
+	uint32_t len = sizeof(info);
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(x->map_fd[M_BUCKETS], &info, &len))
+		return -errno;
+	err = mxg_xdp_diag(x, &d);
+	if (err)
+		return err;
+	t->capacity = (uint64_t)info.max_entries * MXG_ST_WAYS;
+	st.inserts = t->inserts = d.inserts;
+	st.evict_lossless = t->evict_lossless = d.evict_lossless;
+	st.evict_lossy = t->evict_lossy = d.evict_lossy;
+	t->entries = mxg_src_table_entries(&st, t->capacity);
+	return 0;
+}
+
+/* Read every slot on every CPU: one batch call where the kernel has it. */
+static int top_read(struct mxg_xdp *x, struct mxg_xdp_top_slot *v)
+{
+	const size_t per = (size_t)x->ncpus;
+	uint32_t keys[MXG_XDP_TOP_SLOTS], count = MXG_XDP_TOP_SLOTS, out = 0;
+	uint32_t i;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!bpf_map_lookup_batch(x->map_fd[M_TOP], NULL, &out, keys, v, &count,
+				  &opts) ||
+	    (errno == ENOENT && count == MXG_XDP_TOP_SLOTS))
+		return 0;
+	for (i = 0; i < MXG_XDP_TOP_SLOTS; i++) /* older kernels */
+		if (bpf_map_lookup_elem(x->map_fd[M_TOP], &i, v + i * per))
+			return -errno;
+	return 0;
+}
+
+int mxg_xdp_top(struct mxg_xdp *x, struct mxg_top_entry *out, uint32_t max)
+{
+	const size_t per = (size_t)x->ncpus;
+	struct mxg_xdp_top_slot *v;
+	struct mxg_top_entry *all;
+	size_t n = 0, i, j, cpu, first;
+	int err;
+
+	v = calloc(MXG_XDP_TOP_SLOTS * per, sizeof(*v));
+	all = calloc(MXG_XDP_TOP_SLOTS * per, sizeof(*all));
+	if (!v || !all) {
+		err = -ENOMEM;
+		goto free_all;
+	}
+	err = top_read(x, v);
+	if (err)
+		goto free_all;
+	/* A source hashes to one slot on every CPU: merge within a slot. */
+	for (i = 0; i < MXG_XDP_TOP_SLOTS; i++) {
+		first = n;
+		for (cpu = 0; cpu < per; cpu++) {
+			const struct mxg_xdp_top_slot *s = &v[i * per + cpu];
+			uint8_t addr[16];
+
+			if (!s->family || !s->attempts)
 				continue;
-			s = (const uint64_t *)v[cpu].rules;
-			t = (uint64_t *)c->rules;
-			for (k = 0; k < sizeof(c->rules) / 8; k++)
-				t[k] += s[k];
+			memcpy(addr, s->addr, sizeof(addr));
+			for (j = first; j < n; j++)
+				if (all[j].family == s->family &&
+				    !memcmp(all[j].addr, addr, sizeof(addr)))
+					break;
+			if (j == n) {
+				memcpy(all[n].addr, addr, sizeof(addr));
+				all[n++].family = s->family;
+			}
+			all[j].syns += s->attempts;
+			all[j].dropped += s->dropped;
 		}
 	}
+	qsort(all, n, sizeof(*all), mxg_top_cmp_rank);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*all));
+	err = (int)n;
+free_all:
+	free(all);
 	free(v);
 	return err;
 }

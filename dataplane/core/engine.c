@@ -196,7 +196,7 @@ void mxg_engine_decide_ahead(const struct mxg_engine *e,
 	verdict = mxg_decide_rules(&env, e->rules, e->n_rules, e->image->mode,
 				   p, class_mask(e, src_class), dst, now_ns,
 				   c->rules, &d->rule);
-	d->verdict = (uint8_t)mxg_decide_reset_guard(p, verdict, &c->totals);
+	d->verdict = (uint8_t)mxg_decide_reset_guard(p, verdict, d->rule, c);
 	mxg_totals_account(&c->totals, 0, d->verdict);
 }
 

@@ -70,6 +70,24 @@ size_t mxg_src_table_memory(const struct mxg_src_table *t);
 uint64_t mxg_src_table_count(const struct mxg_src_table *t);
 
 /*
+ * Keys present, from the counters of every thread that used the table,
+ * in O(1): a key enters only by an insert and leaves only by an eviction
+ * (an insert into its slot), so this is mxg_src_table_count() whenever no
+ * take is under way. Threads' counters summed at slightly different
+ * moments can lag each other: bounded to [0, capacity]. The XDP path
+ * uses it on the program's counters too (one table algorithm).
+ */
+static inline uint64_t
+mxg_src_table_entries(const struct mxg_src_table_stats *st, uint64_t capacity)
+{
+	uint64_t out = st->evict_lossless + st->evict_lossy;
+
+	if (st->inserts <= out)
+		return 0;
+	return st->inserts - out < capacity ? st->inserts - out : capacity;
+}
+
+/*
  * One connection attempt for 'key' at now_ns under bucket 'bp': find or
  * insert the key (a new key starts full, MXG_BUCKET_FRESH), then take
  * a token with compare-and-swap. Returns 1 if the attempt conforms, 0 if

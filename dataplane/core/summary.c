@@ -63,8 +63,9 @@ int mxg_summary_write(FILE *f, const struct mxg_policy_header *image,
 		fprintf(f,
 			", \"matched\": %" PRIu64 ", \"passed\": %" PRIu64
 			", \"dropped\": %" PRIu64 ", \"would_drop\": %" PRIu64
-			"}",
-			rc->matched, rc->passed, rc->dropped, rc->would_drop);
+			", \"reset\": %" PRIu64 "}",
+			rc->matched, rc->passed, rc->dropped, rc->would_drop,
+			rc->reset);
 	}
 	fprintf(f, "], \"top_sources\": [");
 	for (i = 0; i < n_top; i++)

@@ -239,7 +239,7 @@ int mxg_top_is_exact(const struct mxg_top_sources *t)
 	return !t->replaced;
 }
 
-static int cmp_rank(const void *a, const void *b)
+int mxg_top_cmp_rank(const void *a, const void *b)
 {
 	const struct mxg_top_entry *x = a, *y = b;
 
@@ -265,7 +265,7 @@ uint32_t mxg_top_sorted(const struct mxg_top_sources *t,
 	if (!all)
 		return 0;
 	memcpy(all, t->entries, (size_t)t->count * sizeof(*all));
-	qsort(all, t->count, sizeof(*all), cmp_rank);
+	qsort(all, t->count, sizeof(*all), mxg_top_cmp_rank);
 	memcpy(out, all, (size_t)n * sizeof(*out));
 	free(all);
 	return n;

@@ -45,6 +45,11 @@ void mxg_top_merge(struct mxg_top_sources *dst,
 uint32_t mxg_top_count(const struct mxg_top_sources *t);
 int mxg_top_is_exact(const struct mxg_top_sources *t);
 
+/* The rank of mxg_top_sorted(), a qsort comparator of struct
+ * mxg_top_entry: most dropped, then most attempts, then family and
+ * address. */
+int mxg_top_cmp_rank(const void *a, const void *b);
+
 /*
  * Copy up to n sources into out, by attempts dropped, then attempts, then
  * address (so the order is deterministic). Returns how many were copied.

@@ -233,17 +233,19 @@ int dp_stats_text(char **out, size_t *len, int workers_running)
 		", \"too_long\": %" PRIu64 ", \"policy_adopted\": %" PRIu64
 		", \"packets\": %" PRIu64 ", \"forwarded\": %" PRIu64
 		", \"smtp_syns\": %" PRIu64 ", \"smtp_dropped\": %" PRIu64
-		", \"table\": {\"capacity\": %" PRIu64 ", \"takes\": %" PRIu64
-		", \"inserts\": %" PRIu64 ", \"evict_lossless\": %" PRIu64
-		", \"evict_lossy\": %" PRIu64 "}, \"ports\": [",
+		", \"table\": {\"capacity\": %" PRIu64 ", \"entries\": %" PRIu64
+		", \"takes\": %" PRIu64 ", \"inserts\": %" PRIu64
+		", \"evict_lossless\": %" PRIu64 ", \"evict_lossy\": %" PRIu64
+		"}, \"ports\": [",
 		dp.active->generation, dp.reloads, dp.requests_refused,
 		dp.n_workers, st->rx, st->tx, st->tx_dropped,
 		st->policy_dropped, st->rst_sent, st->rst_unbuilt,
 		st->no_rx_timestamp, st->linearized, st->too_long,
 		st->policy_adopted, c->totals.packets, c->totals.forwarded,
 		c->totals.smtp_syns, c->totals.smtp_dropped,
-		mxg_src_table_capacity(dp.table), ts->takes, ts->inserts,
-		ts->evict_lossless, ts->evict_lossy);
+		mxg_src_table_capacity(dp.table),
+		mxg_src_table_entries(ts, mxg_src_table_capacity(dp.table)),
+		ts->takes, ts->inserts, ts->evict_lossless, ts->evict_lossy);
 	for (i = 0; i < DP_MAX_PORTS; i++) {
 		struct rte_eth_stats es;
 

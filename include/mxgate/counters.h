@@ -50,8 +50,11 @@ struct mxg_rule_counters {
 	uint64_t passed;
 	uint64_t dropped; /* reset included */
 	uint64_t would_drop;
+	/* of 'dropped', the attempts answered with a RST (the totals'
+	 * 'reset': a suppressed RST counts as a plain drop) */
+	uint64_t reset;
 };
-MXG_STATIC_ASSERT(sizeof(struct mxg_rule_counters) == 32,
+MXG_STATIC_ASSERT(sizeof(struct mxg_rule_counters) == 40,
 		  "mxg_rule_counters layout");
 
 /* One worker's counters, indexed by rule position in the image. */

@@ -68,15 +68,23 @@ MXG_INLINE int mxg_decide_parser_limit(uint8_t parser_limit, uint8_t mode,
 /*
  * A RESET verdict for a SYN from or to an address that must never get a
  * RST (pkt.h, mxg_pkt_rst_forbidden) becomes a DROP, counted in
- * t->reset_suppressed. Returns the verdict to act on.
+ * c->totals.reset_suppressed; a RESET that stands is counted in the
+ * deciding rule's 'reset' (rule: its index, or -1). Returns the verdict
+ * to act on.
  */
 MXG_INLINE int mxg_decide_reset_guard(const struct mxg_pkt *p, int verdict,
-				      struct mxg_totals *t)
+				      int32_t rule, struct mxg_counters *c)
 {
-	if (verdict != MXG_VERDICT_RESET || !mxg_pkt_rst_forbidden(p))
+	if (verdict != MXG_VERDICT_RESET)
 		return verdict;
-	t->reset_suppressed++;
-	return MXG_VERDICT_DROP;
+	if (mxg_pkt_rst_forbidden(p)) {
+		c->totals.reset_suppressed++;
+		return MXG_VERDICT_DROP;
+	}
+	/* unsigned: one bound check the verifier follows */
+	if ((uint32_t)rule < MXG_RULES_MAX)
+		c->rules[(uint32_t)rule].reset++;
+	return verdict;
 }
 
 MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,

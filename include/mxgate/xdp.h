@@ -22,6 +22,12 @@
  *                                 CPU, updated with cmpxchg; its seed
  *                                 is read-only data (MXG_XDP_RODATA_SEED).
  *   mxg_stats    PERCPU_ARRAY[2]  struct mxg_counters per buffer.
+ *   mxg_rule_base ARRAY[2]        struct mxg_xdp_rule_base per buffer:
+ *                                 what its rules counted under earlier
+ *                                 policies (written by the loader only).
+ *   mxg_top      PERCPU_ARRAY[MXG_XDP_TOP_SLOTS]
+ *                                 struct mxg_xdp_top_slot: the per-source
+ *                                 report (bounded, no per-packet log).
  *   mxg_diag     PERCPU_ARRAY[1]  struct mxg_xdp_diag: rare events.
  *   mxg_ports    DEVMAP_HASH      inline mode: ingress ifindex -> peer.
  *   mxg_last     ARRAY[1]         struct mxg_xdp_last: the last frame's
@@ -39,6 +45,27 @@
  * whole. Buckets are keyed by the rules' stable key ids (struct
  * mxg_rule.key_id), not by buffer, so a reload keeps the state of the
  * rules it keeps.
+ *
+ * Rule counters across a reload. A rule's counters follow its name, as
+ * in mxgate-dp: the loader fills mxg_rule_base[b] for the new policy's
+ * rules with what the same-named rules of the policy in force counted
+ * (their base plus their per-CPU counts), clears mxg_stats[b]'s rules,
+ * switches, then adds what the old buffer counted between its read and
+ * the switch (the old buffer is idle by then). A rule's count is
+ * mxg_rule_base[b] + the sum over CPUs of mxg_stats[b]: it never
+ * restarts because a reload moved the rule to another index.
+ *
+ * Top sources (mxg_top). Per CPU, slot = a seeded hash of the source
+ * address; a slot holds one source and a vote (the majority algorithm of
+ * Boyer and Moore, per slot): an attempt from the slot's source adds one
+ * vote and counts its attempt (and drop), one from another source takes
+ * one vote away, and a slot with no votes left goes to the source that
+ * hashes there next. So a source that sends more than all others of its
+ * slot together keeps the slot and its counts (since it took the slot:
+ * lower bounds); a spoofed flood of single attempts churns slots without
+ * growing anything. (A vote that would leave none hands the slot over at
+ * once: the same candidate as the algorithm's.) Readers merge the CPUs'
+ * slots by address.
  */
 #ifndef MXGATE_XDP_H
 #define MXGATE_XDP_H
@@ -49,18 +76,20 @@
 #include "policy.h"
 
 /* Map names: the BPF program declares its maps with these identifiers. */
-#define MXG_XDP_MAP_CONFIG  mxg_config
-#define MXG_XDP_MAP_ACTIVE  mxg_active
-#define MXG_XDP_MAP_POL0    mxg_pol0
-#define MXG_XDP_MAP_POL1    mxg_pol1
-#define MXG_XDP_MAP_V4	    mxg_v4
-#define MXG_XDP_MAP_V6	    mxg_v6
-#define MXG_XDP_MAP_BUCKETS mxg_buckets
-#define MXG_XDP_MAP_STATS   mxg_stats
-#define MXG_XDP_MAP_DIAG    mxg_diag
-#define MXG_XDP_MAP_PORTS   mxg_ports
-#define MXG_XDP_MAP_LAST    mxg_last
-#define MXG_XDP_PROG	    mxgate_xdp
+#define MXG_XDP_MAP_CONFIG    mxg_config
+#define MXG_XDP_MAP_ACTIVE    mxg_active
+#define MXG_XDP_MAP_POL0      mxg_pol0
+#define MXG_XDP_MAP_POL1      mxg_pol1
+#define MXG_XDP_MAP_V4	      mxg_v4
+#define MXG_XDP_MAP_V6	      mxg_v6
+#define MXG_XDP_MAP_BUCKETS   mxg_buckets
+#define MXG_XDP_MAP_STATS     mxg_stats
+#define MXG_XDP_MAP_DIAG      mxg_diag
+#define MXG_XDP_MAP_PORTS     mxg_ports
+#define MXG_XDP_MAP_LAST      mxg_last
+#define MXG_XDP_MAP_RULE_BASE mxg_rule_base
+#define MXG_XDP_MAP_TOP	      mxg_top
+#define MXG_XDP_PROG	      mxgate_xdp
 
 #define MXG_XDP_STR_(x) #x
 #define MXG_XDP_STR(x)	MXG_XDP_STR_(x)
@@ -75,6 +104,9 @@
 #define MXG_XDP_BUCKETS_DEFAULT (1u << 20)
 #define MXG_XDP_BUCKETS_MIN	1024u
 #define MXG_XDP_BUCKETS_MAX	(1u << 28)
+/* Slots of the per-source report, per CPU. */
+#define MXG_XDP_TOP_BITS  12
+#define MXG_XDP_TOP_SLOTS (1u << MXG_XDP_TOP_BITS)
 /* cmpxchg attempts on one bucket before the packet keeps its last try. */
 #define MXG_XDP_CAS_TRIES 8
 
@@ -148,16 +180,55 @@ struct mxg_xdp_lpm6_key {
 };
 MXG_STATIC_ASSERT(sizeof(struct mxg_xdp_lpm6_key) == 20, "lpm6 key layout");
 
-/* Rare events, per CPU, for operators (mxgate-xdp stats). */
+/*
+ * Rare events and the source table's counters, per CPU, for operators
+ * (mxgate-xdp stats, mxgated): keys present = inserts - evict_lossless -
+ * evict_lossy, as in the core engine's table (a key enters only by an
+ * insert and leaves only by an eviction).
+ */
 struct mxg_xdp_diag {
-	uint64_t no_policy;	/* frames seen before a policy was loaded */
-	uint64_t bucket_full;	/* judged on a fresh bucket: lost races */
-	uint64_t cas_exhausted; /* unused (was: cmpxchg races lost) */
-	uint64_t rst_unbuilt;	/* reset verdicts dropped without a RST */
-	uint64_t evict_lossy;	/* evicted a bucket that was not full */
-	uint64_t pad[3];
+	uint64_t no_policy;	 /* frames seen before a policy was loaded */
+	uint64_t bucket_full;	 /* judged on a fresh bucket: lost races */
+	uint64_t cas_exhausted;	 /* unused (was: cmpxchg races lost) */
+	uint64_t rst_unbuilt;	 /* reset verdicts dropped without a RST */
+	uint64_t evict_lossy;	 /* evicted a bucket that was not full */
+	uint64_t inserts;	 /* new keys in the source table */
+	uint64_t evict_lossless; /* evicted a full bucket (nothing lost) */
+	uint64_t pad;
 };
 MXG_STATIC_ASSERT(sizeof(struct mxg_xdp_diag) == 64, "mxg_xdp_diag layout");
+
+/* mxg_rule_base[b]: the rules of buffer b, by index, carried over. */
+struct mxg_xdp_rule_base {
+	struct mxg_rule_counters rules[MXG_RULES_MAX];
+};
+
+/* One slot of mxg_top (per CPU). */
+struct mxg_xdp_top_slot {
+	uint64_t addr[2]; /* struct mxg_pkt's src bytes (IPv4: first 4) */
+	uint8_t family;	  /* MXG_AF_*; 0: empty */
+	uint8_t pad[3];
+	uint32_t votes;	   /* 0: the next source takes the slot */
+	uint64_t attempts; /* since this source took the slot */
+	uint64_t dropped;  /* of them, dropped or reset */
+};
+MXG_STATIC_ASSERT(sizeof(struct mxg_xdp_top_slot) == 40,
+		  "mxg_xdp_top_slot layout");
+
+/*
+ * The slot of a source: multiply-add-shift (top bits) over the address's
+ * two 64-bit words and the family, with words of the source table's seed
+ * (random per load, never leaves the kernel), so that nobody can aim
+ * sources at one slot to hide another.
+ */
+MXG_INLINE uint32_t mxg_xdp_top_slot_of(uint64_t s0, uint64_t s1, uint64_t s2,
+					uint64_t a0, uint64_t a1,
+					uint8_t family)
+{
+	uint64_t h = s0 + (a0 ^ family) * (s1 | 1) + a1 * (s2 | 1);
+
+	return (uint32_t)(h >> (64 - MXG_XDP_TOP_BITS));
+}
 
 /* The decision on the last frame, when MXG_XDP_F_RECORD is set. */
 struct mxg_xdp_last {

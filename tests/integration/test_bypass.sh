@@ -33,30 +33,21 @@ BYPASS=$ROOT/hw/bypass.sh
 XDP=$BUILD/bin/mxgate-xdp
 TOOLS=${MXG_TOOLS:-$BUILD/tools}
 PROBE=$TOOLS/mxg-tcpprobe
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for t in ip nsenter jq ethtool ping; do
-	command -v $t >/dev/null || skip "needs $t"
-done
-for t in "$DP" "$XDP" "$PROBE" "$TOOLS/mxg-xdp-pass"; do
-	[ -x "$t" ] || skip "$t not built"
-done
+. "$ROOT/tests/lib/netns.sh"
+need_root "network namespaces"
+need_cmd ip nsenter jq ethtool ping
+need_built "$DP" "$XDP" "$PROBE" "$TOOLS/mxg-xdp-pass"
 
 tag=$$
 S=mxg-bp-s$tag A=mxg-bp-a$tag R=mxg-bp-r$tag
 tmp=$(mktemp -d)
 PIN=/sys/fs/bpf/mxg-bp-$tag
 export MXGATE_HW_BYPASS_DIR=$tmp/state MXGATE_HW_BPFFS=$PIN-bypass
-dp_pid=
-pids=()
+dp_pid= PROBE_PID=
 cleanup() {
-	local n p
-	[ -n "$dp_pid" ] && kill -KILL "$dp_pid" 2>/dev/null
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for n in "$S" "$A" "$R"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$n" 2>/dev/null
-	done
-	rm -rf "$PIN" "$MXGATE_HW_BPFFS" "$tmp"
+	kill -KILL $dp_pid $PROBE_PID 2>/dev/null
+	netns_cleanup
+	rm -rf "$PIN" "$MXGATE_HW_BYPASS_DIR" "$MXGATE_HW_BPFFS" "$tmp"
 	cleanup_eal
 }
 trap cleanup EXIT
@@ -67,66 +58,21 @@ in_ns() {
 	shift
 	ip netns exec "$ns" "$@"
 }
-ms() { date +%s%3N; }
 jqe() { jq -e "$@" >/dev/null; }
 
-{ ip netns add "$S" && ip netns add "$A" && ip netns add "$R"; } ||
-	skip "cannot create network namespaces"
-ip link add s0 netns "$S" type veth peer name p0 netns "$A" &&
-	ip link add r0 netns "$R" type veth peer name p1 netns "$A" || exit 1
-ip -n "$S" addr add 192.0.2.1/24 dev s0
-ip -n "$S" addr add 192.0.2.3/24 dev s0
-ip -n "$S" addr add 2001:db8::1/64 dev s0 nodad
-ip -n "$R" addr add 192.0.2.2/24 dev r0
-ip -n "$R" addr add 2001:db8::2/64 dev r0 nodad
-for l in "$S s0" "$S lo" "$R r0" "$R lo" "$A p0" "$A p1"; do
-	read -r ns ifc <<<"$l"
-	ip -n "$ns" link set "$ifc" up
-done
-# Frames that cross an AF_PACKET socket or an XDP redirect must carry
-# complete checksums, as on a wire.
-in_ns "$S" ethtool -K s0 tx off >/dev/null 2>&1
-in_ns "$R" ethtool -K r0 tx off >/dev/null 2>&1
+netns_pair "$S" "$A" "$R" || exit 1
 
 cat >"$tmp/policy.json" <<'EOF'
 {"version": 1, "smtp_ports": [25],
  "rules": [{"name": "deny-dot3", "src": "192.0.2.3/32", "action": "deny"}]}
 EOF
 
-ip netns exec "$R" "$PROBE" listen 25 >"$tmp/listen.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-	grep -q listening "$tmp/listen.out" && break
-	sleep 0.1
-done
-grep -q listening "$tmp/listen.out" || {
+probe_listen "$R" "$tmp/listen.out" 25 || {
 	echo "FAIL: the listener did not start"
 	exit 1
 }
 
-# conn FROM DST [TIMEOUT_MS]: one SMTP connection attempt, its result word.
-conn() {
-	in_ns "$S" "$PROBE" connect --from "$1" --timeout "${3:-500}" "$2" 25 2>/dev/null |
-		cut -d' ' -f1
-}
-expect() { # WHAT WANT FROM DST
-	local got
-	got=$(conn "$3" "$4")
-	if [ "$got" = "$2" ]; then ok "$1: $got"; else bad "$1: got \"$got\", want $2"; fi
-}
-# until_connected FROM DST SECONDS: ms until the first connection.
-until_connected() {
-	local t0 end
-	t0=$(ms)
-	end=$((t0 + $3 * 1000))
-	while [ "$(ms)" -lt "$end" ]; do
-		if [ "$(conn "$1" "$2" 200)" = connected ]; then
-			echo $(($(ms) - t0))
-			return 0
-		fi
-	done
-	return 1
-}
+expect() { expect_probe "$1" "$2" "$S" "$3" "$4" 25 500; } # WHAT WANT FROM DST
 bp() { "$BYPASS" "$@" --ports p0,p1 --netns "$A"; }
 no_leftovers() {
 	[ -z "$(ip -n "$A" -j link show type bridge | jq -r '.[].ifname')" ] &&
@@ -160,7 +106,7 @@ expect "mxgate-dp killed: the pair forwards nothing" timeout 192.0.2.1 192.0.2.2
 t0=$(ms)
 check "engage (bridge)" bp engage
 t_engage=$(($(ms) - t0))
-if t_flow=$(until_connected 192.0.2.1 192.0.2.2 10); then
+if t_flow=$(until_connected "$S" 192.0.2.1 192.0.2.2 25 10); then
 	ok "traffic through the bypass ${t_flow} ms after engage began (engage itself: ${t_engage} ms)"
 	echo "MEASURED bridge: engage ${t_engage} ms, first SMTP connection $((t_engage + t_flow)) ms after the engage command started"
 else
@@ -184,7 +130,7 @@ check "disengage again: nothing to do, exit 0" bp disengage
 check "status: disengaged" test "$(bp status)" = disengaged
 expect "disengaged, no data plane: nothing forwarded" timeout 192.0.2.1 192.0.2.2
 check "mxgate-dp restarted" start_dp
-if t_flow=$(until_connected 192.0.2.1 192.0.2.2 10); then
+if t_flow=$(until_connected "$S" 192.0.2.1 192.0.2.2 25 10); then
 	ok "through mxgate-dp again: 192.0.2.1 (${t_flow} ms after it said its workers run)"
 else
 	bad "through mxgate-dp again: 192.0.2.1 not within 10 s"
@@ -231,7 +177,7 @@ sleep 1
 t0=$(ms)
 check "engage --mode xdp-pass" bp engage --mode xdp-pass
 t_engage=$(($(ms) - t0))
-if t_flow=$(until_connected 192.0.2.3 192.0.2.2 10); then
+if t_flow=$(until_connected "$S" 192.0.2.3 192.0.2.2 25 10); then
 	ok "192.0.2.3 through the bypass ${t_flow} ms after the engage returned"
 	echo "MEASURED xdp-pass: engage ${t_engage} ms, first connection of the denied source $((t_engage + t_flow)) ms after the engage command started"
 else

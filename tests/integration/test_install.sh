@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # `make install` (hw/build.mk) into a staging root:
 #  - make install DESTDIR=$tmp PREFIX=/usr puts every program of build/bin
-#    in /usr/bin (executable), bypass.sh and setup.sh in
+#    in /usr/bin (executable; mxgated linked for PREFIX, its default
+#    --bypass-cmd /usr/libexec/mxgate/bypass.sh), bypass.sh and setup.sh in
 #    /usr/libexec/mxgate with links in /usr/sbin, nics.json and the
 #    example policies in /usr/share/mxgate, the two systemd units in
 #    /usr/lib/systemd/system with every @PLACEHOLDER@ filled in, and the
@@ -30,9 +31,18 @@ check "make install DESTDIR=... PREFIX=/usr" inst DESTDIR="$d" PREFIX=/usr >"$tm
 	cat "$tmp/install.out"
 
 for f in "$BUILD"/bin/*; do
+	[ "${f##*/}" = mxgated ] && continue # linked for PREFIX: below
 	check "/usr/bin/${f##*/}: executable, the built binary" \
 		sh -c "test -x '$d/usr/bin/${f##*/}' && cmp -s '$f' '$d/usr/bin/${f##*/}'"
 done
+# mxgated compiles the actuator's installed path in (-DMXGATED_BYPASS_CMD
+# from hw/build.mk's LIBEXECDIR): the installed copy names PREFIX's, and
+# build/bin/mxgated, which the other tests run, is left as it was built.
+help_path() { "$1" --help | tr -s ' \n' ' ' | grep -o 'by default the installed [^ ]*'; }
+check "/usr/bin/mxgated: its default --bypass-cmd is /usr/libexec/mxgate/bypass.sh" \
+	test "$(help_path "$d/usr/bin/mxgated")" = "by default the installed /usr/libexec/mxgate/bypass.sh"
+check "... and build/bin/mxgated still names the build's default PREFIX's" \
+	test "$(help_path "$BUILD/bin/mxgated")" = "by default the installed /usr/local/libexec/mxgate/bypass.sh"
 for f in bypass.sh setup.sh; do
 	check "/usr/libexec/mxgate/$f: executable" test -x "$d/usr/libexec/mxgate/$f"
 done
@@ -79,9 +89,9 @@ if command -v systemd-analyze >/dev/null; then
 	p=$tmp/real
 	check "make install PREFIX=<a real directory> SYSCONFDIR=..." \
 		inst PREFIX="$p/usr" SYSCONFDIR="$p/etc" >/dev/null 2>&1
-	# mxgated is built by control/daemon once merged; until then a
-	# stand-in, so that verify checks the unit and not the binary.
-	[ -x "$p/usr/bin/mxgated" ] || cp "$(type -P true)" "$p/usr/bin/mxgated"
+	check "mxgated for PREFIX=$p/usr: its default actuator is the one installed there" \
+		test "$(help_path "$p/usr/bin/mxgated")" = "by default the installed $p/usr/libexec/mxgate/bypass.sh" -a \
+		-x "$p/usr/libexec/mxgate/bypass.sh"
 	check "systemd-analyze verify: both units" sh -c \
 		"systemd-analyze verify '$p/usr/lib/systemd/system/mxgate-dp.service' '$p/usr/lib/systemd/system/mxgated.service' >'$tmp/verify.out' 2>&1"
 	sed 's/^/  | /' "$tmp/verify.out"

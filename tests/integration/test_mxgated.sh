@@ -14,6 +14,7 @@
 DP_TIMEOUT=${DP_TIMEOUT:-900}
 set -o pipefail # a failed mxgatectl fails its pipeline (jq -e passes on no input)
 . "$(dirname "$0")/dp/lib.sh"
+. "$ROOT/tests/lib/netns.sh" # ctld_start, ctld_up (no namespace here)
 need_tools
 CTLD=$BUILD/bin/mxgated
 CTL=$BUILD/bin/mxgatectl
@@ -23,8 +24,24 @@ HERE=$ROOT/tests/integration/mxgated
 command -v jq >/dev/null || skip "needs jq"
 command -v curl >/dev/null || skip "needs curl"
 
+# --help lists every option (printed from the table that parses them);
+# the README's man-style mxgated(8) names the same ones, and every option
+# of each mxgatectl verb is in its section
+help_opts() { "$@" --help | grep -oE '^  (-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u; }
+README=$ROOT/control/daemon/README.md
+readme_opts=$(sed -n '/^## mxgated(8)/,/^## Files/p' "$README" | grep '^| `' |
+	awk -F'|' '{print $2}' | grep -oE -- '--[a-z-]+' | sort -u)
+check "mxgated --help and the README's mxgated(8) name the same $(echo "$readme_opts" | wc -l) options" \
+	test "$(help_opts "$CTLD")" = "$readme_opts"
+ctl_readme=$(sed -n '/^## mxgatectl: the operator verbs/,/^## Metrics/p' "$README")
+for v in status stats top reload block allow unblock unallow list brake; do
+	missing=$(help_opts "$CTL" "$v" | while read -r o; do
+		grep -q -- "$o" <<<"$ctl_readme" || echo "$o"; done)
+	check "mxgatectl $v --help: each option in the README${missing:+ (missing: $missing)}" test -z "$missing"
+done
+
 tmp=$(mktemp -d)
-dp_pid= ctld_pid= dp2_pid= ctld2_pid=
+dp_pid= CTLD_PID=
 # kill_dp: mxgate-dp itself (the child of its timeout wrapper), then the
 # wrapper.
 kill_dp() {
@@ -34,7 +51,6 @@ kill_dp() {
 	dp_pid=
 }
 cleanup() {
-	local p
 	if [ "$fails" -gt 0 ]; then
 		echo "--- mxgated's log (last 40 lines):"
 		tail -n 40 "$tmp/ctld.err"
@@ -42,9 +58,7 @@ cleanup() {
 		tail -n 10 "$tmp/dp.err"
 	fi
 	kill_dp
-	for p in $ctld_pid $ctld2_pid; do
-		kill -KILL "$p" 2>/dev/null
-	done
+	[ -n "$CTLD_PID" ] && kill -KILL "$CTLD_PID" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$tmp"
 	cleanup_eal
@@ -93,20 +107,12 @@ start_dp() {
 }
 
 start_ctld() {
-	"$CTLD" --policy "$tmp/pol/policy.json" --dp "$dps" --socket "$sock" \
-		--state "$state" --metrics "127.0.0.1:$port" --heartbeat 300 \
+	ctld_start - "$tmp/ctld.err" --policy "$tmp/pol/policy.json" \
+		--dp "$dps" --socket "$sock" --state "$state" \
+		--metrics "127.0.0.1:$port" --heartbeat 300 \
 		--heartbeat-timeout 3000 --failure open \
-		--bypass-cmd "$tmp/bypass.sh" --bypass-ports p0,p1 "$@" \
-		2>>"$tmp/ctld.err" &
-	ctld_pid=$!
-	wait_for 30 engine_up
-}
-
-# (jq -e exits 0 on empty input: mxgatectl's own status must count)
-engine_up() {
-	local j
-	j=$("$CTL" status --json) &&
-		echo "$j" | jq -e '.health == "up" and .in_force' >/dev/null
+		--bypass-cmd "$tmp/bypass.sh" --bypass-ports p0,p1 "$@"
+	wait_for 30 ctld_up
 }
 
 # rule_val RULE FIELD: that rule's counter in mxgated's stats (0: absent)
@@ -124,33 +130,28 @@ has_rule() {
 # does it; a load waits for mxgate-dp's workers, seconds on a loaded
 # host), so traffic is judged once it settled.
 settled() {
-	wait_for 20 engine_up
+	wait_for 20 ctld_up
 }
-# grows RULE FIELD: the counter moves within 1.5 s, under the image in force
-grows() {
+# rule_delta RULE FIELD: how far the counter moves in 1.5 s, under the
+# image in force; grows and still judge it
+rule_delta() {
 	local a b
 	settled || return 1
 	a=$(rule_val "$1" "$2")
 	sleep 1.5
 	b=$(rule_val "$1" "$2")
-	[ "$b" -gt "$a" ]
+	echo $((b - a))
 }
-still() {
-	local a b
-	settled || return 1
-	a=$(rule_val "$1" "$2")
-	sleep 1.5
-	b=$(rule_val "$1" "$2")
-	[ "$b" -eq "$a" ]
-}
+grows() { local d; d=$(rule_delta "$@") && [ "$d" -gt 0 ]; }
+still() { local d; d=$(rule_delta "$@") && [ "$d" -eq 0 ]; }
 rules_are() {
-	engine_up &&
+	ctld_up &&
 		[ "$("$CTL" stats --json | jq -c '[.rules[].name]')" = "$1" ]
 }
 
 start_dp || { cat "$tmp/dp.err"; bad "mxgate-dp control socket"; finish; exit; }
 start_ctld
-check "mxgated up, its image in force on mxgate-dp" engine_up
+check "mxgated up, its image in force on mxgate-dp" ctld_up
 check "status in a table" sh -c "'$CTL' status | grep -q '^engine  *dp .*: up'"
 check "traffic passes under the file's rule" grows everyone passed
 
@@ -209,7 +210,7 @@ check "... with the file's error lines on stderr" grep -q \
 check "reload --json carries the errors" sh -c \
 	"'$CTL' reload --json | jq -e '.status < 0 and (.errors | length) == 1' >/dev/null"
 n_err=$(grep -c "reload (sighup) rejected" "$tmp/ctld.err")
-kill -HUP "$ctld_pid"
+kill -HUP "$CTLD_PID"
 check "SIGHUP with a bad file: rejected" wait_for 15 sh -c \
 	"[ \$(grep -c 'reload (sighup) rejected' '$tmp/ctld.err') -gt $n_err ]"
 check "... the policy in force stays" rules_are '["deny-all"]'
@@ -230,28 +231,28 @@ check "mxgatectl reload of a good file" sh -c "'$CTL' reload | grep -q '^policy 
 check "... in force" wait_for 15 rules_are '["x","everyone"]'
 cp "$tmp/dp-policy.json" "$tmp/pol/policy.json.new"
 mv "$tmp/pol/policy.json.new" "$tmp/pol/policy.json"
-kill -HUP "$ctld_pid"
+kill -HUP "$CTLD_PID"
 check "SIGHUP with a good file: in force" wait_for 15 rules_are '["everyone"]'
 reload_ms=$("$CTL" reload --json | jq .ms)
-wait_for 10 engine_up
+wait_for 10 ctld_up
 push_ms=$("$CTL" status --json | jq .reloads.last_push_ms)
 echo "reload latency: compile $reload_ms ms (the reply), push to mxgate-dp $push_ms ms"
 
 # --- persistence across restarts ---
 "$CTL" block 203.0.113.0/24 --reason persist >/dev/null
 "$CTL" allow 2001:db8::/32 >/dev/null
-kill -TERM "$ctld_pid"
-wait "$ctld_pid"
-ctld_pid=
+kill -TERM "$CTLD_PID"
+wait "$CTLD_PID"
+CTLD_PID=
 cp "$state" "$tmp/state.saved"
 start_ctld
 check "mxgated restarted: entries loaded" sh -c \
 	"[ \"\$('$CTL' list --json | jq -c '[.entries[].cidr]')\" = '[\"203.0.113.0/24\",\"2001:db8::/32\"]' ]"
 check "... and in force" grows mxgated-block dropped
 gen=$("$DPCTL" dpstats "$dps" | jq .generation)
-kill -KILL "$ctld_pid"
-wait "$ctld_pid" 2>/dev/null
-ctld_pid=
+kill -KILL "$CTLD_PID"
+wait "$CTLD_PID" 2>/dev/null
+CTLD_PID=
 "$DPCTL" stats "$dps" >"$tmp/k1.json"
 sleep 1
 "$DPCTL" stats "$dps" >"$tmp/k2.json"
@@ -259,7 +260,7 @@ blk() { jq '.rules[] | select(.name == "mxgated-block") | .dropped' "$1"; }
 check "kill -9 mxgated: the block still drops" test "$(blk "$tmp/k2.json")" -gt "$(blk "$tmp/k1.json")"
 check "... generation unchanged" test "$("$DPCTL" dpstats "$dps" | jq .generation)" = "$gen"
 start_ctld
-check "mxgated back after kill -9" engine_up
+check "mxgated back after kill -9" ctld_up
 
 # --- a stalled data plane does not delay operator replies ---
 # reply_ms CMD...: the command's wall time in ms (its exit status kept)
@@ -289,7 +290,7 @@ check "stalled mxgate-dp: the watchdog sees it down (poll bound 5 s)" \
 	wait_for 15 sh -c "'$CTL' status --json | jq -e '.health == \"down\"' >/dev/null"
 kill -CONT $dp_real
 check "mxgate-dp continued: up again, the latest generation in force" \
-	wait_for 20 engine_up
+	wait_for 20 ctld_up
 check "... bypass engaged for the stall, disengaged after" wait_for 15 sh -c \
 	"grep -c '^disengage' '$tmp/bypass.log' | grep -q 1"
 : >"$tmp/bypass.log"
@@ -310,9 +311,9 @@ check "bypass disengaged" wait_for 15 grep -q "^disengage --ports p0,p1" "$tmp/b
 check "transitions logged" grep -q "bypass ENGAGED" "$tmp/ctld.err"
 
 # --- a torn state file: refused, kept ---
-kill -TERM "$ctld_pid"
-wait "$ctld_pid"
-ctld_pid=
+kill -TERM "$CTLD_PID"
+wait "$CTLD_PID"
+CTLD_PID=
 head -n -1 "$state" >"$tmp/torn"
 cp "$tmp/torn" "$state"
 "$CTLD" --policy "$tmp/pol/policy.json" --no-engine --socket "$sock" \
@@ -355,12 +356,25 @@ check "the daemon still serves" "$CTL" status >/dev/null
 # --- top ---
 check "top ranks 203.0.113.0/24 first at /24, with drops" sh -c \
 	"'$CTL' top --json | jq -e '.levels[] | select(.prefix_len == 24) | .entries[0].prefix == \"203.0.113.0/24\" and .entries[0].dropped > 0 and .entries[0].first_seen > 0' >/dev/null"
+# --watch redraws in place: home and clear before each of its frames
+timeout -s INT 3.5 "$CTL" top --watch --interval 1 >"$tmp/watch.out" 2>/dev/null
+check "top --watch: redrawn in place every second (3 frames or more in 3.5 s)" \
+	test "$(grep -o $'\033\\[H\033\\[2J' "$tmp/watch.out" | wc -l)" -ge 3
 check "top, list and stats fit 80 columns" sh -c \
 	"'$CTL' top | awk 'length > 80 { exit 1 }' && '$CTL' list | awk 'length > 80 { exit 1 }' && '$CTL' stats | awk 'length > 80 { exit 1 }'"
 
 # --- metrics: a strict parser ---
+# a rule name may hold quotes and backslashes: escaped in its label
+cat >"$tmp/pol/policy.json.new" <<'J'
+{"version": 1, "smtp_ports": [25],
+ "rules": [{"name": "every \"one\" \\ else", "action": "allow"}]}
+J
+mv "$tmp/pol/policy.json.new" "$tmp/pol/policy.json"
+"$CTL" reload >/dev/null && wait_for 20 ctld_up
+sleep 1 # a heartbeat under it
 curl -s "http://127.0.0.1:$port/metrics" >"$tmp/m1.txt"
 check "metrics page parses, values as expected" python3 "$HERE/prom_parse.py" "$tmp/m1.txt" \
+	'mxgate_rule_attempts_total{rule="every \"one\" \\ else"} >= 0' \
 	'mxgate_up == 1' 'mxgate_dynamic_entries{kind="block"} == 1' \
 	'mxgate_dynamic_entries{kind="allow"} == 1' 'mxgate_bypass_engaged == 0' \
 	'mxgate_rule_drops_total{rule="mxgated-block"} > 0'
@@ -368,9 +382,9 @@ check "Grafana dashboard queries only exported metrics" python3 \
 	"$HERE/prom_parse.py" --dashboard "$ROOT/control/daemon/grafana-dashboard.json" "$tmp/m1.txt"
 check "nothing listens off loopback" sh -c \
 	"! ss -ltnH | grep ':$port ' | grep -v '127.0.0.1:$port'"
-kill -TERM "$ctld_pid"
-wait "$ctld_pid"
-ctld_pid=
+kill -TERM "$CTLD_PID"
+wait "$CTLD_PID"
+CTLD_PID=
 kill -TERM "$dp_pid"
 wait "$dp_pid"
 dp_pid=
@@ -380,7 +394,8 @@ cleanup_eal
 # --- metrics against a finite capture: 200 SYNs, 100 per source ---
 cat >"$tmp/pol/policy.json" <<'J'
 {"version": 1, "smtp_ports": [25],
- "rules": [{"name": "per-host", "limit": {"rate": "1/h", "burst": 10, "per": "host"}}]}
+ "rules": [{"name": "per-host", "limit": {"rate": "1/h", "burst": 10, "per": "host"},
+            "over": "reset"}]}
 J
 "$REPLAY" --policy "$tmp/pol/policy.json" "$tmp/syn.pcap" >"$tmp/replay.json"
 # shellcheck disable=SC2046
@@ -409,6 +424,20 @@ check "metrics equal the traffic sent and mxgate-replay's verdicts" \
 	"mxgate_rule_passes_total{rule=\"per-host\"} == $(rp passed)" \
 	"mxgate_rule_drops_total{rule=\"per-host\"} == $(rp dropped)" \
 	"mxgate_drops_total == $(jq .smtp_dropped "$tmp/replay.json")" \
-	'mxgate_rule_passes_total{rule="per-host"} == 20'
+	'mxgate_rule_passes_total{rule="per-host"} == 20' \
+	"mxgate_rule_resets_total{rule=\"per-host\"} == $(rp reset)" \
+	'mxgate_rule_resets_total{rule="per-host"} == 180' \
+	"mxgate_resets_total == $(jq .reset "$tmp/replay.json")"
+# the source table as mxgate-dp counts it: one bucket per host
+check "metrics: the source table holds the 2 sources (from the engine)" \
+	python3 "$HERE/prom_parse.py" "$tmp/m2.txt" \
+	'mxgate_source_table_entries == 2' 'mxgate_source_table_inserts_total == 2' \
+	'mxgate_source_table_evictions_total{kind="lossless"} == 0' \
+	'mxgate_source_table_evictions_total{kind="lossy"} == 0' \
+	'mxgate_source_table_capacity > 0'
+check "stats: per-rule resets and the table's occupancy" sh -c \
+	"'$CTL' stats --json | jq -e '.rules[0].reset == 180 and .table.entries == 2' >/dev/null &&
+	'$CTL' stats | grep -q '^per-host  *200  *20  *180  *180  *0$' &&
+	'$CTL' stats | grep -q '^source table: 2 of [0-9]* in use'"
 check "no line per packet: mxgated's log stays small" test "$(wc -l <"$tmp/ctld.err")" -lt 200
 finish

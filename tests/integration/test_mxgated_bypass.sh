@@ -25,62 +25,33 @@ CTLD=$BUILD/bin/mxgated
 CTL=$BUILD/bin/mxgatectl
 TOOLS=${MXG_TOOLS:-$BUILD/tools}
 PROBE=$TOOLS/mxg-tcpprobe
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for t in ip nsenter jq ethtool flock; do
-	command -v $t >/dev/null || skip "needs $t"
-done
-for t in "$DP" "$CTLD" "$CTL" "$PROBE"; do
-	[ -x "$t" ] || skip "$t not built"
-done
+. "$ROOT/tests/lib/netns.sh"
+need_root "network namespaces"
+need_cmd ip nsenter jq ethtool flock
+need_built "$DP" "$CTLD" "$CTL" "$PROBE"
 
 tag=$$
 S=mxg-cb-s$tag A=mxg-cb-a$tag R=mxg-cb-r$tag
 tmp=$(mktemp -d)
 export MXGATE_HW_BYPASS_DIR=$tmp/state
 export MXGATED_SOCKET=$tmp/ctld.sock
-dp_pid= ctld_pid= lis_pid=
+dp_pid= CTLD_PID= PROBE_PID=
 cleanup() {
-	local n p
-	if [ "$fails" -gt 0 ]; then
-		echo "--- mxgated's log (last 30 lines):"
-		tail -n 30 "$tmp/ctld.err"
-	fi
-	for p in $ctld_pid $dp_pid $lis_pid; do kill -KILL "$p" 2>/dev/null; done
+	[ "$fails" -gt 0 ] && ctld_log "$tmp/ctld.err"
+	kill -KILL $CTLD_PID $dp_pid $PROBE_PID 2>/dev/null
 	wait 2>/dev/null
 	"$BYPASS" disengage --ports p0,p1 --netns "$A" >/dev/null 2>&1
-	for n in "$S" "$A" "$R"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$n" 2>/dev/null
-	done
+	netns_cleanup
 	rm -rf "$tmp"
 	cleanup_eal
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-in_ns() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-ms() { date +%s%3N; }
-
 check "mxgated --help: the installed actuator is the default --bypass-cmd" \
-	sh -c "'$CTLD' --help | grep -A1 'by default the installed' | grep -q ' /usr/local/libexec/mxgate/bypass.sh$'"
+	sh -c "'$CTLD' --help | tr -s ' \n' ' ' | grep -q 'by default the installed /usr/local/libexec/mxgate/bypass.sh '"
 
-{ ip netns add "$S" && ip netns add "$A" && ip netns add "$R"; } ||
-	skip "cannot create network namespaces"
-ip link add s0 netns "$S" type veth peer name p0 netns "$A" &&
-	ip link add r0 netns "$R" type veth peer name p1 netns "$A" || exit 1
-ip -n "$S" addr add 192.0.2.1/24 dev s0
-ip -n "$S" addr add 192.0.2.3/24 dev s0
-ip -n "$R" addr add 192.0.2.2/24 dev r0
-for l in "$S s0" "$S lo" "$R r0" "$R lo" "$A p0" "$A p1" "$A lo"; do
-	read -r ns ifc <<<"$l"
-	ip -n "$ns" link set "$ifc" up
-done
-in_ns "$S" ethtool -K s0 tx off >/dev/null 2>&1
-in_ns "$R" ethtool -K r0 tx off >/dev/null 2>&1
+netns_pair "$S" "$A" "$R" || exit 1
 
 mkdir -p "$tmp/pol"
 cat >"$tmp/pol/policy.json" <<'EOF'
@@ -92,37 +63,9 @@ cat >"$tmp/dp-policy.json" <<'EOF'
 {"version": 1, "smtp_ports": [25], "rules": [{"name": "all", "action": "allow"}]}
 EOF
 
-ip netns exec "$R" "$PROBE" listen 25 >"$tmp/listen.out" 2>&1 &
-lis_pid=$!
-for _ in $(seq 50); do
-	grep -q listening "$tmp/listen.out" && break
-	sleep 0.1
-done
-grep -q listening "$tmp/listen.out" || { bad "the listener did not start"; finish; exit; }
-
-# conn FROM [TIMEOUT_MS]: one SMTP connection attempt, its result word.
-conn() {
-	in_ns "$S" "$PROBE" connect --from "$1" --timeout "${2:-500}" 192.0.2.2 25 2>/dev/null |
-		cut -d' ' -f1
-}
-expect() { # WHAT WANT FROM
-	local got
-	got=$(conn "$3")
-	if [ "$got" = "$2" ]; then ok "$1: $got"; else bad "$1: got \"$got\", want $2"; fi
-}
-# until_connected FROM SECONDS: ms until the first connection.
-until_connected() {
-	local t0 end
-	t0=$(ms)
-	end=$((t0 + $2 * 1000))
-	while [ "$(ms)" -lt "$end" ]; do
-		if [ "$(conn "$1" 200)" = connected ]; then
-			echo $(($(ms) - t0))
-			return 0
-		fi
-	done
-	return 1
-}
+probe_listen "$R" "$tmp/listen.out" 25 ||
+	{ bad "the listener did not start"; finish; exit; }
+expect() { expect_probe "$1" "$2" "$S" "$3" 192.0.2.2 25 500; } # WHAT WANT FROM
 start_dp() {
 	rm -f "$tmp/dp.sock"
 	cleanup_eal
@@ -134,19 +77,13 @@ start_dp() {
 	dp_pid=$!
 	wait_running "$tmp/dp.err" 60
 }
-status_is() { # JQ-EXPR
-	local j
-	j=$("$CTL" status --json) && echo "$j" | jq -e "$1" >/dev/null
-}
-settled() { status_is '.health == "up" and .in_force and (.bypass.engaged | not)'; }
+settled() { ctld_status_is '.health == "up" and .in_force and (.bypass.engaged | not)'; }
 
 check "mxgate-dp runs on p0,p1 (net_af_packet)" start_dp
-"$CTLD" --policy "$tmp/pol/policy.json" --dp "$tmp/dp.sock" \
+ctld_start - "$tmp/ctld.err" --policy "$tmp/pol/policy.json" --dp "$tmp/dp.sock" \
 	--socket "$tmp/ctld.sock" --state "$tmp/mxgated.state" --metrics off \
 	--heartbeat 200 --heartbeat-timeout 1000 --failure open \
-	--bypass-cmd "$BYPASS" --bypass-ports p0,p1 --bypass-netns "$A" \
-	2>"$tmp/ctld.err" &
-ctld_pid=$!
+	--bypass-cmd "$BYPASS" --bypass-ports p0,p1 --bypass-netns "$A"
 check "mxgated up, its image in force" wait_for 30 settled
 expect "through mxgate-dp: 192.0.2.1" connected 192.0.2.1
 expect "through mxgate-dp: 192.0.2.3 denied by mxgated's policy" timeout 192.0.2.3
@@ -155,14 +92,14 @@ t0=$(ms)
 kill -KILL "$dp_pid"
 wait "$dp_pid" 2>/dev/null
 dp_pid=
-if t_flow=$(until_connected 192.0.2.1 20); then
+if t_flow=$(until_connected "$S" 192.0.2.1 192.0.2.2 25 20); then
 	t_all=$(($(ms) - t0))
 	ok "kill -9 of mxgate-dp: SMTP flows through the bypass ${t_all} ms later"
 	echo "MEASURED fail-open: first SMTP connection ${t_all} ms after kill -9 (heartbeat 200 ms, timeout 1000 ms)"
 else
 	bad "no traffic within 20 s of kill -9"
 fi
-check "status: engine down, bypass engaged" status_is '.health == "down" and .bypass.engaged'
+check "status: engine down, bypass engaged" ctld_status_is '.health == "down" and .bypass.engaged'
 check "mxgated logged the transition" grep -q "bypass ENGAGED" "$tmp/ctld.err"
 check "bypass.sh status: engaged bridge" sh -c \
 	"'$BYPASS' status --ports p0,p1 --netns '$A' | grep -q '^engaged bridge'"
@@ -178,16 +115,16 @@ fi
 check "mxgated logged the way back" grep -q "bypass disengaged" "$tmp/ctld.err"
 check "bypass.sh status: disengaged" sh -c \
 	"[ \"\$('$BYPASS' status --ports p0,p1 --netns '$A')\" = disengaged ]"
-if t_flow=$(until_connected 192.0.2.1 10); then
+if t_flow=$(until_connected "$S" 192.0.2.1 192.0.2.2 25 10); then
 	ok "through mxgate-dp again: 192.0.2.1 (${t_flow} ms)"
 else
 	bad "through mxgate-dp again: 192.0.2.1 not within 10 s"
 fi
 expect "through mxgate-dp again: 192.0.2.3 denied (the data plane decides)" timeout 192.0.2.3
 check "transitions counted: 1 engage, 1 disengage" \
-	status_is '.bypass.transitions == 2'
-kill -TERM "$ctld_pid"
-wait "$ctld_pid"
+	ctld_status_is '.bypass.transitions == 2'
+kill -TERM "$CTLD_PID"
+wait "$CTLD_PID"
 check "mxgated exits 0" test $? = 0
-ctld_pid=
+CTLD_PID=
 finish

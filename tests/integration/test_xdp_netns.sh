@@ -21,6 +21,7 @@ XDP=$BIN/mxgate-xdp
 PROBE=$TOOLS/mxg-tcpprobe
 
 . "$(dirname "$0")/../lib/check.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 need_root
 need_cmd ip nsenter
 for f in "$XDP" "$BIN/mxgatectl" "$PROBE" "$TOOLS/mxg-xdp-pass"; do
@@ -30,27 +31,15 @@ done
 tag=mxgx$$
 T=$(mktemp -d)
 PIN=/sys/fs/bpf/mxgate-test-$$
-pids=()
 cleanup() {
-	local p n
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	rm -rf "$PIN"
-	# Whatever still runs in the namespaces would keep them alive.
-	for n in c s b; do
-		for p in $(ip netns pids "$tag$n" 2>/dev/null); do
-			kill "$p" 2>/dev/null
-		done
-		ip netns del "$tag$n" 2>/dev/null
-	done
+	netns_cleanup # and whatever still runs in them
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-
-ip netns add "${tag}c" 2>/dev/null || skip "cannot create network namespaces"
-ip netns add "${tag}s" || exit 1
-ip netns add "${tag}b" || exit 1
+netns_add "${tag}c" "${tag}s" "${tag}b"
 in_ns() { local ns=$1; shift; ip netns exec "$tag$ns" "$@"; }
 # The loader runs in the namespace's network but keeps the host's /sys/fs/bpf.
 xdp() { local ns=$1; shift; nsenter --net=/run/netns/"$tag$ns" "$XDP" --pin-dir "$PIN" "$@"; }
@@ -69,18 +58,11 @@ cat > "$T/reset.json" <<'EOF'
 EOF
 "$BIN/mxgatectl" compile "$T/reset.json" -o "$T/reset.img" >/dev/null || exit 1
 
-# connect NS FROM DST PORT [TIMEOUT_MS] -> "result ms"
-connect() {
-	in_ns "$1" "$PROBE" connect --from "$2" --timeout "${5:-800}" "$3" "$4"
+connect() { # NS FROM DST PORT [TIMEOUT_MS] -> "result ms"
+	probe_connect "$tag$1" "$2" "$3" "$4" "$5"
 }
 expect() { # what want NS FROM DST PORT
-	local what=$1 want=$2 got
-	shift 2
-	got=$(connect "$@" 2>&1)
-	case "$got" in
-	"$want "*) ok "$what: $got" ;;
-	*) bad "$what: got \"$got\", want $want" ;;
-	esac
+	expect_probe "$1" "$2" "$tag$3" "$4" "$5" "$6"
 }
 # A reset must make connect() fail fast: refused within 200 ms.
 expect_fast_refusal() { # what NS FROM DST PORT
@@ -95,13 +77,7 @@ expect_fast_refusal() { # what NS FROM DST PORT
 	fi
 }
 serve() { # NS
-	# Not through in_ns: $! must be the server (ip netns exec execs it).
-	ip netns exec "$tag$1" "$PROBE" listen 25 2525 > "$T/serve-$1" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 50); do
-		grep -q listening "$T/serve-$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
+	probe_listen "$tag$1" "$T/serve-$1" 25 2525 && return 0
 	echo "FAIL: the test server did not start"; exit 1
 }
 attach() { # NS ARGS... ; skips when BPF itself is unavailable
@@ -135,19 +111,9 @@ detach_check() { # NS IFACES...
 
 # ---------------------------------------------------------------------
 # Host mode: client c0 (10.250.0.1, .3; fd00:250::1) -> MX s0 (.2; ::2).
-ip link add "${tag}c0" type veth peer name "${tag}s0" || exit 1
-ip link set "${tag}c0" netns "${tag}c"
-ip link set "${tag}s0" netns "${tag}s"
-for a in 10.250.0.1/24 10.250.0.3/24; do
-	ip -n "${tag}c" addr add $a dev "${tag}c0"
-done
-ip -n "${tag}c" addr add fd00:250::1/64 dev "${tag}c0" nodad
-ip -n "${tag}s" addr add 10.250.0.2/24 dev "${tag}s0"
-ip -n "${tag}s" addr add fd00:250::2/64 dev "${tag}s0" nodad
-for n in c s; do
-	ip -n "$tag$n" link set lo up
-	ip -n "$tag$n" link set "$tag${n}0" up
-done
+netns_veth "${tag}c" "${tag}c0" "${tag}s" "${tag}s0" || exit 1
+netns_addr "${tag}c" "${tag}c0" 10.250.0.1/24 10.250.0.3/24 fd00:250::1/64
+netns_addr "${tag}s" "${tag}s0" 10.250.0.2/24 fd00:250::2/64
 # RSTs sent back with XDP_TX reach c0 only if c0 runs XDP too.
 in_ns c "$TOOLS/mxg-xdp-pass" "${tag}c0" || exit 1
 serve s
@@ -178,6 +144,13 @@ S=$(xdp s stats)
 	bad "stats: $S"
 echo "$S" | grep -q '"name": "per-host", "matched": 9, "passed": 7, "dropped": 2' &&
 	ok "stats: the rule's counters" || bad "stats rules: $S"
+# the program's per-source report: most dropped first (10.250.0.1 sent
+# first, so it holds its slot whatever the seed)
+echo "$S" | grep -q '"top_sources": \[{"src": "10.250.0.1", "syns": 4, "dropped": 1}' &&
+	ok "stats: top source 10.250.0.1, 4 attempts, 1 dropped" || bad "stats top: $S"
+st=$(xdp s status 2>&1)
+echo "$st" | grep -q "3 in use; 3 inserts, evictions 0 lossless, 0 lossy" &&
+	ok "status: 3 sources in the table" || bad "status: $st"
 
 echo "--- reload: a reset rule"
 xdp s reload --image "$T/reset.img" >/dev/null && ok "reload" || bad "reload"
@@ -211,19 +184,10 @@ detach_check s "${tag}s0"
 
 # ---------------------------------------------------------------------
 # Inline mode: client c1 -- b0 [XDP bridge] b1 -- s1 MX, one subnet.
-ip link add "${tag}c1" type veth peer name "${tag}b0" || exit 1
-ip link add "${tag}s1" type veth peer name "${tag}b1" || exit 1
-ip link set "${tag}c1" netns "${tag}c"
-ip link set "${tag}s1" netns "${tag}s"
-ip link set "${tag}b0" netns "${tag}b"
-ip link set "${tag}b1" netns "${tag}b"
-ip -n "${tag}c" addr add 10.251.0.1/24 dev "${tag}c1"
-ip -n "${tag}c" addr add 10.251.0.3/24 dev "${tag}c1"
-ip -n "${tag}s" addr add 10.251.0.2/24 dev "${tag}s1"
-ip -n "${tag}c" link set "${tag}c1" up
-ip -n "${tag}s" link set "${tag}s1" up
-ip -n "${tag}b" link set "${tag}b0" up
-ip -n "${tag}b" link set "${tag}b1" up
+netns_veth "${tag}c" "${tag}c1" "${tag}b" "${tag}b0" || exit 1
+netns_veth "${tag}s" "${tag}s1" "${tag}b" "${tag}b1" || exit 1
+netns_addr "${tag}c" "${tag}c1" 10.251.0.1/24 10.251.0.3/24
+netns_addr "${tag}s" "${tag}s1" 10.251.0.2/24
 in_ns c "$TOOLS/mxg-xdp-pass" "${tag}c1" || exit 1
 in_ns s "$TOOLS/mxg-xdp-pass" "${tag}s1" || exit 1
 

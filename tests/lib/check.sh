@@ -8,6 +8,7 @@
 #   skip WHY                   the whole test is skipped: exit 77
 #   need_root WHY              skip unless root
 #   need_cmd CMD...            skip unless every CMD is installed
+#   need_built FILE...         skip unless every FILE is built (executable)
 #   wait_for SECONDS CMD...    runs CMD every 0.1 s until it succeeds;
 #                              non-zero if it never did within SECONDS
 #   finish                     "N passed, M failed"; non-zero on a failure
@@ -56,6 +57,13 @@ need_cmd() {
 	local c
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "needs $c (make deps)"
+	done
+}
+
+need_built() {
+	local f
+	for f in "$@"; do
+		[ -x "$f" ] || skip "$f not built"
 	done
 }
 

@@ -55,7 +55,8 @@ static const struct mxg_opt_choice modes[] = {
 };
 
 static const struct mxg_opt opts[] = {
-	MXG_OPT_STR("file", struct cfg, file, "FILE", "a file"),
+	MXG_OPT_STR("file", struct cfg, file, "FILE", "a file",
+		    MXG_OPT_SHORT('f')),
 	MXG_OPT_UINT("n16", struct cfg, n16, 32, 32768, "N", "a 16-bit field"),
 	MXG_OPT_UINT("count", struct cfg, count, 1, 100, "N", "how many",
 		     MXG_OPT_GIVEN(struct cfg, count_given)),
@@ -63,7 +64,7 @@ static const struct mxg_opt opts[] = {
 		     "a size, with words enough to be wrapped at the 79th "
 		     "column of the terminal, twice over if need be"),
 	MXG_OPT_ENUM("mode", struct cfg, mode, modes, "the mode"),
-	MXG_OPT_FLAG("flag", struct cfg, flag, "a flag"),
+	MXG_OPT_FLAG("flag", struct cfg, flag, "a flag", MXG_OPT_SHORT('F')),
 	MXG_OPT_FUNC("pair", parse_pair, "A:B", "a pair"),
 	MXG_OPT_END,
 };
@@ -81,7 +82,7 @@ static const char help_text[] =
 	"About it.\n"
 	"\n"
 	"Options:\n"
-	"  --file FILE           a file\n"
+	"  -f, --file FILE       a file\n"
 	"  --n16 N               a 16-bit field (default 1024)\n"
 	"  --count N             how many\n"
 	"  --size N              a size, with words enough to be wrapped at the 79th\n"
@@ -89,7 +90,7 @@ static const char help_text[] =
 	"                        65536)\n"
 	"  --mode alpha|beta|gamma\n"
 	"                        the mode\n"
-	"  --flag                a flag\n"
+	"  -F, --flag            a flag\n"
 	"  --pair A:B            a pair\n"
 	"  --help                print this help and exit\n"
 	"\n"
@@ -229,6 +230,14 @@ static void values(void **state)
 	assert_int_equal(i, 4);
 	i = parse(&c, ARGV("--size", "4G"));
 	assert_int_equal(c.size, 4ULL << 30);
+
+	/* Short options, where a row has one: -F, -f FILE, -fFILE. */
+	i = parse(&c, ARGV("-F", "-f", "a.json", "in"));
+	assert_int_equal(i, 4);
+	assert_int_equal(c.flag, 1);
+	assert_string_equal(c.file, "a.json");
+	parse(&c, ARGV("-fb.json"));
+	assert_string_equal(c.file, "b.json");
 }
 
 static void range_errors(void **state)
@@ -324,6 +333,9 @@ static void argument_errors(void **state)
 		    "test_cli: unknown option \"--frobnicate\" (see --help)\n");
 	expect_exit(ARGV("-t", "3"), 2,
 		    "test_cli: unknown option \"-t\" (see --help)\n");
+	expect_exit(
+		ARGV("-f"), 2,
+		"test_cli: -f (--file): missing its argument (see --help)\n");
 	/* Ambiguous: --f is --file or --flag. */
 	expect_exit(ARGV("--f", "x"), 2,
 		    "test_cli: unknown option \"--f\" (see --help)\n");

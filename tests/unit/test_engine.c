@@ -575,6 +575,7 @@ static void no_rst_to_forbidden_addresses(void **state)
 	assert_int_equal(f->c.totals.reset_suppressed, suppressed);
 	assert_int_equal(f->c.totals.reset, resets);
 	assert_int_equal(f->c.rules[0].dropped, suppressed + resets);
+	assert_int_equal(f->c.rules[0].reset, resets); /* RSTs sent */
 	check_invariants(f);
 }
 

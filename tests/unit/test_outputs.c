@@ -251,7 +251,7 @@ static void summary_json_exact(void **state)
 	memset(&c, 0, sizeof(c));
 	memset(top, 0, sizeof(top));
 	c.totals = (struct mxg_totals){ 10, 7, 1, 5, 2, 3, 1, 0, 4, 3, 0, 2 };
-	c.rules[1] = (struct mxg_rule_counters){ 5, 2, 3, 0 };
+	c.rules[1] = (struct mxg_rule_counters){ 5, 2, 3, 0, 1 };
 	addr4(top[0].addr, 0xcb007107);
 	top[0].family = MXG_AF_INET;
 	top[0].syns = 5;
@@ -275,8 +275,9 @@ static void summary_json_exact(void **state)
 		"\"parser_limit_dropped\": 3, \"parser_limit_would_drop\": 0, "
 		"\"reset_suppressed\": 2, \"rules\": [{\"name\": "
 		"\"part\\\"ners\", \"matched\": 0, \"passed\": 0, \"dropped\": "
-		"0, \"would_drop\": 0}, {\"name\": \"per-host\", \"matched\": "
-		"5, \"passed\": 2, \"dropped\": 3, \"would_drop\": 0}], "
+		"0, \"would_drop\": 0, \"reset\": 0}, {\"name\": \"per-host\", "
+		"\"matched\": 5, \"passed\": 2, \"dropped\": 3, \"would_drop\": "
+		"0, \"reset\": 1}], "
 		"\"top_sources\": [{\"src\": \"203.0.113.7\", \"syns\": 5, "
 		"\"dropped\": 3}, {\"src\": \"2001:db8::1\", \"syns\": 1, "
 		"\"dropped\": 0}]}\n");

@@ -330,6 +330,8 @@ static void evict_full_first(void **state)
 	assert_int_equal(st.evict_lossy, 0);
 	assert_true(st.evict_lossless >= EVICT_FLOOD - EVICT_CAP);
 	assert_int_equal(mxg_src_table_count(t), EVICT_CAP);
+	/* the O(1) occupancy the engines export */
+	assert_int_equal(mxg_src_table_entries(&st, EVICT_CAP), EVICT_CAP);
 	for (i = 0; i < EVICT_OFFENDERS; i++) {
 		struct mxg_src_key k = key4(RULE_HOT, 0xc6336400 + i);
 
@@ -371,6 +373,8 @@ static void evict_oldest_when_none_full(void **state)
 	 * a few at most.
 	 */
 	assert_int_equal(mxg_src_table_count(t), st.inserts - st.evict_lossy);
+	assert_int_equal(mxg_src_table_entries(&st, EVICT_CAP),
+			 mxg_src_table_count(t));
 	assert_true(mxg_src_table_count(t) >= EVICT_CAP - EVICT_CAP / 16);
 	for (i = 0; i < EVICT_CAP; i++) {
 		kept_old += present(t, RULE_SLOW, 0x0b000000 + i);
