@@ -89,10 +89,10 @@ static const struct pol_enum rate_units[] = {
 	{ NULL, 0 },
 };
 
-static const char *const top_keys[] = { "version",	"mode",
-					"parser_limit", "smtp_ports",
-					"protected",	"sets",
-					"rules",	NULL };
+static const char *const top_keys[] = {
+	"version",   "mode", "parser_limit", "smtp_ports", "ecmp_share",
+	"protected", "sets", "rules",	     NULL
+};
 static const char *const rule_keys[] = { "name",     "src",    "dst",
 					 "dst_port", "family", "action",
 					 "limit",    "over",   NULL };
@@ -1060,6 +1060,11 @@ int pol_parse(struct pol_ctx *c, const cJSON *root, struct pol_policy *p)
 		p->smtp_ports[2] = 587;
 		p->n_smtp_ports = 3;
 	}
+	p->ecmp_share = 1;
+	uint_field(c, &o, "ecmp_share", 1, MXG_ECMP_SHARE_MAX, &p->ecmp_share_f,
+		   &val);
+	if (p->ecmp_share_f.ok)
+		p->ecmp_share = (uint32_t)val;
 	f = obj_get(&o, "sets");
 	if (f) {
 		saved = pol_path_key(&c->path, "sets");

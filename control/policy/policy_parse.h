@@ -105,6 +105,9 @@ struct pol_rule {
 	uint8_t over; /* enum mxg_over */
 };
 
+/* At most this many appliances share the traffic behind ECMP. */
+#define MXG_ECMP_SHARE_MAX 64
+
 struct pol_policy {
 	uint32_t root_off;
 	uint8_t root_ok; /* the top level is an object */
@@ -116,6 +119,10 @@ struct pol_policy {
 	struct pol_field smtp_ports_f;
 	uint16_t smtp_ports[MXG_PORTS_MAX];
 	uint16_t n_smtp_ports;
+	/* ECMP: this box is one of ecmp_share (1 = alone); the compiler
+	 * divides per: global and per: dst limits by it. */
+	struct pol_field ecmp_share_f;
+	uint32_t ecmp_share;
 	struct pol_addr protected_a;
 	struct pol_field sets_f;
 	struct pol_set sets[MXG_NAMED_SETS_MAX];

@@ -200,6 +200,26 @@ static const struct bad_row rows[] = {
 	  "{'version':1,'smtp_ports':[25.5]," RULES "}",
 	  SCHEMA_REJECTS,
 	  { "policy.json:1:28: smtp_ports[0]: expected an integer port from 1 to 65535, got 25.5" } },
+	{ "ecmp_share 0",
+	  "{'version':1,'ecmp_share':0," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: ecmp_share 0 out of range (1..64)" } },
+	{ "ecmp_share negative",
+	  "{'version':1,'ecmp_share':-2," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: ecmp_share -2 out of range (1..64)" } },
+	{ "ecmp_share not an integer",
+	  "{'version':1,'ecmp_share':2.5," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: expected an integer ecmp_share from 1 to 64, got 2.5" } },
+	{ "ecmp_share as a string",
+	  "{'version':1,'ecmp_share':'4'," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: expected an integer ecmp_share from 1 to 64, got \"4\"" } },
+	{ "ecmp_share huge",
+	  "{'version':1,'ecmp_share':100000000000000000000," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: ecmp_share 100000000000000000000 out of range (1..64)" } },
 	{ "rules missing",
 	  "{'version':1}",
 	  SCHEMA_REJECTS,
@@ -637,7 +657,7 @@ static void error_cap(void **state)
 	struct mxg_policy_header *image;
 	struct mxg_diag diag;
 	size_t cap = 64 + 16 * n, len = 0;
-	char *text = malloc(cap), want[128];
+	char *text = malloc(cap), want[192];
 	unsigned int i;
 
 	(void)state;
@@ -658,7 +678,7 @@ static void error_cap(void **state)
 	for (i = 0; i < MXG_DIAG_MAX; i++) {
 		snprintf(
 			want, sizeof(want),
-			"policy.json:%u:1: k%u: unknown key \"k%u\" (expected one of: version, mode, parser_limit, smtp_ports, protected, sets, rules)",
+			"policy.json:%u:1: k%u: unknown key \"k%u\" (expected one of: version, mode, parser_limit, smtp_ports, ecmp_share, protected, sets, rules)",
 			i + 2, i, i);
 		assert_string_equal(diag.lines[i], want);
 	}
@@ -697,7 +717,7 @@ static void many_errors_one_line(void **state)
 	assert_int_equal(diag.count, n);
 	assert_string_equal(
 		diag.lines[0],
-		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, parser_limit, smtp_ports, protected, sets, rules)");
+		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, parser_limit, smtp_ports, ecmp_share, protected, sets, rules)");
 	assert_string_equal(
 		diag.lines[1],
 		"policy.json:1:21: kk: duplicate key \"kk\" (first at 1:14)");
