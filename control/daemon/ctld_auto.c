@@ -41,13 +41,13 @@ struct auto_cfg {
 
 struct track {
 	struct pfx p;
-	uint64_t acc;	     /* drops summed over the heartbeats */
-	uint64_t cp_acc;     /* acc at the last check */
-	int64_t cp_ms;	     /* the last check */
-	int64_t over_since;  /* ms: start of the unbroken run over; 0 none */
-	int64_t seen_ms;     /* the last heartbeat that brought drops */
-	double rate;	     /* drops a second at the last check */
-	uint8_t refused;     /* refusal logged and counted once */
+	uint64_t acc;	    /* drops summed over the heartbeats */
+	uint64_t cp_acc;    /* acc at the last check */
+	int64_t cp_ms;	    /* the last check */
+	int64_t over_since; /* ms: start of the unbroken run over; 0 none */
+	int64_t seen_ms;    /* the last heartbeat that brought drops */
+	double rate;	    /* drops a second at the last check */
+	uint8_t refused;    /* refusal logged and counted once */
 };
 
 struct prev_src {
@@ -82,12 +82,20 @@ static int64_t duration_s(const cJSON *v)
 	return -1;
 }
 
+static int cfg_eq(const struct auto_cfg *x, const struct auto_cfg *y)
+{
+	return x->on == y->on && x->per_s == y->per_s &&
+	       !strcmp(x->drops, y->drops) && x->for_s == y->for_s &&
+	       x->ttl_s == y->ttl_s && x->len4 == y->len4 && x->len6 == y->len6;
+}
+
 void auto_config(const cJSON *doc)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "auto_block");
 	const cJSON *v;
-	struct auto_cfg c = { 0 };
+	struct auto_cfg c;
 
+	memset(&c, 0, sizeof(c));
 	if (cJSON_IsObject(o)) {
 		v = cJSON_GetObjectItemCaseSensitive(o, "drops");
 		if (cJSON_IsNumber(v)) {
@@ -109,7 +117,7 @@ void auto_config(const cJSON *doc)
 		c.len6 = cJSON_IsNumber(v) ? (unsigned int)v->valueint : 128;
 		c.on = c.per_s > 0 && c.for_s > 0 && c.ttl_s > 0;
 	}
-	if (memcmp(&c, &A.cfg, sizeof(c))) {
+	if (!cfg_eq(&c, &A.cfg)) {
 		/* a new threshold or prefix length: measure afresh */
 		A.n_t = 0;
 		if (c.on)
@@ -184,8 +192,8 @@ static struct delta *deltas(const struct snapshot *s, size_t *n)
 		struct prev_src key, *pv;
 
 		snprintf(key.src, sizeof(key.src), "%s", t->src);
-		pv = A.n_prev ? bsearch(&key, A.prev, A.n_prev,
-					sizeof(*A.prev), prev_cmp) :
+		pv = A.n_prev ? bsearch(&key, A.prev, A.n_prev, sizeof(*A.prev),
+					prev_cmp) :
 				NULL;
 		if (src_prefix(t->src, &dv[k].p))
 			continue;
@@ -208,8 +216,8 @@ static struct delta *deltas(const struct snapshot *s, size_t *n)
 
 static void remember(const struct snapshot *s)
 {
-	struct prev_src *pv = realloc(A.prev, (s->n_top ? s->n_top : 1) *
-						      sizeof(*pv));
+	struct prev_src *pv =
+		realloc(A.prev, (s->n_top ? s->n_top : 1) * sizeof(*pv));
 	unsigned int i;
 
 	if (!pv) {
@@ -389,8 +397,8 @@ int auto_heartbeat(struct dyn_state *dyn, const struct dyn_state *image_state,
 		in_force++;
 		made++;
 		A.made++;
-		LOG(NOTICE, "auto", "block %s for %u s (%s)", cidr,
-		    A.cfg.ttl_s, reason);
+		LOG(NOTICE, "auto", "block %s for %u s (%s)", cidr, A.cfg.ttl_s,
+		    reason);
 	}
 	free(want);
 	return made;
@@ -431,9 +439,9 @@ cJSON *auto_status(const struct dyn_state *dyn)
 		over += A.t[i].over_since != 0;
 	cJSON_AddNumberToObject(o, "tracked", (double)A.n_t);
 	cJSON_AddNumberToObject(o, "over", (double)over);
-	cJSON_AddNumberToObject(
-		o, "in_force",
-		(double)dyn_count_origin(dyn, DYN_BLOCK, DYN_ORIGIN_AUTO));
+	cJSON_AddNumberToObject(o, "in_force",
+				(double)dyn_count_origin(dyn, DYN_BLOCK,
+							 DYN_ORIGIN_AUTO));
 	cJSON_AddNumberToObject(o, "made", (double)A.made);
 	cJSON_AddNumberToObject(o, "capped", (double)A.capped);
 	return o;
