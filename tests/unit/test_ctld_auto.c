@@ -220,7 +220,8 @@ static void covered_and_refused(void **st)
 		auto_metrics(f, &dyn);
 		fclose(f);
 		assert_non_null(strstr(
-			buf, "mxgate_auto_refused_total{reason=\"allow\"} 1\n"));
+			buf,
+			"mxgate_auto_refused_total{reason=\"allow\"} 1\n"));
 		assert_non_null(strstr(
 			buf,
 			"mxgate_auto_refused_total{reason=\"protected\"} 1\n"));
