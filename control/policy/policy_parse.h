@@ -105,6 +105,22 @@ struct pol_rule {
 	uint8_t over; /* enum mxg_over */
 };
 
+/*
+ * auto_block: mxgated turns a prefix whose drops stay at or above 'drops'
+ * for 'for' seconds into a dynamic block for 'ttl' seconds (opt-in; not
+ * in the image: mxgated reads it from the policy it compiled).
+ */
+#define POL_AUTO_FOR_MAX (24u * 3600)	   /* 1d */
+#define POL_AUTO_TTL_MAX (30u * 24 * 3600) /* 30d */
+struct pol_auto_block {
+	struct pol_field f;
+	struct pol_field drops_f, for_f, ttl_f, ipv4_prefix_f, ipv6_prefix_f;
+	uint64_t drops_count;
+	uint32_t drops_period_s;
+	uint32_t for_s, ttl_s;
+	uint8_t ipv4_prefix, ipv6_prefix;
+};
+
 /* At most this many appliances share the traffic behind ECMP. */
 #define MXG_ECMP_SHARE_MAX 64
 
@@ -123,6 +139,7 @@ struct pol_policy {
 	 * divides per: global and per: dst limits by it. */
 	struct pol_field ecmp_share_f;
 	uint32_t ecmp_share;
+	struct pol_auto_block auto_block;
 	struct pol_addr protected_a;
 	struct pol_field sets_f;
 	struct pol_set sets[MXG_NAMED_SETS_MAX];

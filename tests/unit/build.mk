@@ -21,6 +21,11 @@ test_ctld_state_OBJS := $(call san,control/daemon/ctld_state.c)
 # mxgated's prefixes (ctld_pfx.c needs the state file's CIDR parser).
 test_ctld_pfx_OBJS := $(call san,control/daemon/ctld_pfx.c) \
 	$(call san,control/daemon/ctld_state.c)
+# mxgated's auto_block on made-up heartbeats (its logs and prefixes too).
+test_ctld_auto_OBJS := $(call san,control/daemon/ctld_auto.c) \
+	$(call san,control/daemon/ctld_pfx.c) \
+	$(call san,control/daemon/ctld_state.c) \
+	$(call san,control/daemon/ctld_log.c)
 # The report's streamed timelines.
 test_outputs_OBJS := $(call san,dataplane/replay/replay_report.c)
 
@@ -41,6 +46,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(call san,tests/unit/test_dp_notify.c): MOD_CFLAGS += -Idataplane/dpdk
 $(call san,tests/unit/test_ctld_state.c): MOD_CFLAGS += -Icontrol/daemon
 $(call san,tests/unit/test_ctld_pfx.c): MOD_CFLAGS += -Icontrol/daemon
+$(call san,tests/unit/test_ctld_auto.c): MOD_CFLAGS += -Icontrol/daemon
 
 
 # ThreadSanitizer builds of the pure-C concurrency tests (no ASan: the two

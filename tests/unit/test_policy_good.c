@@ -85,6 +85,13 @@ static const char *const good_texts[] = {
 	" {\"name\": \"g-h\", \"limit\": {\"rate\": \"1/h\", \"burst\": 2, \"per\": \"global\"}},\n"
 	" {\"name\": \"g-max\", \"limit\": {\"rate\": \"1000000000/s\", \"burst\": 100000, \"per\": \"global\"}}\n"
 	"]}",
+#define P_AUTO 10
+	"{\"version\": 1, \"auto_block\": {\"drops\": \"60/min\", \"for\": \"2m\",\n"
+	" \"ttl\": 3600, \"ipv4_prefix\": 24, \"ipv6_prefix\": 48},\n"
+	" \"rules\": [{\"name\": \"host\", \"limit\": {\"rate\": \"2/s\", \"burst\": 5}}]}",
+#define P_AUTO_MIN 11
+	"{\"version\": 1, \"auto_block\": {\"drops\": 5, \"for\": \"90\", \"ttl\": \"1d\"},\n"
+	" \"rules\": [{\"name\": \"host\", \"limit\": {\"rate\": \"2/s\", \"burst\": 5}}]}",
 };
 
 #define N_GOOD (sizeof(good_texts) / sizeof(good_texts[0]))
@@ -307,6 +314,29 @@ static void ecmp_share(void **state)
 	assert_limit(rule_named(h, "g-max"), MXG_KEY_GLOBAL, 0, 0, 333333334, 1,
 		     33334, MXG_OVER_DROP);
 	free(h);
+}
+
+/*
+ * auto_block is mxgated's (it reads it from the policy it compiled): the
+ * image is the one the same policy compiles to without it.
+ */
+static void auto_block(void **state)
+{
+	static const char plain[] =
+		"{\"version\": 1, \"rules\": [{\"name\": \"host\", "
+		"\"limit\": {\"rate\": \"2/s\", \"burst\": 5}}]}";
+	struct mxg_policy_header *a = compile_text(good_texts[P_AUTO], NULL);
+	struct mxg_policy_header *m =
+		compile_text(good_texts[P_AUTO_MIN], NULL);
+	struct mxg_policy_header *b = compile_text(plain, NULL);
+
+	(void)state;
+	assert_int_equal(a->total_len, b->total_len);
+	assert_memory_equal(a, b, b->total_len);
+	assert_memory_equal(m, b, b->total_len);
+	free(a);
+	free(m);
+	free(b);
 }
 
 /*
@@ -820,6 +850,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(per_and_rates),
 		cmocka_unit_test(ecmp_share),
+		cmocka_unit_test(auto_block),
 		cmocka_unit_test(sets_and_classes),
 		cmocka_unit_test(key_ids_stable),
 		cmocka_unit_test(key_ids_follow_bucket),
