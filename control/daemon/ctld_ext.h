@@ -9,7 +9,9 @@
  *                gobgpd's API (its gobgp client), and the blocks learned
  *                from configured peers;
  *   ctld_feeds.c the offenders as an rbldnsd dataset and a
- *                Spamhaus-DROP-format list (GET /drop.txt).
+ *                Spamhaus-DROP-format list (GET /drop.txt);
+ *   ctld_auto.c  the policy's auto_block: prefixes whose drops stay over
+ *                a rate for a while become blocks (origin auto).
  *
  * The event loop owns all of it; the BGP thread only runs the gobgp
  * client and hands results back through an eventfd.
@@ -114,6 +116,25 @@ void feeds_update(const struct dyn_state *image_state,
 void feeds_image(const struct mxg_policy_header *image);
 void feeds_metrics(FILE *f);
 void feeds_stop(void);
+
+/* ---- sustained offenders become blocks (ctld_auto.c) ---- */
+/* The policy's auto_block, from the document compiled clean (absent:
+ * off; a change restarts the measurement). */
+void auto_config(const cJSON *doc);
+/* Every image built: the allow and protected sets. */
+void auto_image(const struct mxg_policy_header *image);
+/* A heartbeat's top sources (snap), at monotonic 'now' ms and unix
+ * 'wall' s: the prefixes that stayed over the rate for the whole window
+ * are added to dyn as blocks of origin auto (image_state: every block in
+ * force, learned ones too, read before dyn changes). The number added
+ * (the caller saves and pushes), or -ENOMEM. */
+int auto_heartbeat(struct dyn_state *dyn, const struct dyn_state *image_state,
+		   const struct snapshot *snap, int64_t now, int64_t wall);
+/* The operator unblocked an auto block: it needs a whole window again. */
+void auto_forget(const char *cidr);
+cJSON *auto_status(const struct dyn_state *dyn);
+void auto_metrics(FILE *f, const struct dyn_state *dyn);
+void auto_stop(void);
 
 /* Shared by ctld_bgp.c and ctld_feeds.c: the options' values. */
 struct ext_cfg {

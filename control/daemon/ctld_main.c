@@ -126,6 +126,7 @@ static int push(struct strv *errs)
 	}
 	bgp_image(image);
 	feeds_image(image);
+	auto_image(image);
 	bgp_changed(&d.dyn, d.snap, 0);
 	feeds_update(bgp_image_state(&d.dyn), d.snap);
 	d.gen_queued = gen;
@@ -149,8 +150,10 @@ static int do_reload(const char *source, struct strv *errs)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = policy_load(&d.pol, errs);
-	if (!rc)
+	if (!rc) {
+		auto_config(d.pol.doc);
 		rc = push(errs);
+	}
 	d.last_reload_ms = ms_since(&t0);
 	d.last_reload_at = wall_s();
 	snprintf(d.last_reload_source, sizeof(d.last_reload_source), "%s",
@@ -528,6 +531,7 @@ static void render_metrics(void)
 	render_daemon(f);
 	bgp_metrics(f);
 	feeds_metrics(f);
+	auto_metrics(f, &d.dyn);
 	if (d.snap && d.snap->valid)
 		render_engine(f, d.snap);
 	fclose(f);
@@ -647,6 +651,9 @@ static cJSON *cmd_status(void)
 	o = bgp_status();
 	if (o)
 		cJSON_AddItemToObject(r, "bgp", o);
+	o = auto_status(&d.dyn);
+	if (o)
+		cJSON_AddItemToObject(r, "auto_block", o);
 	return r;
 }
 
@@ -864,7 +871,9 @@ static cJSON *cmd_list(const cJSON *req)
 		cJSON_AddNumberToObject(o, "expires", (double)e->expires);
 		cJSON_AddNumberToObject(o, "created", (double)e->created);
 		cJSON_AddStringToObject(o, "reason", e->reason);
-		cJSON_AddStringToObject(o, "origin", "local");
+		cJSON_AddStringToObject(o, "origin",
+					e->origin == DYN_ORIGIN_AUTO ? "auto" :
+								       "local");
 		cJSON_AddItemToArray(a, o);
 	}
 	if (want != DYN_ALLOW)
@@ -958,6 +967,10 @@ static cJSON *cmd_entry(const cJSON *req, int kind, int add)
 			 rc == 1 ? " (updated)" : "", ttl,
 			 reason ? ", reason: " : "", reason ? reason : "");
 	} else {
+		const struct dyn_entry *was = dyn_get(&d.dyn, kind, canon);
+
+		if (was && was->origin == DYN_ORIGIN_AUTO)
+			auto_forget(canon);
 		rc = dyn_remove(&d.dyn, kind, canon);
 		if (rc && kind == DYN_BLOCK && bgp_learned_origin(canon)) {
 			dyn_free(&undo);
@@ -1079,6 +1092,21 @@ static cJSON *handle(void *ctx, const cJSON *req)
 
 /* ---- periodic work ---- */
 
+/* auto_block (ctld_auto.c): sustained offenders of this heartbeat become
+ * blocks, saved and pushed like the operator's. */
+static void auto_blocks(void)
+{
+	struct strv errs = { 0 };
+	int n = auto_heartbeat(&d.dyn, bgp_image_state(&d.dyn), d.snap,
+			       mono_ms(), wall_s());
+
+	if (n <= 0)
+		return;
+	save_state();
+	push(&errs);
+	strv_free(&errs);
+}
+
 /* A heartbeat's answer (the worker's poll): rc 0 and d.snap fresh, or
  * the error. */
 static void heartbeat_result(int rc)
@@ -1105,6 +1133,7 @@ static void heartbeat_result(int rc)
 			strv_free(&errs);
 		}
 		seen_update(d.snap);
+		auto_blocks();
 		bgp_changed(&d.dyn, d.snap, 1);
 		feeds_update(bgp_image_state(&d.dyn), d.snap);
 		if (d.bypassed)
@@ -1274,6 +1303,7 @@ int main(int argc, char **argv)
 		strv_free(&errs);
 		return MXG_EXIT_USAGE;
 	}
+	auto_config(d.pol.doc);
 	d.last_reload_ok = 1;
 	d.last_reload_at = wall_s();
 	snprintf(d.last_reload_source, sizeof(d.last_reload_source), "start");
@@ -1442,6 +1472,7 @@ int main(int argc, char **argv)
 	bgp_stop();
 	metrics_stop();
 	feeds_stop();
+	auto_stop();
 	if (worker_stop(2000))
 		engine_close(&d.eng);
 	else /* the worker is in an engine call; exit ends it */

@@ -11,11 +11,12 @@
  *   mxgated-state 1
  *   block 203.0.113.0/24 1700003600 1700000000 flood%20from%20AS64500
  *   allow 192.0.2.7/32 0 1700000000 -
+ *   block 198.51.100.0/24 1700007200 1700003600 auto%3A%20... auto
  *   brake 100/s 100 1700000600 1700000000 list%20loop
  *   end 3 8c1f0e8a4d5b2e71
  *
  * (times are unix seconds, 0 = no expiry; the reason is %-encoded, "-"
- * when empty). A file without a valid end line is torn or corrupt: it is
+ * when empty; a block made by auto_block ends in " auto"). A file without a valid end line is torn or corrupt: it is
  * refused, and left where it is for inspection.
  */
 #include <arpa/inet.h>
@@ -207,6 +208,7 @@ int dyn_add(struct dyn_state *s, int kind, const char *cidr, int64_t expires,
 	if (at >= 0) {
 		e = &s->v[at];
 		e->expires = expires;
+		e->origin = DYN_ORIGIN_LOCAL;
 		snprintf(e->reason, sizeof(e->reason), "%s",
 			 reason ? reason : "");
 		return 1;
@@ -237,6 +239,22 @@ int dyn_remove(struct dyn_state *s, int kind, const char *cidr)
 		(s->n - (size_t)at - 1) * sizeof(s->v[0]));
 	s->n--;
 	return 0;
+}
+
+struct dyn_entry *dyn_get(struct dyn_state *s, int kind, const char *cidr)
+{
+	ssize_t at = dyn_find(s, kind, cidr);
+
+	return at < 0 ? NULL : &s->v[at];
+}
+
+size_t dyn_count_origin(const struct dyn_state *s, int kind, int origin)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		n += s->v[i].kind == kind && s->v[i].origin == origin;
+	return n;
 }
 
 size_t dyn_count(const struct dyn_state *s, int kind)
@@ -369,6 +387,8 @@ int state_save(const char *path, const struct dyn_state *s)
 			e->kind == DYN_BLOCK ? "block" : "allow", e->cidr,
 			e->expires, e->created);
 		enc_reason(f, e->reason);
+		if (e->origin == DYN_ORIGIN_AUTO)
+			fputs(" auto", f);
 		fputc('\n', f);
 		lines++;
 	}
@@ -550,7 +570,7 @@ int state_load(const char *path, struct dyn_state *s, int64_t now, char *why,
 		char *f[7], reason[DYN_REASON_LEN], cidr[DYN_CIDR_LEN];
 		char w[160];
 		int64_t exp, created;
-		int nf;
+		int nf, is_auto;
 
 		nl = strchr(p, '\n');
 		if (!nl)
@@ -561,7 +581,9 @@ int state_load(const char *path, struct dyn_state *s, int64_t now, char *why,
 		nf = split(p, f, 6);
 		if (nf >= 2 &&
 		    (!strcmp(f[0], "block") || !strcmp(f[0], "allow"))) {
-			if (nf != 5 ||
+			is_auto = nf == 6 && f[0][0] == 'b' &&
+				  !strcmp(f[5], "auto");
+			if ((nf != 5 && !is_auto) ||
 			    dyn_cidr_parse(f[1], cidr, sizeof(cidr), w,
 					   sizeof(w)) ||
 			    strcmp(cidr, f[1]) || parse_i64(f[2], &exp) ||
@@ -583,6 +605,8 @@ int state_load(const char *path, struct dyn_state *s, int64_t now, char *why,
 			in.v[in.n].expires = exp;
 			in.v[in.n].created = created;
 			memcpy(in.v[in.n].reason, reason, sizeof(reason));
+			in.v[in.n].origin = is_auto ? DYN_ORIGIN_AUTO :
+						      DYN_ORIGIN_LOCAL;
 			in.n++;
 		} else if (nf >= 1 && !strcmp(f[0], "brake")) {
 			int64_t burst;

@@ -62,12 +62,17 @@ enum dyn_kind { DYN_BLOCK = 0, DYN_ALLOW = 1 };
 #define DYN_REASON_LEN 128
 #define DYN_RATE_LEN   32
 
+/* Who made a block: the operator (mxgatectl) or mxgated's auto_block
+ * (ctld_auto.c); "origin" in mxgatectl list. */
+enum dyn_origin { DYN_ORIGIN_LOCAL = 0, DYN_ORIGIN_AUTO = 1 };
+
 struct dyn_entry {
 	char cidr[DYN_CIDR_LEN]; /* canonical text */
 	int64_t expires;	 /* unix seconds; 0: never */
 	int64_t created;
 	char reason[DYN_REASON_LEN];
 	uint8_t kind;
+	uint8_t origin; /* enum dyn_origin */
 };
 
 struct dyn_brake {
@@ -92,9 +97,14 @@ int dyn_cidr_parse(const char *in, char *out, size_t out_len, char *why,
 double dyn_rate_parse(const char *in);
 /* Durations: "90", "90s", "15m", "1h", "2d"; seconds, or -1. */
 int64_t dyn_ttl_parse(const char *in);
-/* Add or replace (same kind and CIDR): 0, 1 if replaced, -E2BIG. */
+/* Add or replace (same kind and CIDR): 0, 1 if replaced, -E2BIG. The
+ * entry's origin is DYN_ORIGIN_LOCAL (a replace by the operator takes an
+ * auto block over). */
 int dyn_add(struct dyn_state *s, int kind, const char *cidr, int64_t expires,
 	    int64_t created, const char *reason);
+/* The entry (kind, cidr), or NULL. */
+struct dyn_entry *dyn_get(struct dyn_state *s, int kind, const char *cidr);
+size_t dyn_count_origin(const struct dyn_state *s, int kind, int origin);
 int dyn_remove(struct dyn_state *s, int kind, const char *cidr);
 size_t dyn_count(const struct dyn_state *s, int kind);
 /* Drop what expired at 'now'; the number of entries removed (the brake

@@ -388,6 +388,43 @@ static int build_prefixes6(struct entries *e, struct class_table *ct,
 	return 0;
 }
 
+/*
+ * One box's share of an aggregate limit when n boxes split the traffic
+ * by a hash of the source (ECMP): rate / n and burst / n, so that the n
+ * buckets together admit what the one configured bucket would. The
+ * image knows three periods (s, min, h): the shortest one from the
+ * written period up that divides exactly; failing that, per hour and
+ * rounded up (an error below one connection an hour per box), or, if
+ * that overflows 32 bits, per the written period, rounded up. The burst
+ * is rounded up and at least 1.
+ */
+static void ecmp_divide(uint32_t n, uint64_t *count, uint32_t *period_s,
+			uint32_t *burst)
+{
+	static const uint32_t periods[] = { 1, 60, 3600 };
+	uint64_t c = *count, scaled;
+	unsigned int i;
+
+	*burst = (*burst + n - 1) / n;
+	for (i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+		if (periods[i] < *period_s)
+			continue;
+		scaled = c * (periods[i] / *period_s);
+		if (scaled % n == 0 && scaled / n <= UINT32_MAX) {
+			*count = scaled / n;
+			*period_s = periods[i];
+			return;
+		}
+	}
+	scaled = c * (3600 / *period_s);
+	if ((scaled + n - 1) / n <= UINT32_MAX) {
+		*count = (scaled + n - 1) / n;
+		*period_s = 3600;
+		return;
+	}
+	*count = (c + n - 1) / n;
+}
+
 static void build_rule(const struct pol_policy *p, const struct compile_bits *b,
 		       unsigned int i, struct mxg_rule *out)
 {
@@ -406,12 +443,23 @@ static void build_rule(const struct pol_policy *p, const struct compile_bits *b,
 		out->key_kind = r->per;
 		out->ipv4_prefix = r->ipv4_prefix;
 		out->ipv6_prefix = r->ipv6_prefix;
-		/* In range: validate() checked it. */
-		mxg_bucket_params_init(&out->bucket, r->rate_count,
-				       r->rate_period_s, r->burst);
-		out->rate_count = (uint32_t)r->rate_count;
-		out->rate_period_s = r->rate_period_s;
-		out->burst = r->burst;
+		uint64_t count = r->rate_count;
+		uint32_t period = r->rate_period_s, burst = r->burst;
+
+		/* Sources spread over the boxes: a global or per-dst bucket
+		 * sees 1/n of its traffic on each. Per host stays exact (a
+		 * host hashes to one box); per prefix is left whole (a
+		 * prefix of few hosts may sit on one box: BGP sharing covers
+		 * one spread over all). */
+		if (p->ecmp_share > 1 &&
+		    (r->per == MXG_KEY_GLOBAL || r->per == MXG_KEY_DST))
+			ecmp_divide(p->ecmp_share, &count, &period, &burst);
+		/* In range: validate() checked the written rate; a share of
+		 * it is in range too (smaller, same or longer period). */
+		mxg_bucket_params_init(&out->bucket, count, period, burst);
+		out->rate_count = (uint32_t)count;
+		out->rate_period_s = period;
+		out->burst = burst;
 	}
 	out->key_id = mxg_rule_key_id(out);
 }

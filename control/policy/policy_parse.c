@@ -89,16 +89,19 @@ static const struct pol_enum rate_units[] = {
 	{ NULL, 0 },
 };
 
-static const char *const top_keys[] = { "version",	"mode",
-					"parser_limit", "smtp_ports",
-					"protected",	"sets",
-					"rules",	NULL };
+static const char *const top_keys[] = {
+	"version",    "mode",	   "parser_limit", "smtp_ports", "ecmp_share",
+	"auto_block", "protected", "sets",	   "rules",	 NULL
+};
 static const char *const rule_keys[] = { "name",     "src",    "dst",
 					 "dst_port", "family", "action",
 					 "limit",    "over",   NULL };
 static const char *const limit_keys[] = { "rate",	 "burst",	"per",
 					  "ipv4_prefix", "ipv6_prefix", NULL };
 static const char *const set_file_keys[] = { "file", "format", NULL };
+static const char *const auto_block_keys[] = { "drops",	      "for",
+					       "ttl",	      "ipv4_prefix",
+					       "ipv6_prefix", NULL };
 
 static const struct pol_json_node *node_of(const struct pol_ctx *c,
 					   const struct jv *v)
@@ -745,8 +748,9 @@ static int parse_sets(struct pol_ctx *c, const struct member *m,
 }
 
 /* "N/s", "N/min", "N/h", or a plain positive integer (per second). */
-static void parse_rate(struct pol_ctx *c, const struct jv *v,
-		       struct pol_rule *r)
+static void parse_rate_value(struct pol_ctx *c, const struct jv *v,
+			     struct pol_field *f, uint64_t *count,
+			     uint32_t *period_s)
 {
 	const char *s, *slash;
 	char got[128];
@@ -763,9 +767,9 @@ static void parse_rate(struct pol_ctx *c, const struct jv *v,
 				got);
 			return;
 		}
-		r->rate_count = n;
-		r->rate_period_s = 1;
-		r->rate_f.ok = 1;
+		*count = n;
+		*period_s = 1;
+		f->ok = 1;
 		return;
 	}
 	if (!is_kind(c, v, POL_JSON_STRING)) {
@@ -795,9 +799,122 @@ static void parse_rate(struct pol_ctx *c, const struct jv *v,
 			  "rate must be at least 1 per period, got %s", got);
 		return;
 	}
-	r->rate_count = n;
-	r->rate_period_s = (uint32_t)unit;
-	r->rate_f.ok = 1;
+	*count = n;
+	*period_s = (uint32_t)unit;
+	f->ok = 1;
+}
+
+static void parse_rate(struct pol_ctx *c, const struct jv *v,
+		       struct pol_rule *r)
+{
+	parse_rate_value(c, v, &r->rate_f, &r->rate_count, &r->rate_period_s);
+}
+
+/* Duration units: "90", "90s", "2m", "1h", "1d" (as mxgatectl's TTLs). */
+static const struct pol_enum duration_units[] = {
+	{ "", 1 },     { "s", 1 },     { "m", 60 },
+	{ "h", 3600 }, { "d", 86400 }, { NULL, 0 },
+};
+
+/* A duration in seconds: a whole number, or a string "N", "Ns", "Nm",
+ * "Nh", "Nd"; in [min_s, max_s]. */
+static void duration_field(struct pol_ctx *c, const struct obj *o,
+			   const char *key, uint32_t min_s, uint32_t max_s,
+			   const char *range, struct pol_field *f,
+			   uint32_t *out)
+{
+	const struct member *m = obj_get(o, key);
+	uint64_t n = 0, secs;
+	char got[128];
+	size_t saved, nd;
+	int unit = -1, neg;
+
+	if (!m)
+		return;
+	saved = pol_path_key(&c->path, key);
+	field_mark(f, c, m);
+	describe(c, &m->v, got, sizeof(got));
+	if (is_kind(c, &m->v, POL_JSON_NUMBER)) {
+		if (!token_uint(c, &m->v, &n, &neg) && !neg)
+			unit = 1;
+	} else if (is_kind(c, &m->v, POL_JSON_STRING)) {
+		const char *s = m->v.item->valuestring;
+
+		for (nd = 0; s[nd] >= '0' && s[nd] <= '9'; nd++)
+			n = n > (UINT64_MAX - 9) / 10 ?
+				    UINT64_MAX :
+				    n * 10 + (uint64_t)(s[nd] - '0');
+		if (nd)
+			unit = pol_enum_value(duration_units, s + nd);
+	}
+	if (unit < 0) {
+		pol_error(
+			c, f->off, NULL,
+			"expected a duration: seconds, or \"Ns\", \"Nm\", \"Nh\" or \"Nd\" (e.g. \"2m\"), got %s",
+			got);
+		goto out;
+	}
+	secs = n > UINT64_MAX / 86400 ? UINT64_MAX : n * (uint64_t)unit;
+	if (secs < min_s || secs > max_s) {
+		pol_error(c, f->off, NULL, "%s %s out of range (%s)", key, got,
+			  range);
+		goto out;
+	}
+	*out = (uint32_t)secs;
+	f->ok = 1;
+out:
+	pol_path_pop(&c->path, saved);
+}
+
+/* "auto_block": {"drops": RATE, "for": DURATION, "ttl": DURATION,
+ * "ipv4_prefix": 8..32, "ipv6_prefix": 16..128} */
+static int parse_auto_block(struct pol_ctx *c, const struct member *m,
+			    struct pol_auto_block *a)
+{
+	const struct member *f;
+	struct obj o;
+	uint64_t val = 0;
+	size_t saved;
+	int rc;
+
+	field_mark(&a->f, c, m);
+	a->ttl_s = 3600;
+	a->ipv4_prefix = 32;
+	a->ipv6_prefix = 128;
+	if (expect_kind(
+		    c, &m->v, POL_JSON_OBJECT,
+		    "an object, e.g. {\"drops\": \"60/min\", \"for\": \"2m\"}"))
+		return 0;
+	rc = obj_open(c, &m->v, auto_block_keys, &o);
+	if (rc)
+		return rc;
+	a->f.ok = 1;
+	f = obj_get(&o, "drops");
+	if (f) {
+		saved = pol_path_key(&c->path, "drops");
+		field_mark(&a->drops_f, c, f);
+		parse_rate_value(c, &f->v, &a->drops_f, &a->drops_count,
+				 &a->drops_period_s);
+		pol_path_pop(&c->path, saved);
+	} else {
+		missing(c, a->f.off, "drops",
+			"the drop rate that makes an offender, e.g. \"60/min\"");
+	}
+	duration_field(c, &o, "for", 1, POL_AUTO_FOR_MAX, "1s..1d", &a->for_f,
+		       &a->for_s);
+	if (!a->for_f.present)
+		missing(c, a->f.off, "for",
+			"how long the drops must last, e.g. \"2m\"");
+	duration_field(c, &o, "ttl", 1, POL_AUTO_TTL_MAX, "1s..30d", &a->ttl_f,
+		       &a->ttl_s);
+	uint_field(c, &o, "ipv4_prefix", 8, 32, &a->ipv4_prefix_f, &val);
+	if (a->ipv4_prefix_f.ok)
+		a->ipv4_prefix = (uint8_t)val;
+	uint_field(c, &o, "ipv6_prefix", 16, 128, &a->ipv6_prefix_f, &val);
+	if (a->ipv6_prefix_f.ok)
+		a->ipv6_prefix = (uint8_t)val;
+	obj_close(&o);
+	return 0;
 }
 
 static int parse_limit(struct pol_ctx *c, const struct member *m,
@@ -1059,6 +1176,17 @@ int pol_parse(struct pol_ctx *c, const cJSON *root, struct pol_policy *p)
 		p->smtp_ports[1] = 465;
 		p->smtp_ports[2] = 587;
 		p->n_smtp_ports = 3;
+	}
+	p->ecmp_share = 1;
+	uint_field(c, &o, "ecmp_share", 1, MXG_ECMP_SHARE_MAX, &p->ecmp_share_f,
+		   &val);
+	if (p->ecmp_share_f.ok)
+		p->ecmp_share = (uint32_t)val;
+	f = obj_get(&o, "auto_block");
+	if (f) {
+		saved = pol_path_key(&c->path, "auto_block");
+		rc = parse_auto_block(c, f, &p->auto_block);
+		pol_path_pop(&c->path, saved);
 	}
 	f = obj_get(&o, "sets");
 	if (f) {

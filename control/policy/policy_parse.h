@@ -105,6 +105,25 @@ struct pol_rule {
 	uint8_t over; /* enum mxg_over */
 };
 
+/*
+ * auto_block: mxgated turns a prefix whose drops stay at or above 'drops'
+ * for 'for' seconds into a dynamic block for 'ttl' seconds (opt-in; not
+ * in the image: mxgated reads it from the policy it compiled).
+ */
+#define POL_AUTO_FOR_MAX (24u * 3600)	   /* 1d */
+#define POL_AUTO_TTL_MAX (30u * 24 * 3600) /* 30d */
+struct pol_auto_block {
+	struct pol_field f;
+	struct pol_field drops_f, for_f, ttl_f, ipv4_prefix_f, ipv6_prefix_f;
+	uint64_t drops_count;
+	uint32_t drops_period_s;
+	uint32_t for_s, ttl_s;
+	uint8_t ipv4_prefix, ipv6_prefix;
+};
+
+/* At most this many appliances share the traffic behind ECMP. */
+#define MXG_ECMP_SHARE_MAX 64
+
 struct pol_policy {
 	uint32_t root_off;
 	uint8_t root_ok; /* the top level is an object */
@@ -116,6 +135,11 @@ struct pol_policy {
 	struct pol_field smtp_ports_f;
 	uint16_t smtp_ports[MXG_PORTS_MAX];
 	uint16_t n_smtp_ports;
+	/* ECMP: this box is one of ecmp_share (1 = alone); the compiler
+	 * divides per: global and per: dst limits by it. */
+	struct pol_field ecmp_share_f;
+	uint32_t ecmp_share;
+	struct pol_auto_block auto_block;
 	struct pol_addr protected_a;
 	struct pol_field sets_f;
 	struct pol_set sets[MXG_NAMED_SETS_MAX];

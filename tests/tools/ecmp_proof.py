@@ -13,8 +13,13 @@ prefix by a per-prefix rule, it blocks that prefix and every box applies
 the block SHARE_DELAY seconds later; the attempts the prefix still gets
 through are counted again.
 
+With --box-policy BOXPOL, each of the N boxes runs BOXPOL instead of
+POLICY (POLICY with "ecmp_share": N, which divides the global and per-dst
+limits by N): the passes of the N boxes together are then compared with
+the one box's running POLICY.
+
 usage: ecmp_proof.py REPLAY POLICY CAPTURE N WORKDIR [--share-delay S]
-       [--json OUT]
+       [--box-policy BOXPOL] [--json OUT]
 Prints a report; exits 0 (the checks are the caller's: see --json).
 """
 import ipaddress
@@ -103,7 +108,11 @@ def prefix_of(src, rules):
 
 def main():
     args = sys.argv[1:]
-    delay, jout = 2.0, None
+    delay, jout, box_policy = 2.0, None, None
+    if "--box-policy" in args:
+        i = args.index("--box-policy")
+        box_policy = args[i + 1]
+        del args[i:i + 2]
     if "--share-delay" in args:
         i = args.index("--share-delay")
         delay = float(args[i + 1])
@@ -129,7 +138,8 @@ def main():
     merged = []
     box_of = {}
     for i, p in enumerate(parts):
-        _, vs = replay(tool, policy, p, "%s/box%d.jsonl" % (work, i))
+        _, vs = replay(tool, box_policy or policy, p,
+                       "%s/box%d.jsonl" % (work, i))
         for v in vs:
             box_of[v["src"]] = i
         merged.extend(vs)
@@ -153,6 +163,15 @@ def main():
     report = {"boxes": n, "attempts": len(one), "rules": {}}
     print("ECMP on the source address, %d boxes, %d attempts (%s)"
           % (n, len(one), capture))
+    if box_policy:
+        print("one box runs %s, each of the %d boxes %s" % (policy, n,
+                                                             box_policy))
+    passes = {"one": sum(1 for v in one if v["verdict"] == "pass"),
+              "split": sum(1 for v in merged if v["verdict"] == "pass")}
+    report["passes"] = passes
+    report["duration"] = (one[-1]["ts"] - one[0]["ts"]) if one else 0.0
+    print("passes: 1 box %d, %d boxes together %d, over %.1f s"
+          % (passes["one"], n, passes["split"], report["duration"]))
     print("%-16s %12s %12s" % ("rule", "1 box drops", "%d boxes" % n))
     for name in [r["name"] for r in pol["rules"]]:
         print("%-16s %12d %12d" % (name, r1[name], rn[name]))

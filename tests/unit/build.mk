@@ -18,6 +18,14 @@ test_xdp_loader_OBJS := $(call san,dataplane/replay/replay_xdp.c)
 test_dp_notify_OBJS := $(call san,dataplane/dpdk/dp_notify.c)
 # mxgated's state file, linked from its source (mxgated is a program).
 test_ctld_state_OBJS := $(call san,control/daemon/ctld_state.c)
+# mxgated's prefixes (ctld_pfx.c needs the state file's CIDR parser).
+test_ctld_pfx_OBJS := $(call san,control/daemon/ctld_pfx.c) \
+	$(call san,control/daemon/ctld_state.c)
+# mxgated's auto_block on made-up heartbeats (its logs and prefixes too).
+test_ctld_auto_OBJS := $(call san,control/daemon/ctld_auto.c) \
+	$(call san,control/daemon/ctld_pfx.c) \
+	$(call san,control/daemon/ctld_state.c) \
+	$(call san,control/daemon/ctld_log.c)
 # The report's streamed timelines.
 test_outputs_OBJS := $(call san,dataplane/replay/replay_report.c)
 
@@ -37,6 +45,8 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(call san,tests/unit/test_dp_notify.c): MOD_CFLAGS += -Idataplane/dpdk
 $(call san,tests/unit/test_ctld_state.c): MOD_CFLAGS += -Icontrol/daemon
+$(call san,tests/unit/test_ctld_pfx.c): MOD_CFLAGS += -Icontrol/daemon
+$(call san,tests/unit/test_ctld_auto.c): MOD_CFLAGS += -Icontrol/daemon
 
 
 # ThreadSanitizer builds of the pure-C concurrency tests (no ASan: the two

@@ -97,6 +97,10 @@ static void sample(struct dyn_state *s)
 			 0);
 	assert_int_equal(
 		dyn_add(s, DYN_BLOCK, "2001:db8::/32", 0, NOW - 5, "v6"), 0);
+	assert_int_equal(dyn_add(s, DYN_BLOCK, "198.51.100.0/24", NOW + 60, NOW,
+				 "auto: 90 drops/min for 3 s"),
+			 0);
+	dyn_get(s, DYN_BLOCK, "198.51.100.0/24")->origin = DYN_ORIGIN_AUTO;
 	s->brake.active = 1;
 	snprintf(s->brake.rate, sizeof(s->brake.rate), "100/s");
 	s->brake.per_second = 100;
@@ -124,7 +128,17 @@ static void round_trip(void **st)
 		assert_int_equal(b.v[i].expires, a.v[i].expires);
 		assert_int_equal(b.v[i].created, a.v[i].created);
 		assert_string_equal(b.v[i].reason, a.v[i].reason);
+		assert_int_equal(b.v[i].origin, a.v[i].origin);
 	}
+	assert_int_equal(dyn_count_origin(&b, DYN_BLOCK, DYN_ORIGIN_AUTO), 1);
+	assert_int_equal(dyn_get(&b, DYN_BLOCK, "198.51.100.0/24")->origin,
+			 DYN_ORIGIN_AUTO);
+	assert_null(dyn_get(&b, DYN_ALLOW, "198.51.100.0/24"));
+	/* the operator's block of the same CIDR takes it over */
+	assert_int_equal(dyn_add(&b, DYN_BLOCK, "198.51.100.0/24", 0, NOW,
+				 "by hand"),
+			 1);
+	assert_int_equal(dyn_count_origin(&b, DYN_BLOCK, DYN_ORIGIN_AUTO), 0);
 	assert_true(b.brake.active);
 	assert_string_equal(b.brake.rate, "100/s");
 	assert_int_equal(b.brake.burst, 150);
@@ -138,7 +152,7 @@ static void round_trip(void **st)
 		assert_int_equal(access(tmp, F_OK), -1);
 	}
 	dyn_free(&b);
-	/* loaded an hour later: the block and the brake ran out */
+	/* loaded an hour later: the blocks and the brake ran out */
 	assert_int_equal(state_load(path, &b, NOW + 3600, why, sizeof(why)), 0);
 	assert_int_equal(b.n, 2);
 	assert_false(b.brake.active);
@@ -247,6 +261,13 @@ static void bad_counts(void **st)
 	sealed("mxgated-state 1\nban 203.0.113.0/24 0 1700000000 -\n", 1, buf,
 	       sizeof(buf));
 	refused(buf, strlen(buf), ":2: unknown entry kind");
+	/* only a block may be auto, and only with that word */
+	sealed("mxgated-state 1\nallow 203.0.113.0/24 0 1700000000 - auto\n", 1,
+	       buf, sizeof(buf));
+	refused(buf, strlen(buf), ":2: bad allow entry");
+	sealed("mxgated-state 1\nblock 203.0.113.0/24 0 1700000000 - bgp\n", 1,
+	       buf, sizeof(buf));
+	refused(buf, strlen(buf), ":2: bad block entry");
 	refused("not a state file\n", 17, "not an mxgated state file");
 }
 

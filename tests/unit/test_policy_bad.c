@@ -200,6 +200,80 @@ static const struct bad_row rows[] = {
 	  "{'version':1,'smtp_ports':[25.5]," RULES "}",
 	  SCHEMA_REJECTS,
 	  { "policy.json:1:28: smtp_ports[0]: expected an integer port from 1 to 65535, got 25.5" } },
+	{ "ecmp_share 0",
+	  "{'version':1,'ecmp_share':0," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: ecmp_share 0 out of range (1..64)" } },
+	{ "ecmp_share negative",
+	  "{'version':1,'ecmp_share':-2," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: ecmp_share -2 out of range (1..64)" } },
+	{ "ecmp_share not an integer",
+	  "{'version':1,'ecmp_share':2.5," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: expected an integer ecmp_share from 1 to 64, got 2.5" } },
+	{ "ecmp_share as a string",
+	  "{'version':1,'ecmp_share':'4'," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: expected an integer ecmp_share from 1 to 64, got \"4\"" } },
+	{ "ecmp_share huge",
+	  "{'version':1,'ecmp_share':100000000000000000000," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: ecmp_share: ecmp_share 100000000000000000000 out of range (1..64)" } },
+	{ "auto_block not an object",
+	  "{'version':1,'auto_block':5," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: auto_block: expected an object, e.g. {\"drops\": \"60/min\", \"for\": \"2m\"}, got 5" } },
+	{ "auto_block without drops and for",
+	  "{'version':1,'auto_block':{}," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:27: auto_block.drops: missing: the drop rate that makes an offender, e.g. \"60/min\"",
+	    "policy.json:1:27: auto_block.for: missing: how long the drops must last, e.g. \"2m\"" } },
+	{ "auto_block drops not a rate",
+	  "{'version':1,'auto_block':{'drops':'5/fortnight','for':'2m'}," RULES
+	  "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:36: auto_block.drops: expected \"N/s\", \"N/min\" or \"N/h\", got \"5/fortnight\"" } },
+	{ "auto_block drops zero",
+	  "{'version':1,'auto_block':{'drops':0,'for':'2m'}," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:36: auto_block.drops: expected a positive whole number of connections per second, or \"N/s\", \"N/min\" or \"N/h\", got 0" } },
+	{ "auto_block for in weeks",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':'2w'}," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:51: auto_block.for: expected a duration: seconds, or \"Ns\", \"Nm\", \"Nh\" or \"Nd\" (e.g. \"2m\"), got \"2w\"" } },
+	{ "auto_block for zero",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':0}," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:51: auto_block.for: for 0 out of range (1s..1d)" } },
+	{ "auto_block for a fraction",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':1.5}," RULES "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:51: auto_block.for: expected a duration: seconds, or \"Ns\", \"Nm\", \"Nh\" or \"Nd\" (e.g. \"2m\"), got 1.5" } },
+	{ "auto_block for over a day",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':'25h'}," RULES "}",
+	  SCHEMA_ACCEPTS,
+	  { "policy.json:1:51: auto_block.for: for \"25h\" out of range (1s..1d)" } },
+	{ "auto_block ttl over 30 days",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':'2m','ttl':'31d'}," RULES
+	  "}",
+	  SCHEMA_ACCEPTS,
+	  { "policy.json:1:62: auto_block.ttl: ttl \"31d\" out of range (1s..30d)" } },
+	{ "auto_block ipv4_prefix too short",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':'2m','ipv4_prefix':4}," RULES
+	  "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:70: auto_block.ipv4_prefix: ipv4_prefix 4 out of range (8..32)" } },
+	{ "auto_block ipv6_prefix too long",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':'2m','ipv6_prefix':129}," RULES
+	  "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:70: auto_block.ipv6_prefix: ipv6_prefix 129 out of range (16..128)" } },
+	{ "auto_block unknown key",
+	  "{'version':1,'auto_block':{'drops':'60/min','for':'2m','after':'1m'}," RULES
+	  "}",
+	  SCHEMA_REJECTS,
+	  { "policy.json:1:56: auto_block.after: unknown key \"after\" (expected one of: drops, for, ttl, ipv4_prefix, ipv6_prefix)" } },
 	{ "rules missing",
 	  "{'version':1}",
 	  SCHEMA_REJECTS,
@@ -637,7 +711,7 @@ static void error_cap(void **state)
 	struct mxg_policy_header *image;
 	struct mxg_diag diag;
 	size_t cap = 64 + 16 * n, len = 0;
-	char *text = malloc(cap), want[128];
+	char *text = malloc(cap), want[192];
 	unsigned int i;
 
 	(void)state;
@@ -658,7 +732,7 @@ static void error_cap(void **state)
 	for (i = 0; i < MXG_DIAG_MAX; i++) {
 		snprintf(
 			want, sizeof(want),
-			"policy.json:%u:1: k%u: unknown key \"k%u\" (expected one of: version, mode, parser_limit, smtp_ports, protected, sets, rules)",
+			"policy.json:%u:1: k%u: unknown key \"k%u\" (expected one of: version, mode, parser_limit, smtp_ports, ecmp_share, auto_block, protected, sets, rules)",
 			i + 2, i, i);
 		assert_string_equal(diag.lines[i], want);
 	}
@@ -697,7 +771,7 @@ static void many_errors_one_line(void **state)
 	assert_int_equal(diag.count, n);
 	assert_string_equal(
 		diag.lines[0],
-		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, parser_limit, smtp_ports, protected, sets, rules)");
+		"policy.json:1:14: kk: unknown key \"kk\" (expected one of: version, mode, parser_limit, smtp_ports, ecmp_share, auto_block, protected, sets, rules)");
 	assert_string_equal(
 		diag.lines[1],
 		"policy.json:1:21: kk: duplicate key \"kk\" (first at 1:14)");

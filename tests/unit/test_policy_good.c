@@ -75,6 +75,23 @@ static const char *const good_texts[] = {
 	"\"rules\":[{\"name\":\"r\",\"src\":\"@d\",\"action\":\"deny\"}]}",
 #define P_WIDE 8
 	"{\"version\":1,\"rules\":[{\"name\":\"all-v4\",\"src\":[\"0.0.0.0/0\",\"192.0.2.1\",\"::/0\",\"2001:db8::/128\"],\"action\":\"deny\"}]}",
+#define P_ECMP 9
+	"{\"version\": 1, \"ecmp_share\": 3, \"rules\": [\n"
+	" {\"name\": \"host\", \"limit\": {\"rate\": \"2/s\", \"burst\": 5}},\n"
+	" {\"name\": \"prefix\", \"limit\": {\"rate\": \"5/s\", \"burst\": 10, \"per\": \"prefix\"}},\n"
+	" {\"name\": \"dst\", \"limit\": {\"rate\": \"10/s\", \"burst\": 20, \"per\": \"dst\"}},\n"
+	" {\"name\": \"global\", \"limit\": {\"rate\": \"30/s\", \"burst\": 1, \"per\": \"global\"}},\n"
+	" {\"name\": \"g-min\", \"limit\": {\"rate\": \"7/min\", \"burst\": 3, \"per\": \"global\"}},\n"
+	" {\"name\": \"g-h\", \"limit\": {\"rate\": \"1/h\", \"burst\": 2, \"per\": \"global\"}},\n"
+	" {\"name\": \"g-max\", \"limit\": {\"rate\": \"1000000000/s\", \"burst\": 100000, \"per\": \"global\"}}\n"
+	"]}",
+#define P_AUTO 10
+	"{\"version\": 1, \"auto_block\": {\"drops\": \"60/min\", \"for\": \"2m\",\n"
+	" \"ttl\": 3600, \"ipv4_prefix\": 24, \"ipv6_prefix\": 48},\n"
+	" \"rules\": [{\"name\": \"host\", \"limit\": {\"rate\": \"2/s\", \"burst\": 5}}]}",
+#define P_AUTO_MIN 11
+	"{\"version\": 1, \"auto_block\": {\"drops\": 5, \"for\": \"90\", \"ttl\": \"1d\"},\n"
+	" \"rules\": [{\"name\": \"host\", \"limit\": {\"rate\": \"2/s\", \"burst\": 5}}]}",
 };
 
 #define N_GOOD (sizeof(good_texts) / sizeof(good_texts[0]))
@@ -265,6 +282,61 @@ static void per_and_rates(void **state)
 	assert_limit(rule_named(h, "global"), MXG_KEY_GLOBAL, 0, 0, 1000000000,
 		     1, 100000, MXG_OVER_RESET);
 	free(h);
+}
+
+/*
+ * ecmp_share N: per: global and per: dst limits become one box's share
+ * (rate / N in the shortest exact period, else per hour rounded up;
+ * burst / N rounded up, at least 1); per host and per prefix stay whole.
+ */
+static void ecmp_share(void **state)
+{
+	struct mxg_policy_header *h = compile_text(good_texts[P_ECMP], NULL);
+
+	(void)state;
+	assert_int_equal(h->n_rules, 7);
+	assert_limit(rule_named(h, "host"), MXG_KEY_HOST, 32, 64, 2, 1, 5,
+		     MXG_OVER_DROP);
+	assert_limit(rule_named(h, "prefix"), MXG_KEY_PREFIX, 24, 48, 5, 1, 10,
+		     MXG_OVER_DROP);
+	/* 10/s / 3 = 200/min exactly; burst 20 / 3 -> 7 */
+	assert_limit(rule_named(h, "dst"), MXG_KEY_DST, 32, 128, 200, 60, 7,
+		     MXG_OVER_DROP);
+	assert_limit(rule_named(h, "global"), MXG_KEY_GLOBAL, 0, 0, 10, 1, 1,
+		     MXG_OVER_DROP);
+	/* 7/min / 3 = 140/h exactly */
+	assert_limit(rule_named(h, "g-min"), MXG_KEY_GLOBAL, 0, 0, 140, 3600, 1,
+		     MXG_OVER_DROP);
+	/* 1/h / 3: at least 1/h */
+	assert_limit(rule_named(h, "g-h"), MXG_KEY_GLOBAL, 0, 0, 1, 3600, 1,
+		     MXG_OVER_DROP);
+	/* 10^9/s / 3: per hour overflows 32 bits; per second, rounded up */
+	assert_limit(rule_named(h, "g-max"), MXG_KEY_GLOBAL, 0, 0, 333333334, 1,
+		     33334, MXG_OVER_DROP);
+	free(h);
+}
+
+/*
+ * auto_block is mxgated's (it reads it from the policy it compiled): the
+ * image is the one the same policy compiles to without it.
+ */
+static void auto_block(void **state)
+{
+	static const char plain[] =
+		"{\"version\": 1, \"rules\": [{\"name\": \"host\", "
+		"\"limit\": {\"rate\": \"2/s\", \"burst\": 5}}]}";
+	struct mxg_policy_header *a = compile_text(good_texts[P_AUTO], NULL);
+	struct mxg_policy_header *m =
+		compile_text(good_texts[P_AUTO_MIN], NULL);
+	struct mxg_policy_header *b = compile_text(plain, NULL);
+
+	(void)state;
+	assert_int_equal(a->total_len, b->total_len);
+	assert_memory_equal(a, b, b->total_len);
+	assert_memory_equal(m, b, b->total_len);
+	free(a);
+	free(m);
+	free(b);
 }
 
 /*
@@ -777,6 +849,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(per_and_rates),
+		cmocka_unit_test(ecmp_share),
+		cmocka_unit_test(auto_block),
 		cmocka_unit_test(sets_and_classes),
 		cmocka_unit_test(key_ids_stable),
 		cmocka_unit_test(key_ids_follow_bucket),
