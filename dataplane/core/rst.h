@@ -26,4 +26,16 @@
 size_t mxg_rst_build(const uint8_t *frame, size_t len, const struct mxg_pkt *p,
 		     int ethernet, uint8_t *out, size_t cap);
 
+/*
+ * The same RST, byte for byte, written over the Ethernet frame
+ * frame[0..len) it answers (parsed as p), which may be written up to
+ * frame[room): MACs swapped in place, tags and ethertype kept, then the
+ * IP and TCP headers (the SYN's are read from p, not from the frame).
+ * Returns the RST's length, or 0, with nothing written, when none can be
+ * built or room is short of p->l3_off + MXG_RST_HDR_MAX. mxgate-dp
+ * answers in the SYN's own mbuf: no allocation, no copy.
+ */
+size_t mxg_rst_rewrite(uint8_t *frame, size_t len, size_t room,
+		       const struct mxg_pkt *p);
+
 #endif /* MXGATE_RST_H */

@@ -130,7 +130,8 @@ static const struct mxg_opt options[] = {
 	MXG_OPT_UINT("top", CFG, top_n, 0, 100000, "N",
 		     "top sources in the exit summary"),
 	MXG_OPT_SIZE("top-capacity", CFG, top_capacity, 16, 1u << 24, "N",
-		     "sources tracked exactly"),
+		     "sources per top-sources tracker (Space-Saving in "
+		     "buckets of 4: exact until a bucket overflows)"),
 	MXG_OPT_UINT("tx-retries", CFG, tx_retries, 0, 1000000, "N",
 		     "empty tx bursts retried before the rest is dropped and "
 		     "counted"),
@@ -378,9 +379,12 @@ static void log_exit_stats(void)
 	}
 	if (!mxg_top_is_exact(dp.top_total))
 		DP_LOG(WARNING, "main",
-		       "more than %u distinct sources: top_sources counts are "
-		       "upper bounds",
-		       dp.cfg.top_capacity);
+		       "more distinct sources than a bucket of the %u-source "
+		       "tracker holds: top_sources counts are upper bounds, "
+		       "over by at most %" PRIu64 " (dataplane/core/"
+		       "top_sources.h)",
+		       mxg_top_capacity(dp.top_total),
+		       mxg_top_error_bound(dp.top_total));
 }
 
 int main(int argc, char **argv)

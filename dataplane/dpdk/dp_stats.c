@@ -7,7 +7,8 @@
  * asks for a snapshot through each worker's mailbox: the worker, between
  * two bursts, copies its counters and swaps its tracker for an empty one
  * (O(1)); the control thread merges the trackers it gets back into its
- * running total.
+ * running total and empties them for the next swap (mxg_top_reset: their
+ * memory stays faulted in, and no worker ever waits for a page).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,13 +44,19 @@ static void add_table_stats(struct mxg_src_table_stats *d,
 	d->cas_retries += s->cas_retries;
 }
 
-/* Merge a tracker a worker handed back into the running total. */
+/* Merge a tracker a worker handed back into the running total, and make
+ * it the worker's next fresh one: its memory is in place already. */
 static void take_back_tracker(struct dp_lcore *lc)
 {
 	if (!lc->top_old)
 		return;
 	mxg_top_merge(dp.top_total, lc->top_old);
-	mxg_top_destroy(lc->top_old);
+	if (!lc->top_fresh) {
+		mxg_top_reset(lc->top_old);
+		lc->top_fresh = lc->top_old;
+	} else {
+		mxg_top_destroy(lc->top_old);
+	}
 	lc->top_old = NULL;
 }
 

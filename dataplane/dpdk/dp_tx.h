@@ -70,8 +70,23 @@ static inline int dp_tx_rst(struct dp_lcore *lc, struct rte_mbuf *m,
 			    const struct mxg_pkt *p)
 {
 	uint8_t rst[MXG_RST_MAX];
-	size_t n = mxg_rst_build(data, len, p, 1, rst, sizeof(rst));
+	size_t n;
 
+	/* One segment, parsed in place: rewrite it where it lies. */
+	if (likely(m->nb_segs == 1 &&
+		   data == rte_pktmbuf_mtod(m, const uint8_t *))) {
+		n = mxg_rst_rewrite(rte_pktmbuf_mtod(m, uint8_t *), len,
+				    (size_t)m->buf_len - m->data_off, p);
+		if (likely(n)) {
+			m->data_len = (uint16_t)n;
+			m->pkt_len = (uint32_t)n;
+			m->ol_flags = 0;
+			m->packet_type = 0;
+			dp_tx_enqueue(lc, m->port, m);
+			return 0;
+		}
+	}
+	n = mxg_rst_build(data, len, p, 1, rst, sizeof(rst));
 	if (n == 0)
 		return -EINVAL;
 	if (m->next) {

@@ -23,7 +23,6 @@
 #include "top_sources.h"
 
 #define REPLAY_TABLE_DEFAULT (1u << 20)
-#define REPLAY_TOP_CAPACITY  (1u << 20)
 #define REPLAY_VERDICTS_MAX  1000000ULL /* --verdicts-max default */
 
 /* The built-in default policy, compiled at build time (default.json). */
@@ -380,7 +379,8 @@ int main(int argc, char **argv)
 	if (mxg_src_table_create(&r.table, r.opt.table_entries))
 		fail("cannot allocate a source table of %" PRIu64 " entries",
 		     r.opt.table_entries);
-	if (mxg_top_create(&r.top, REPLAY_TOP_CAPACITY))
+	/* Exact for every source: the report is evidence. */
+	if (mxg_top_create_exact(&r.top))
 		fail("cannot allocate the top-sources tracker");
 	if (r.opt.report) {
 		r.bins = malloc(sizeof(*r.bins));
@@ -414,9 +414,9 @@ int main(int argc, char **argv)
 			      "number (tiny fragments): dropped without a RST",
 			      r.n_rst_unbuilt);
 	if (!mxg_top_is_exact(r.top))
-		mxg_cli_error("more than %u distinct sources: top_sources "
-			      "counts are upper bounds",
-			      REPLAY_TOP_CAPACITY);
+		mxg_cli_error("out of memory for the sources of %s: "
+			      "top_sources counts are lower bounds",
+			      r.opt.input);
 	if (r.opt.report)
 		write_report(&r);
 	if (r.opt.explain) {

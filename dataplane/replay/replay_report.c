@@ -485,8 +485,8 @@ static void offenders_section(FILE *f, const struct replay_report_input *in,
 		in->top_n, REPLAY_REPORT_TOP_DEFAULT,
 		mxg_top_is_exact(in->top) ?
 			"" :
-			" More distinct sources than the tracker holds: counts "
-			"are upper bounds.");
+			" Out of memory for the sources: counts are lower "
+			"bounds.");
 	for (k = 0; k < n_top; k++)
 		fprintf(f,
 			"<tr class=\"off\"><td>%u</td><td class=\"l\">%s</td>"

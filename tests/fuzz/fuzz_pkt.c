@@ -12,6 +12,9 @@
  *    the size mxg_rst_build returns it needs, no more; it is a TCP RST+ACK
  *    with swapped ports and addresses, and its IPv4 header checksum and
  *    its TCP checksum (IPv4 or IPv6 pseudo header) verify;
+ *  - mxg_rst_rewrite, over a copy of an Ethernet frame, writes those same
+ *    bytes, and nothing past the room it is given (or, one byte short,
+ *    nothing at all);
  *  - mxg_pkt_rst_forbidden and the connection-attempt test never fault.
  */
 #include <stdint.h>
@@ -149,6 +152,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* one byte short: refused, nothing written past */
 			CHECK(mxg_rst_build(frame, len, &p, eth, out,
 					    need - 1) == 0);
+			free(out);
+		}
+	}
+
+	/* In place over the frame (mxgate-dp): the same bytes, and no
+	 * write past the room given (ASan: a buffer of exactly that). */
+	if (eth && need) {
+		size_t room = (size_t)p.l3_off + MXG_RST_HDR_MAX;
+
+		room = room > len ? room : len;
+		out = malloc(room);
+		if (out) {
+			memcpy(out, frame, len);
+			CHECK(mxg_rst_rewrite(out, len, room, &p) == need);
+			CHECK(!memcmp(out, tmp, need));
+			memcpy(out, frame, len);
+			CHECK(mxg_rst_rewrite(out, len,
+					      (size_t)p.l3_off +
+						      MXG_RST_HDR_MAX - 1,
+					      &p) == 0);
+			CHECK(!memcmp(out, frame, len));
 			free(out);
 		}
 	}

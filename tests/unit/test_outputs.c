@@ -15,6 +15,7 @@
 #include "../lib/image_builder.h"
 #include "../lib/pktgen.h"
 #include "replay.h"
+#include "mxgate/tcp_rst.h"
 #include "rst.h"
 #include "summary.h"
 #include "top_sources.h"
@@ -40,10 +41,23 @@ static void check_rst(const struct pktgen_spec *syn, int ethernet)
 	assert_int_equal(rlen,
 			 (ethernet ? p.l3_off : 0u) + (v6 ? 40u : 20u) + 20u);
 	if (ethernet) {
+		uint8_t inplace[512];
+
 		mxg_parse_eth(out, out + rlen, &r);
 		assert_memory_equal(out, frame + 6, 6);
 		assert_memory_equal(out + 6, frame, 6);
 		assert_int_equal(r.vlan_depth, syn->n_vlans);
+		/* rewritten over the SYN: the same bytes; no room, no write */
+		memcpy(inplace, frame, len);
+		assert_int_equal(mxg_rst_rewrite(inplace, len,
+						 p.l3_off + MXG_RST_HDR_MAX - 1,
+						 &p),
+				 0);
+		assert_memory_equal(inplace, frame, len);
+		assert_int_equal(mxg_rst_rewrite(inplace, len, sizeof(inplace),
+						 &p),
+				 rlen);
+		assert_memory_equal(inplace, out, rlen);
 	} else {
 		mxg_pkt_reset(&r);
 		mxg_parse_l3(out, out + rlen, 0, 0, &r);
@@ -158,38 +172,68 @@ static void addr4(uint8_t a[16], uint32_t v)
 	a[3] = (uint8_t)v;
 }
 
-static void top_sources_exact_and_ranked(void **state)
+#define T0 (1700000000ULL * 1000000000ULL)
+
+/* Last seen as kept: exact, or to within 'slack' ns below. */
+static void assert_last(uint64_t got, uint64_t want, uint64_t slack)
 {
-	struct mxg_top_sources *t;
+	assert_true(got <= want);
+	assert_true(want - got <= slack);
+}
+
+/* Source k sends 10 * k attempts, 3 ms apart, and k drops, one more
+ * source 100 and 0: every kind of tracker lists them exactly, ranked;
+ * last seen within 'slack'. */
+static void check_exact_and_ranked(struct mxg_top_sources *t, uint64_t slack)
+{
 	struct mxg_top_entry out[8];
 	uint8_t a[16];
 	uint32_t i, n;
 
-	(void)state;
-	assert_int_equal(mxg_top_create(&t, 100), 0);
-	/* source k sends 10 * k attempts, drops k of them */
 	for (i = 1; i <= 5; i++) {
 		uint32_t j;
 
 		addr4(a, 0xcb007100 + i);
 		for (j = 0; j < 10 * i; j++)
-			mxg_top_update(t, MXG_AF_INET, a, j < i, 1000 + j);
+			mxg_top_update(t, MXG_AF_INET, a, j < i,
+				       T0 + j * 3000000);
 	}
 	addr4(a, 0xcb007163); /* many attempts, no drops */
 	for (i = 0; i < 100; i++)
-		mxg_top_update(t, MXG_AF_INET, a, 0, 5000 + i);
+		mxg_top_update(t, MXG_AF_INET, a, 0, T0 + i);
 	assert_int_equal(mxg_top_count(t), 6);
 	assert_true(mxg_top_is_exact(t));
+	assert_int_equal(mxg_top_error_bound(t), 0);
 	n = mxg_top_sorted(t, out, 8);
 	assert_int_equal(n, 6);
 	assert_int_equal(out[0].addr[3], 5); /* most drops first */
 	assert_int_equal(out[0].dropped, 5);
 	assert_int_equal(out[0].syns, 50);
-	assert_int_equal(out[0].first_ns, 1000);
-	assert_int_equal(out[0].last_ns, 1049);
+	assert_int_equal(out[0].error, 0);
+	assert_int_equal(out[0].first_ns, T0);
+	assert_last(out[0].last_ns, T0 + 49 * 3000000ULL, slack);
 	assert_int_equal(out[4].addr[3], 1);
 	assert_int_equal(out[5].addr[3], 0x63); /* no drops: last */
 	assert_int_equal(out[5].syns, 100);
+	/* fewer than asked for: the best ones, in order */
+	n = mxg_top_sorted(t, out, 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].addr[3], 5);
+	assert_int_equal(out[1].addr[3], 4);
+}
+
+static void top_sources_exact_and_ranked(void **state)
+{
+	struct mxg_top_sources *t;
+
+	(void)state;
+	assert_int_equal(mxg_top_create(&t, 100), 0);
+	assert_int_equal(mxg_top_capacity(t), 128); /* rounded up */
+	check_exact_and_ranked(t, MXG_TOP_LAST_NS);
+	mxg_top_destroy(t);
+	assert_int_equal(mxg_top_create_exact(&t), 0);
+	assert_int_equal(mxg_top_capacity(t), 0);
+	check_exact_and_ranked(t, 0);
 	mxg_top_destroy(t);
 }
 
@@ -201,36 +245,327 @@ static void top_sources_bounded_and_merged(void **state)
 	uint32_t i;
 
 	(void)state;
-	assert_int_equal(mxg_top_create(&t, 4), 0);
+	/* one bucket of MXG_TOP_WAYS: every source competes */
+	assert_int_equal(mxg_top_create(&t, MXG_TOP_WAYS), 0);
 	assert_int_equal(mxg_top_create(&u, 64), 0);
 	addr4(a, 0xc0000201); /* a heavy hitter among 1000 one-offs */
 	for (i = 0; i < 200; i++) {
 		uint8_t b[16];
 
-		mxg_top_update(t, MXG_AF_INET, a, 1, i);
+		mxg_top_update(t, MXG_AF_INET, a, 1, T0 + i * 1000000);
 		addr4(b, 0x0a000000 + i);
-		mxg_top_update(t, MXG_AF_INET, b, 0, i);
+		mxg_top_update(t, MXG_AF_INET, b, 0, T0 + i * 1000000);
 	}
-	assert_int_equal(mxg_top_count(t), 4);
+	/* the one-offs that replaced each other are tracked, not listed:
+	 * one attempt each since they were taken in */
+	assert_int_equal(mxg_top_count(t), 1);
 	assert_false(mxg_top_is_exact(t));
-	assert_int_equal(mxg_top_sorted(t, out, 1), 1);
+	assert_true(mxg_top_error_bound(t) > 0);
+	assert_int_equal(mxg_top_sorted(t, out, 4), 1);
 	assert_memory_equal(out[0].addr, a, 16);
 	assert_int_equal(out[0].syns, 200); /* never evicted: exact */
 	assert_int_equal(out[0].dropped, 200);
+	assert_int_equal(out[0].error, 0);
 	/* merge: counts add, first/last widen */
 	for (i = 0; i < 3; i++)
-		mxg_top_update(u, MXG_AF_INET, a, 0, 10000 + i);
-	mxg_top_merge(u, t);
+		mxg_top_update(u, MXG_AF_INET, a, 0, T0 + 1000000000 + i);
+	assert_int_equal(mxg_top_merge(u, t), 0);
 	assert_int_equal(mxg_top_sorted(u, out, 1), 1);
 	assert_int_equal(out[0].syns, 203);
 	assert_int_equal(out[0].dropped, 200);
-	assert_int_equal(out[0].first_ns, 0);
-	assert_int_equal(out[0].last_ns, 10002);
+	assert_int_equal(out[0].first_ns, T0);
+	assert_last(out[0].last_ns, T0 + 1000000002, MXG_TOP_LAST_NS);
 	assert_false(mxg_top_is_exact(u));
+	/* reset: empty and exact again, a new seed, and in use at once */
+	{
+		uint32_t before[64], moved = 0;
+
+		for (i = 0; i < 64; i++) {
+			addr4(a, 0x0a000000 + i);
+			before[i] = mxg_top_bucket_of(u, MXG_AF_INET, a);
+		}
+		mxg_top_reset(u);
+		for (i = 0; i < 64; i++) {
+			addr4(a, 0x0a000000 + i);
+			moved += before[i] !=
+				 mxg_top_bucket_of(u, MXG_AF_INET, a);
+		}
+		assert_true(moved > 0); /* 16 buckets: all 64 stay 2^-256 */
+	}
+	assert_int_equal(mxg_top_count(u), 0);
+	assert_true(mxg_top_is_exact(u));
+	assert_int_equal(mxg_top_sorted(u, out, 4), 0);
+	mxg_top_update(u, MXG_AF_INET, a, 1, T0);
+	assert_int_equal(mxg_top_sorted(u, out, 4), 1);
+	assert_int_equal(out[0].syns, 1);
+	assert_int_equal(out[0].error, 0);
 	mxg_top_destroy(u);
 	assert_int_equal(mxg_top_create(&u, 0), -22);
 	assert_null(u);
+	assert_int_equal(mxg_top_create(&u, (1u << 24) + 1), -22);
 	mxg_top_destroy(t);
+}
+
+/* A source taken in by replacement is tracked at once and listed from
+ * its second attempt, with the count it inherited as its error. */
+static void top_sources_listed_from_second(void **state)
+{
+	struct mxg_top_sources *t;
+	struct mxg_top_entry out[MXG_TOP_WAYS + 1];
+	uint8_t a[16];
+	uint32_t i, j;
+
+	(void)state;
+	assert_int_equal(mxg_top_create(&t, MXG_TOP_WAYS), 0); /* 1 bucket */
+	for (i = 0; i < MXG_TOP_WAYS; i++) { /* 10, 11, 12, ... attempts */
+		addr4(a, 0xc6336400 + i);
+		for (j = 0; j < 10 + i; j++)
+			mxg_top_update(t, MXG_AF_INET, a, 0, T0 + j);
+	}
+	assert_int_equal(mxg_top_count(t), MXG_TOP_WAYS);
+	addr4(a, 0xcb007107);
+	mxg_top_update(t, MXG_AF_INET, a, 1, T0 + 5000000000ULL);
+	/* it replaced the source of 10 attempts: tracked with 11, unlisted */
+	assert_int_equal(mxg_top_count(t), MXG_TOP_WAYS - 1);
+	assert_int_equal(mxg_top_sorted(t, out, MXG_TOP_WAYS + 1),
+			 MXG_TOP_WAYS - 1);
+	for (i = 0; i < MXG_TOP_WAYS - 1; i++)
+		assert_memory_not_equal(out[i].addr, a, 16);
+	assert_int_equal(mxg_top_error_bound(t), 11);
+	mxg_top_update(t, MXG_AF_INET, a, 1, T0 + 6000000000ULL);
+	assert_int_equal(mxg_top_count(t), MXG_TOP_WAYS);
+	assert_int_equal(mxg_top_sorted(t, out, 1), 1); /* most dropped */
+	assert_memory_equal(out[0].addr, a, 16);
+	assert_int_equal(out[0].syns, 12);
+	assert_int_equal(out[0].error, 10);
+	assert_int_equal(out[0].dropped, 2);
+	assert_last(out[0].first_ns, T0 + 5000000000ULL, MXG_TOP_LAST_NS);
+	assert_last(out[0].last_ns, T0 + 6000000000ULL, MXG_TOP_LAST_NS);
+	mxg_top_destroy(t);
+}
+
+/* The n-th IPv4 address, in the n-th order of addresses an attacker
+ * walks through. */
+static void nth_addr(uint8_t a[16], uint32_t n)
+{
+	addr4(a, 0x0a000000 + n);
+}
+
+/*
+ * The seed: two trackers place the same sources differently, so sources
+ * that share a bucket in one (whatever an attacker found out about one
+ * process) are spread in the other; and over many seeds, two fixed
+ * sources share a bucket about 1/B of the time, as a strongly universal
+ * hash gives.
+ */
+static void top_sources_seeded_hash(void **state)
+{
+	struct mxg_top_sources *t1, *t2;
+	uint32_t same = 0, b2 = 0, i, n = 0, pairs = 0, trials = 400;
+	uint8_t a[16], b[16], keys[9][16];
+	int spread = 0;
+
+	(void)state;
+	assert_int_equal(mxg_top_create(&t1, 1024), 0); /* 128 buckets */
+	assert_int_equal(mxg_top_create(&t2, 1024), 0);
+	for (i = 0; i < 4096; i++) {
+		nth_addr(a, i);
+		same += mxg_top_bucket_of(t1, MXG_AF_INET, a) ==
+			mxg_top_bucket_of(t2, MXG_AF_INET, a);
+	}
+	assert_true(same < 4096 / 8); /* about 1/128 of them */
+	/* nine sources that collide in t1's bucket 0 */
+	for (i = 0; n < 9; i++) {
+		nth_addr(a, i);
+		if (mxg_top_bucket_of(t1, MXG_AF_INET, a) == 0)
+			memcpy(keys[n++], a, 16);
+	}
+	for (i = 0; i < 9; i++) {
+		uint32_t bk = mxg_top_bucket_of(t2, MXG_AF_INET, keys[i]);
+
+		if (i == 0)
+			b2 = bk;
+		else if (bk != b2)
+			spread = 1;
+	}
+	assert_true(spread);
+	mxg_top_destroy(t1);
+	mxg_top_destroy(t2);
+
+	/* P[two fixed sources share one of 8 buckets] = 1/8 over the seed;
+	 * an IPv4 and an IPv6 source alike (the family is in the key). */
+	nth_addr(a, 1);
+	nth_addr(b, 2);
+	for (i = 0; i < trials; i++) {
+		assert_int_equal(mxg_top_create(&t1, 8 * MXG_TOP_WAYS), 0);
+		pairs += mxg_top_bucket_of(t1, MXG_AF_INET, a) ==
+			 mxg_top_bucket_of(t1, MXG_AF_INET, b);
+		mxg_top_destroy(t1);
+	}
+	/* mean 50, sd 6.6: 20..90 fails once in 10^5 runs */
+	assert_true(pairs >= 20 && pairs <= 90);
+}
+
+/*
+ * Bounded work: 20,000 sources all in one bucket (found with the
+ * tracker's own seed, which no attacker has: the worst case) cost an
+ * update MXG_TOP_WAYS slots each, like any others; the bucket keeps a
+ * source that sends a third of its attempts, exactly (Space-Saving keeps
+ * any source above 1/MXG_TOP_WAYS). The exact tracker's probes stay
+ * within MXG_TOP_PROBE_MAX under sources that share a home slot.
+ */
+static void top_sources_bounded_work(void **state)
+{
+	struct mxg_top_sources *t;
+	struct mxg_top_entry out[MXG_TOP_WAYS];
+	uint8_t(*keys)[16] = malloc(20000 * 16), heavy[16];
+	uint32_t i, n = 0, k, home;
+
+	(void)state;
+	assert_non_null(keys);
+	assert_int_equal(mxg_top_create(&t, 1024), 0);
+	for (i = 0; n < 20000; i++) {
+		nth_addr(keys[n], i);
+		if (mxg_top_bucket_of(t, MXG_AF_INET, keys[n]) == 5)
+			n++;
+	}
+	nth_addr(heavy, i + 1000000);
+	while (mxg_top_bucket_of(t, MXG_AF_INET, heavy) != 5)
+		nth_addr(heavy, ++i + 1000000);
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < n; i++) {
+			mxg_top_update(t, MXG_AF_INET, keys[i], 1, i);
+			if (i % 2 == 0)
+				mxg_top_update(t, MXG_AF_INET, heavy, 0, i);
+		}
+	assert_int_equal(mxg_top_probe_max(t), MXG_TOP_WAYS);
+	n = mxg_top_count(t); /* one bucket: the heavy one, and one-offs */
+	assert_true(n >= 1 && n <= MXG_TOP_WAYS);
+	assert_int_equal(mxg_top_sorted(t, out, MXG_TOP_WAYS), n);
+	for (i = 0; i < n; i++)
+		if (!memcmp(out[i].addr, heavy, 16))
+			break;
+	assert_true(i < n);
+	assert_true(out[i].syns - out[i].error <= 30000);
+	assert_true(out[i].syns >= 30000);
+	assert_true(out[i].error <= (90000 - 30000) / (MXG_TOP_WAYS - 1));
+	mxg_top_destroy(t);
+
+	/* exact: 2,000 sources with one home slot in the first index */
+	assert_int_equal(mxg_top_create_exact(&t), 0);
+	nth_addr(keys[0], 0);
+	home = mxg_top_bucket_of(t, MXG_AF_INET, keys[0]);
+	for (i = 1, n = 1; n < 2000; i++) {
+		nth_addr(keys[n], i);
+		if (mxg_top_bucket_of(t, MXG_AF_INET, keys[n]) == home)
+			n++;
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			mxg_top_update(t, MXG_AF_INET, keys[i], 0, i);
+	assert_true(mxg_top_probe_max(t) <= MXG_TOP_PROBE_MAX);
+	assert_int_equal(mxg_top_count(t), n);
+	assert_true(mxg_top_is_exact(t));
+	assert_int_equal(mxg_top_sorted(t, out, 1), 1);
+	assert_int_equal(out[0].syns, 2);
+	mxg_top_destroy(t);
+	free(keys);
+}
+
+/*
+ * The error bound of top_sources.h, on a skewed stream (source r sends
+ * about 20000 / r attempts, 1 in 3 dropped, 6,000 sources) into 256
+ * slots, against exact counts: per source, with N_b the attempts of its
+ * bucket, a listed source has syns - error <= f <= syns, error <=
+ * (N_b - f) / (WAYS - 1) and dropped <= its drops <= dropped + error; an
+ * unlisted one has f <= N_b / WAYS + 1, and at most
+ * mxg_top_error_bound() + 1 (the + 1: a source taken in by replacement
+ * is listed from its second attempt on).
+ */
+#define EB_SOURCES 6000
+static void top_sources_error_bound(void **state)
+{
+	struct mxg_top_sources *t, *x;
+	struct mxg_top_entry *out = calloc(256, sizeof(*out));
+	uint64_t *f = calloc(EB_SOURCES, sizeof(*f));
+	uint64_t *d = calloc(EB_SOURCES, sizeof(*d));
+	uint64_t *nb = calloc(256 / MXG_TOP_WAYS, sizeof(*nb)), bound;
+	uint32_t *listed = calloc(EB_SOURCES, sizeof(*listed));
+	uint32_t i, n, r, rounds;
+	uint64_t rng = 12345;
+	uint8_t a[16];
+
+	(void)state;
+	assert_true(out && f && d && nb && listed);
+	assert_int_equal(mxg_top_create(&t, 256), 0); /* 64 buckets */
+	assert_int_equal(mxg_top_create_exact(&x), 0);
+	for (rounds = 0; rounds < 200000; rounds++) {
+		/* r ~ 1/r: the inverse of a uniform draw */
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = (uint32_t)((double)EB_SOURCES /
+			       (1.0 + (double)(rng >> 11) /
+					      (double)(1ULL << 53) *
+					      (EB_SOURCES - 1)));
+		r = r > EB_SOURCES ? EB_SOURCES - 1 : r - 1; /* r >= 1 */
+		nth_addr(a, r);
+		f[r]++;
+		d[r] += rounds % 3 == 0;
+		mxg_top_update(t, MXG_AF_INET, a, rounds % 3 == 0, rounds);
+		mxg_top_update(x, MXG_AF_INET, a, rounds % 3 == 0, rounds);
+	}
+	for (r = 0; r < EB_SOURCES; r++) {
+		nth_addr(a, r);
+		nb[mxg_top_bucket_of(t, MXG_AF_INET, a)] += f[r];
+	}
+	assert_false(mxg_top_is_exact(t));
+	bound = mxg_top_error_bound(t);
+	assert_true(bound > 0);
+	n = mxg_top_sorted(t, out, 256);
+	assert_int_equal(n, mxg_top_count(t));
+	assert_true(n >= 3 && n <= 256);
+	for (i = 0; i < n; i++) {
+		uint64_t nbx;
+
+		r = (uint32_t)(out[i].addr[0] << 24 | out[i].addr[1] << 16 |
+			       out[i].addr[2] << 8 | out[i].addr[3]) -
+		    0x0a000000;
+		assert_true(r < EB_SOURCES);
+		listed[r] = 1;
+		nbx = nb[mxg_top_bucket_of(t, MXG_AF_INET, out[i].addr)];
+		assert_true(out[i].syns >= f[r]);
+		assert_true(out[i].syns - out[i].error <= f[r]);
+		assert_true(out[i].error <= bound);
+		assert_true(out[i].error <= (nbx - f[r]) / (MXG_TOP_WAYS - 1));
+		assert_true(out[i].dropped <= d[r]);
+		assert_true(d[r] <= out[i].dropped + out[i].error);
+	}
+	for (r = 0; r < EB_SOURCES; r++) {
+		nth_addr(a, r);
+		if (listed[r])
+			continue;
+		assert_true(f[r] <= bound + 1);
+		assert_true(f[r] <= nb[mxg_top_bucket_of(t, MXG_AF_INET, a)] /
+						    MXG_TOP_WAYS +
+					    1);
+	}
+	/* the heaviest sources are listed: source 0 sends about half */
+	assert_true(listed[0] && listed[1] && listed[2]);
+	/* the exact tracker has every source, exactly */
+	assert_true(mxg_top_is_exact(x));
+	assert_int_equal(mxg_top_sorted(x, out, 3), 3);
+	assert_int_equal(out[0].syns, f[0]);
+	assert_int_equal(out[0].dropped, d[0]);
+	n = 0;
+	for (r = 0; r < EB_SOURCES; r++)
+		n += f[r] > 0;
+	assert_int_equal(mxg_top_count(x), n);
+	mxg_top_destroy(t);
+	mxg_top_destroy(x);
+	free(out);
+	free(f);
+	free(d);
+	free(nb);
+	free(listed);
 }
 
 static void summary_json_exact(void **state)
@@ -354,6 +689,10 @@ int main(void)
 		cmocka_unit_test(rst_refused_without_sequence),
 		cmocka_unit_test(top_sources_exact_and_ranked),
 		cmocka_unit_test(top_sources_bounded_and_merged),
+		cmocka_unit_test(top_sources_listed_from_second),
+		cmocka_unit_test(top_sources_seeded_hash),
+		cmocka_unit_test(top_sources_bounded_work),
+		cmocka_unit_test(top_sources_error_bound),
 		cmocka_unit_test(summary_json_exact),
 		cmocka_unit_test(report_bins_stream),
 	};
