@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * bench_engine: the core engine's cycles per packet (DESIGN §6), for
- * benign traffic, a legitimate SMTP mix, and a spoofed random-source SYN
- * flood into a source table of 16M entries kept full. Each figure is
+ * benign traffic, a legitimate SMTP mix, SYNs from 4,096 sources, and a
+ * spoofed random-source SYN flood into a source table of 16M entries kept
+ * full, with the machine's memory floor under them. Each figure is
  * also given as a ratio to parsing alone, measured in the same run, since
  * absolute cycles on a shared machine are noise.
  *
  *   bench_engine [--entries N] [--packets N] [--policy FILE]
+ *                [--burst-rounds N] [--distance N] [--distance-sweep]
  *
  * The policy defaults to control/examples/default.json.
  */
@@ -195,6 +197,33 @@ static void build_flood(struct frames *f, uint32_t n)
 	}
 }
 
+/* SYNs from 4,096 IPv4 sources in turn (bench_dp.sh's syn4k): at 10
+ * Mpps each source is far over the per-host limit, so the per-host rule
+ * decides every SYN once the bursts are spent; the keys stay in the
+ * cache. */
+static void build_syn4k(struct frames *f, uint32_t n)
+{
+	enum { SOURCES = 4096 };
+	char src[SOURCES][16];
+	uint32_t i;
+
+	frames_alloc(f, n);
+	for (i = 0; i < SOURCES; i++)
+		rand_src(src[i], sizeof(src[i]), 0);
+	for (i = 0; i < n; i++) {
+		struct pktgen_spec s = {
+			.family = 4,
+			.src = src[i % SOURCES],
+			.dst = "198.51.100.25",
+			.sport = (uint16_t)rng(),
+			.dport = 25,
+			.tcp_flags = MXG_TCP_SYN,
+		};
+
+		add(f, &s);
+	}
+}
+
 struct run {
 	const struct mxg_engine *engine;
 	struct mxg_src_table *table;
@@ -298,13 +327,14 @@ static double pass_burst(struct run *r, const struct frames *f)
 	return (double)(t1 - t0) / f->n;
 }
 
-static double best_of_burst(struct run *r, struct frames *f)
+static double best_of_burst(struct run *r, struct frames *f, int fresh)
 {
 	double best = 1e18, c;
 	int k;
 
 	for (k = 0; k < burst_rounds; k++) {
-		refresh_sources(f);
+		if (fresh)
+			refresh_sources(f);
 		c = pass_burst(r, f);
 		if (c < best)
 			best = c;
@@ -373,6 +403,45 @@ static double line_floor(size_t bytes, uint32_t ahead)
 	return (double)(t1 - t0) / N;
 }
 
+/*
+ * Address translation under the table: cycles per dependent load from a
+ * hot set of 'hot' random lines, all in the cache, spread over 'bytes'
+ * (2 MiB pages, as the table). Equal for any 'bytes' when the TLB maps
+ * the table in 2 MiB pages; growing with 'bytes' when the machine gives
+ * the hardware smaller translations (a VM's host backing), in which case
+ * every random table access also pays a page walk.
+ */
+static double hot_lines(size_t bytes, uint32_t hot)
+{
+	enum { N = 1 << 22 };
+	size_t lines = bytes / 64, i;
+	uint32_t *idx = malloc(N * sizeof(*idx)), *set = malloc(hot * 4);
+	uint64_t t0, t1, x = 0;
+	uint8_t *buf;
+
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || idx == NULL || set == NULL) {
+		free(idx);
+		free(set);
+		return -1;
+	}
+	madvise(buf, bytes, MADV_HUGEPAGE);
+	memset(buf, 0, bytes);
+	for (i = 0; i < hot; i++)
+		set[i] = (uint32_t)(rng() % lines);
+	for (i = 0; i < N; i++)
+		idx[i] = set[rng() % hot];
+	t0 = __rdtsc();
+	for (i = 0; i < N; i++) /* x is 0: each address waits for a load */
+		x = *(volatile uint64_t *)(buf + (size_t)idx[i] * 64 + x);
+	t1 = __rdtsc();
+	munmap(buf, bytes);
+	free(idx);
+	free(set);
+	return (double)(t1 - t0) / N;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -389,10 +458,11 @@ int main(int argc, char **argv)
 	uint32_t packets = 1u << 20;
 	struct mxg_policy_header *image = NULL;
 	struct mxg_engine *engine = NULL;
-	struct frames benign, mix, flood;
+	struct frames benign, mix, syn4k, flood;
 	struct mxg_diag diag;
 	struct run r;
-	double parse_b, parse_m, parse_f, eng_b, eng_m, eng_f, eng_fb, floor;
+	double parse_b, parse_m, parse_s, parse_f, eng_b, eng_m, eng_s, eng_f;
+	double eng_fb, floor;
 	int c, sweep = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -429,6 +499,7 @@ int main(int argc, char **argv)
 	}
 	build_benign(&benign, packets);
 	build_smtp_mix(&mix, packets);
+	build_syn4k(&syn4k, packets);
 	build_flood(&flood, packets);
 
 	printf("bench_engine: policy %s, %u packets per pass, best of %d\n",
@@ -437,6 +508,8 @@ int main(int argc, char **argv)
 	eng_b = best_of(&r, &benign, 1, 0);
 	parse_m = best_of(&r, &mix, 0, 0);
 	eng_m = best_of(&r, &mix, 1, 0);
+	parse_s = best_of(&r, &syn4k, 0, 0);
+	eng_s = best_of_burst(&r, &syn4k, 0);
 
 	/* Fill the table with flood sources until it is full (the flood
 	 * sends two new keys per SYN: per-host and per-net). */
@@ -447,7 +520,7 @@ int main(int argc, char **argv)
 	}
 	parse_f = best_of(&r, &flood, 0, 1);
 	eng_f = best_of(&r, &flood, 1, 1);
-	eng_fb = best_of_burst(&r, &flood);
+	eng_fb = best_of_burst(&r, &flood, 1);
 
 	printf("  %-34s %10s %10s %8s\n", "traffic", "parse", "engine",
 	       "ratio");
@@ -455,6 +528,9 @@ int main(int argc, char **argv)
 	       parse_b, eng_b, eng_b / parse_b);
 	printf("  %-34s %10.1f %10.1f %8.2f\n", "legitimate SMTP mix (5% SYN)",
 	       parse_m, eng_m, eng_m / parse_m);
+	printf("  %-34s %10.1f %10.1f %8.2f\n",
+	       "SYNs from 4,096 sources, bursts", parse_s, eng_s,
+	       eng_s / parse_s);
 	printf("  %-34s %10.1f %10.1f %8.2f\n", "spoofed SYN flood, table full",
 	       parse_f, eng_f, eng_f / parse_f);
 	printf("  %-34s %10.1f %10.1f %8.2f\n",
@@ -475,6 +551,10 @@ int main(int argc, char **argv)
 	       "prefetched 16 ahead: %.1f cycles; the prefetched flood costs "
 	       "%.1f such lines per packet\n",
 	       mxg_src_table_memory(r.table) >> 20, floor, eng_fb / floor);
+	printf("  translation: a dependent load from 8,192 hot lines spread "
+	       "over 512 KiB: %.1f cycles, over %zu MiB: %.1f cycles\n",
+	       hot_lines(512 << 10, 8192), mxg_src_table_memory(r.table) >> 20,
+	       hot_lines(mxg_src_table_memory(r.table) & ~(size_t)4095, 8192));
 	if (sweep) {
 		static const uint32_t ds[] = { 0, 1, 2, 3, 4, 6, 8, 12, 16 };
 		uint32_t k;
@@ -485,7 +565,7 @@ int main(int argc, char **argv)
 		for (k = 0; k < sizeof(ds) / sizeof(ds[0]); k++) {
 			distance = ds[k];
 			printf("    %2u %10.1f\n", ds[k],
-			       best_of_burst(&r, &flood));
+			       best_of_burst(&r, &flood, 1));
 		}
 	}
 	fprintf(stderr, "(sink %" PRIu64 ")\n", r.sink);
