@@ -17,12 +17,13 @@
 #include "mxgated.h"
 
 static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *page;
-static size_t page_len;
+static char *page;	/* GET /metrics */
 static char *drop_page; /* GET /drop.txt (ctld_feeds.c) */
 static struct MHD_Daemon *httpd;
 
-void metrics_publish(const char *text, size_t len)
+/* Replace the page at *slot with a copy of text (on ENOMEM the old one
+ * stays). */
+static void publish(char **slot, const char *text, size_t len)
 {
 	char *copy = malloc(len + 1);
 
@@ -31,24 +32,19 @@ void metrics_publish(const char *text, size_t len)
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	pthread_mutex_lock(&page_lock);
-	free(page);
-	page = copy;
-	page_len = len;
+	free(*slot);
+	*slot = copy;
 	pthread_mutex_unlock(&page_lock);
+}
+
+void metrics_publish(const char *text, size_t len)
+{
+	publish(&page, text, len);
 }
 
 void metrics_publish_drop(const char *text, size_t len)
 {
-	char *copy = malloc(len + 1);
-
-	if (!copy)
-		return;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	pthread_mutex_lock(&page_lock);
-	free(drop_page);
-	drop_page = copy;
-	pthread_mutex_unlock(&page_lock);
+	publish(&drop_page, text, len);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
