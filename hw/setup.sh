@@ -7,7 +7,8 @@
 #   hw/setup.sh [--dry-run] down
 #   hw/setup.sh check
 #
-# up:    reserves N hugepages (default 1024 x 2M) on NODE (default: all),
+# up:    reserves N hugepages (default 2048 x 2M, 4 GiB: what
+#        tests/bench/bench_dp.sh needs free) on NODE (default: all),
 #        mounts hugetlbfs at /dev/hugepages if needed (making the
 #        directory if there is none), loads vfio-pci,
 #        and binds each NIC (PCI address like 0000:3b:00.0, or an
@@ -34,7 +35,7 @@ HUGEDIR=${MXGATE_HW_HUGEDIR:-/dev/hugepages}
 DEVBIND=${DEVBIND:-$(command -v dpdk-devbind.py || echo /usr/bin/dpdk-devbind.py)}
 MODPROBE=${MODPROBE:-modprobe}
 DRY=0
-PAGES=1024
+PAGES=2048
 PAGE_SIZE=2M
 NODE=
 
@@ -254,7 +255,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	-*) die "unknown option $1 (see --help)" ;;

@@ -449,36 +449,24 @@ cJSON *auto_status(const struct dyn_state *dyn)
 
 void auto_metrics(FILE *f, const struct dyn_state *dyn)
 {
+	static const char *const refused[] = { "allow", "protected", "cap" };
 	size_t i, over = 0;
 
 	for (i = 0; i < A.n_t; i++)
 		over += A.t[i].over_since != 0;
-	fprintf(f,
-		"# HELP mxgate_auto_blocks_total Blocks made by auto_block "
-		"(sustained offenders)\n"
-		"# TYPE mxgate_auto_blocks_total counter\n"
-		"mxgate_auto_blocks_total %" PRIu64 "\n",
-		A.made);
-	fprintf(f,
-		"# HELP mxgate_auto_blocks Blocks made by auto_block in "
-		"force\n"
-		"# TYPE mxgate_auto_blocks gauge\n"
-		"mxgate_auto_blocks %zu\n",
-		dyn_count_origin(dyn, DYN_BLOCK, DYN_ORIGIN_AUTO));
-	fprintf(f,
-		"# HELP mxgate_auto_over Prefixes over the auto_block drop "
-		"rate now\n"
-		"# TYPE mxgate_auto_over gauge\n"
-		"mxgate_auto_over %zu\n",
-		over);
-	fprintf(f,
-		"# HELP mxgate_auto_refused_total Sustained offenders not "
-		"blocked, by reason (allow, protected, cap)\n"
-		"# TYPE mxgate_auto_refused_total counter\n"
-		"mxgate_auto_refused_total{reason=\"allow\"} %" PRIu64 "\n"
-		"mxgate_auto_refused_total{reason=\"protected\"} %" PRIu64 "\n"
-		"mxgate_auto_refused_total{reason=\"cap\"} %" PRIu64 "\n",
-		A.refused_allow, A.refused_protected, A.capped);
+	metric_one(f, "mxgate_auto_blocks_total", "counter",
+		   "Blocks made by auto_block (sustained offenders)",
+		   (double)A.made);
+	metric_one(f, "mxgate_auto_blocks", "gauge",
+		   "Blocks made by auto_block in force",
+		   (double)dyn_count_origin(dyn, DYN_BLOCK, DYN_ORIGIN_AUTO));
+	metric_one(f, "mxgate_auto_over", "gauge",
+		   "Prefixes over the auto_block drop rate now", (double)over);
+	METRIC_LABELLED(f, "mxgate_auto_refused_total", "counter",
+			"Sustained offenders not blocked, by reason (allow, "
+			"protected, cap)",
+			"reason", refused, (double)A.refused_allow,
+			(double)A.refused_protected, (double)A.capped);
 }
 
 void auto_stop(void)

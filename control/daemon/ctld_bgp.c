@@ -1922,69 +1922,55 @@ cJSON *bgp_status(void)
 
 void bgp_metrics(FILE *f)
 {
+	static const char *const types[] = { "flowspec", "rtbh" };
+	static const char *const refused[] = { "allow", "protected",
+					       "min_prefix" };
+	double ign[IGN_N];
 	unsigned int i;
 
 	if (!L.on)
 		return;
-#define MHELP(name, type, help)                                                \
-	fprintf(f, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 	pthread_mutex_lock(&T.mu);
-	MHELP("mxgate_bgp_up", "gauge",
-	      "1 if gobgpd answered the last full read of its RIB");
-	fprintf(f, "mxgate_bgp_up %d\n", T.up);
-	MHELP("mxgate_bgp_announced", "gauge",
-	      "Routes mxgated has in gobgpd's RIB, by type");
-	fprintf(f, "mxgate_bgp_announced{type=\"flowspec\"} %zu\n", T.n_fs);
-	fprintf(f, "mxgate_bgp_announced{type=\"rtbh\"} %zu\n", T.n_rtbh);
-	MHELP("mxgate_bgp_deferred", "gauge",
-	      "Route updates waiting for the churn limit");
-	fprintf(f, "mxgate_bgp_deferred %zu\n", T.deferred);
-	MHELP("mxgate_bgp_updates_total", "counter",
-	      "Route updates sent to gobgpd, by operation and result");
-	fprintf(f,
-		"mxgate_bgp_updates_total{op=\"announce\",result=\"ok\"} "
-		"%" PRIu64 "\n",
-		T.add_ok);
-	fprintf(f,
-		"mxgate_bgp_updates_total{op=\"announce\",result=\"error\"} "
-		"%" PRIu64 "\n",
-		T.add_err);
-	fprintf(f,
-		"mxgate_bgp_updates_total{op=\"withdraw\",result=\"ok\"} "
-		"%" PRIu64 "\n",
-		T.del_ok);
-	fprintf(f,
-		"mxgate_bgp_updates_total{op=\"withdraw\",result=\"error\"} "
-		"%" PRIu64 "\n",
-		T.del_err);
+	metric_one(f, "mxgate_bgp_up", "gauge",
+		   "1 if gobgpd answered the last full read of its RIB", T.up);
+	METRIC_LABELLED(f, "mxgate_bgp_announced", "gauge",
+			"Routes mxgated has in gobgpd's RIB, by type", "type",
+			types, (double)T.n_fs, (double)T.n_rtbh);
+	metric_one(f, "mxgate_bgp_deferred", "gauge",
+		   "Route updates waiting for the churn limit",
+		   (double)T.deferred);
+	metric_family(f, "mxgate_bgp_updates_total", "counter",
+		      "Route updates sent to gobgpd, by operation and result");
+	metric_sample(f, "mxgate_bgp_updates_total",
+		      "op=\"announce\",result=\"ok\"", (double)T.add_ok);
+	metric_sample(f, "mxgate_bgp_updates_total",
+		      "op=\"announce\",result=\"error\"", (double)T.add_err);
+	metric_sample(f, "mxgate_bgp_updates_total",
+		      "op=\"withdraw\",result=\"ok\"", (double)T.del_ok);
+	metric_sample(f, "mxgate_bgp_updates_total",
+		      "op=\"withdraw\",result=\"error\"", (double)T.del_err);
 	pthread_mutex_unlock(&T.mu);
-	MHELP("mxgate_bgp_wanted", "gauge",
-	      "Routes mxgated wants announced (after the cap)");
-	fprintf(f, "mxgate_bgp_wanted %zu\n", L.n_want);
-	MHELP("mxgate_bgp_capped", "gauge",
-	      "Blocks left unannounced by the route cap now");
-	fprintf(f, "mxgate_bgp_capped %zu\n", L.n_capped);
-	MHELP("mxgate_bgp_capped_total", "counter",
-	      "Computations of the announced set that hit the route cap");
-	fprintf(f, "mxgate_bgp_capped_total %" PRIu64 "\n", L.capped_total);
-	MHELP("mxgate_bgp_aggregated", "gauge",
-	      "Routes saved by aggregating blocks (over the cap)");
-	fprintf(f, "mxgate_bgp_aggregated %zu\n", L.n_aggregated);
-	MHELP("mxgate_bgp_refused", "gauge",
-	      "Blocks never announced, by reason");
-	fprintf(f, "mxgate_bgp_refused{reason=\"allow\"} %zu\n",
-		L.n_refused[0]);
-	fprintf(f, "mxgate_bgp_refused{reason=\"protected\"} %zu\n",
-		L.n_refused[1]);
-	fprintf(f, "mxgate_bgp_refused{reason=\"min_prefix\"} %zu\n",
-		L.n_refused[2]);
-	MHELP("mxgate_bgp_learned", "gauge",
-	      "Blocks learned from peers in force");
-	fprintf(f, "mxgate_bgp_learned %zu\n", L.n_inforce);
-	MHELP("mxgate_bgp_learned_ignored", "gauge",
-	      "Peers' FlowSpec rules not applied, by reason");
+	metric_one(f, "mxgate_bgp_wanted", "gauge",
+		   "Routes mxgated wants announced (after the cap)",
+		   (double)L.n_want);
+	metric_one(f, "mxgate_bgp_capped", "gauge",
+		   "Blocks left unannounced by the route cap now",
+		   (double)L.n_capped);
+	metric_one(f, "mxgate_bgp_capped_total", "counter",
+		   "Computations of the announced set that hit the route cap",
+		   (double)L.capped_total);
+	metric_one(f, "mxgate_bgp_aggregated", "gauge",
+		   "Routes saved by aggregating blocks (over the cap)",
+		   (double)L.n_aggregated);
+	METRIC_LABELLED(f, "mxgate_bgp_refused", "gauge",
+			"Blocks never announced, by reason", "reason", refused,
+			(double)L.n_refused[0], (double)L.n_refused[1],
+			(double)L.n_refused[2]);
+	metric_one(f, "mxgate_bgp_learned", "gauge",
+		   "Blocks learned from peers in force", (double)L.n_inforce);
 	for (i = 0; i < IGN_N; i++)
-		fprintf(f, "mxgate_bgp_learned_ignored{reason=\"%s\"} %zu\n",
-			ign_names[i], L.ign[i]);
-#undef MHELP
+		ign[i] = (double)L.ign[i];
+	metric_labelled(f, "mxgate_bgp_learned_ignored", "gauge",
+			"Peers' FlowSpec rules not applied, by reason",
+			"reason", ign_names, ign, IGN_N);
 }

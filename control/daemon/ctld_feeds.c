@@ -284,26 +284,25 @@ void feeds_update(const struct dyn_state *image_state,
 
 void feeds_metrics(FILE *f)
 {
+	static const char *const kinds[] = { "block", "offender" };
+	static const char *const ok_error[] = { "ok", "error" };
+
 	if (!F.have_na)
 		return;
-	fprintf(f, "# HELP mxgate_offenders_listed Entries of the offender "
-		   "feeds (rbldnsd, /drop.txt) by kind\n"
-		   "# TYPE mxgate_offenders_listed gauge\n");
-	fprintf(f, "mxgate_offenders_listed{kind=\"block\"} %zu\n", F.n_blocks);
-	fprintf(f, "mxgate_offenders_listed{kind=\"offender\"} %zu\n",
-		F.n_offenders);
-	fprintf(f, "# HELP mxgate_offenders_refused Offenders left out of the "
-		   "feeds: inside an allow set or protected\n"
-		   "# TYPE mxgate_offenders_refused gauge\n");
-	fprintf(f, "mxgate_offenders_refused %zu\n", F.n_refused);
+	METRIC_LABELLED(f, "mxgate_offenders_listed", "gauge",
+			"Entries of the offender feeds (rbldnsd, /drop.txt) by "
+			"kind",
+			"kind", kinds, (double)F.n_blocks,
+			(double)F.n_offenders);
+	metric_one(f, "mxgate_offenders_refused", "gauge",
+		   "Offenders left out of the feeds: inside an allow set or "
+		   "protected",
+		   (double)F.n_refused);
 	if (!ext_cfg.rbl_dir)
 		return;
-	fprintf(f, "# HELP mxgate_rbl_writes_total rbldnsd dataset rewrites "
-		   "by result\n# TYPE mxgate_rbl_writes_total counter\n");
-	fprintf(f, "mxgate_rbl_writes_total{result=\"ok\"} %" PRIu64 "\n",
-		F.writes_ok);
-	fprintf(f, "mxgate_rbl_writes_total{result=\"error\"} %" PRIu64 "\n",
-		F.writes_err);
+	METRIC_LABELLED(f, "mxgate_rbl_writes_total", "counter",
+			"rbldnsd dataset rewrites by result", "result",
+			ok_error, (double)F.writes_ok, (double)F.writes_err);
 }
 
 void feeds_stop(void)

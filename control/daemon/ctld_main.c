@@ -265,65 +265,6 @@ static void seen_update(const struct snapshot *s)
 
 /* ---- metrics ---- */
 
-/* A metric family's HELP and TYPE lines (Prometheus text format 0.0.4). */
-static void family(FILE *f, const char *name, const char *type,
-		   const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A label's value, escaped as the text format wants: a rule's name may
- * hold any character but the control ones (policy.schema.json). */
-static void label_value(FILE *f, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', f);
-		if (*v == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*v, f);
-	}
-}
-
-/* A sample's value: counters as integers (exact below 2^53), the rest
- * as %g. */
-static void sample(FILE *f, double v)
-{
-	if (v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
-		fprintf(f, "%" PRId64 "\n", (int64_t)v);
-	else
-		fprintf(f, "%.9g\n", v);
-}
-
-/* A family of one sample, no labels. */
-static void one(FILE *f, const char *name, const char *type, const char *help,
-		double v)
-{
-	family(f, name, type, help);
-	fprintf(f, "%s ", name);
-	sample(f, v);
-}
-
-/* A family of one sample per value of a label. */
-static void labelled(FILE *f, const char *name, const char *type,
-		     const char *help, const char *label,
-		     const char *const *values, const double *v, size_t n)
-{
-	size_t i;
-
-	family(f, name, type, help);
-	for (i = 0; i < n; i++) {
-		fprintf(f, "%s{%s=\"%s\"} ", name, label, values[i]);
-		sample(f, v[i]);
-	}
-}
-
-#define LABELLED(f, name, type, help, label, names, ...)                       \
-	labelled(f, name, type, help, label, names,                            \
-		 (const double[]){ __VA_ARGS__ },                              \
-		 sizeof((const double[]){ __VA_ARGS__ }) / sizeof(double))
-
 static const char *const ok_error[] = { "ok", "error" };
 
 /* The daemon's own metrics: always on the page. */
@@ -332,48 +273,53 @@ static void render_daemon(FILE *f)
 	static const char *const kinds[] = { "block", "allow" };
 	static const char *const to[] = { "engaged", "disengaged" };
 
-	one(f, "mxgate_up", "gauge",
-	    "1 if the engine answered its last heartbeat", d.healthy == 1);
-	one(f, "mxgate_heartbeat_failures_total", "counter",
-	    "Heartbeats the engine did not answer",
-	    (double)d.heartbeat_failures);
-	one(f, "mxgate_policy_generation", "gauge",
-	    "Generation of the image mxgated last put in force",
-	    (double)d.gen_pushed);
-	one(f, "mxgate_policy_rules", "gauge", "Rules in the operator's policy",
-	    d.pol.n_rules);
-	LABELLED(f, "mxgate_reloads_total", "counter",
-		 "Policy reloads by result (ok, error)", "result", ok_error,
-		 (double)d.reloads_ok, (double)d.reloads_failed);
-	one(f, "mxgate_reload_last_success", "gauge",
-	    "1 if the last reload put its policy in force", d.last_reload_ok);
-	one(f, "mxgate_reload_last_timestamp_seconds", "gauge",
-	    "Unix time of the last reload", (double)d.last_reload_at);
-	one(f, "mxgate_reload_last_duration_seconds", "gauge",
-	    "Time the last reload took, compile and push",
-	    d.last_reload_ms / 1e3);
-	LABELLED(f, "mxgate_image_pushes_total", "counter",
-		 "Images pushed to the engine by result", "result", ok_error,
-		 (double)d.pushes_ok, (double)d.pushes_failed);
-	LABELLED(f, "mxgate_dynamic_entries", "gauge",
-		 "Dynamic entries in force by kind (block, allow)", "kind",
-		 kinds, (double)dyn_count(&d.dyn, DYN_BLOCK),
-		 (double)dyn_count(&d.dyn, DYN_ALLOW));
-	one(f, "mxgate_dynamic_expired_total", "counter",
-	    "Dynamic entries removed because their TTL ran out",
-	    (double)d.expired_n);
-	one(f, "mxgate_brake_active", "gauge", "1 while the brake is pulled",
-	    d.dyn.brake.active);
-	one(f, "mxgate_brake_rate_per_second", "gauge",
-	    "The brake's rate (0 when off)",
-	    d.dyn.brake.active ? d.dyn.brake.per_second : 0.0);
-	one(f, "mxgate_bypass_engaged", "gauge",
-	    "1 while the fail-open bypass is engaged", d.bypassed);
-	LABELLED(f, "mxgate_bypass_transitions_total", "counter",
-		 "Bypass transitions by direction (engaged, disengaged)", "to",
-		 to, (double)d.bypass_engaged_n, (double)d.bypass_disengaged_n);
-	one(f, "mxgate_bypass_failures_total", "counter",
-	    "Bypass actuator runs that failed", (double)d.bypass_failed_n);
+	metric_one(f, "mxgate_up", "gauge",
+		   "1 if the engine answered its last heartbeat",
+		   d.healthy == 1);
+	metric_one(f, "mxgate_heartbeat_failures_total", "counter",
+		   "Heartbeats the engine did not answer",
+		   (double)d.heartbeat_failures);
+	metric_one(f, "mxgate_policy_generation", "gauge",
+		   "Generation of the image mxgated last put in force",
+		   (double)d.gen_pushed);
+	metric_one(f, "mxgate_policy_rules", "gauge",
+		   "Rules in the operator's policy", d.pol.n_rules);
+	METRIC_LABELLED(f, "mxgate_reloads_total", "counter",
+			"Policy reloads by result (ok, error)", "result",
+			ok_error, (double)d.reloads_ok,
+			(double)d.reloads_failed);
+	metric_one(f, "mxgate_reload_last_success", "gauge",
+		   "1 if the last reload put its policy in force",
+		   d.last_reload_ok);
+	metric_one(f, "mxgate_reload_last_timestamp_seconds", "gauge",
+		   "Unix time of the last reload", (double)d.last_reload_at);
+	metric_one(f, "mxgate_reload_last_duration_seconds", "gauge",
+		   "Time the last reload took, compile and push",
+		   d.last_reload_ms / 1e3);
+	METRIC_LABELLED(f, "mxgate_image_pushes_total", "counter",
+			"Images pushed to the engine by result", "result",
+			ok_error, (double)d.pushes_ok, (double)d.pushes_failed);
+	METRIC_LABELLED(f, "mxgate_dynamic_entries", "gauge",
+			"Dynamic entries in force by kind (block, allow)",
+			"kind", kinds, (double)dyn_count(&d.dyn, DYN_BLOCK),
+			(double)dyn_count(&d.dyn, DYN_ALLOW));
+	metric_one(f, "mxgate_dynamic_expired_total", "counter",
+		   "Dynamic entries removed because their TTL ran out",
+		   (double)d.expired_n);
+	metric_one(f, "mxgate_brake_active", "gauge",
+		   "1 while the brake is pulled", d.dyn.brake.active);
+	metric_one(f, "mxgate_brake_rate_per_second", "gauge",
+		   "The brake's rate (0 when off)",
+		   d.dyn.brake.active ? d.dyn.brake.per_second : 0.0);
+	metric_one(f, "mxgate_bypass_engaged", "gauge",
+		   "1 while the fail-open bypass is engaged", d.bypassed);
+	METRIC_LABELLED(f, "mxgate_bypass_transitions_total", "counter",
+			"Bypass transitions by direction (engaged, disengaged)",
+			"to", to, (double)d.bypass_engaged_n,
+			(double)d.bypass_disengaged_n);
+	metric_one(f, "mxgate_bypass_failures_total", "counter",
+		   "Bypass actuator runs that failed",
+		   (double)d.bypass_failed_n);
 }
 
 /* A family of one uint64_t sample, read at 'off' in a struct. */
@@ -398,7 +344,7 @@ static void rows(FILE *f, const struct metric_row *r, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) { /* exact: not through a double */
-		family(f, r[i].name, r[i].type, r[i].help);
+		metric_family(f, r[i].name, r[i].type, r[i].help);
 		fprintf(f, "%s %" PRIu64 "\n", r[i].name,
 			field_u64(base, r[i].off));
 	}
@@ -491,28 +437,30 @@ static void render_engine(FILE *f, const struct snapshot *s)
 
 	rows(f, total_rows, N_ROWS(total_rows), &s->totals);
 	for (r = 0; r < N_ROWS(rule_rows); r++) {
-		family(f, rule_rows[r].name, rule_rows[r].type,
-		       rule_rows[r].help);
+		metric_family(f, rule_rows[r].name, rule_rows[r].type,
+			      rule_rows[r].help);
 		for (i = 0; i < s->n_rules; i++) {
 			fprintf(f, "%s{rule=\"", rule_rows[r].name);
-			label_value(f, s->rules[i].name);
+			metric_label_value(f, s->rules[i].name);
 			fprintf(f, "\"} %" PRIu64 "\n",
 				field_u64(&s->rules[i].c, rule_rows[r].off));
 		}
 	}
 	if (s->have_table) {
 		rows(f, table_rows, N_ROWS(table_rows), &s->table);
-		LABELLED(f, "mxgate_source_table_evictions_total", "counter",
-			 "Evictions: lossless (a full bucket) or lossy", "kind",
-			 evict_kinds, (double)s->table.evict_lossless,
-			 (double)s->table.evict_lossy);
+		METRIC_LABELLED(f, "mxgate_source_table_evictions_total",
+				"counter",
+				"Evictions: lossless (a full bucket) or lossy",
+				"kind", evict_kinds,
+				(double)s->table.evict_lossless,
+				(double)s->table.evict_lossy);
 	}
 	if (!s->have_dp)
 		return;
 	rows(f, dp_rows, N_ROWS(dp_rows), s);
 	for (r = 0; r < N_ROWS(port_rows); r++) {
-		family(f, port_rows[r].name, port_rows[r].type,
-		       port_rows[r].help);
+		metric_family(f, port_rows[r].name, port_rows[r].type,
+			      port_rows[r].help);
 		for (i = 0; i < s->n_ports; i++)
 			fprintf(f, "%s{port=\"%u\"} %" PRIu64 "\n",
 				port_rows[r].name, s->ports[i].port,

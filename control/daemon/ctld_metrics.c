@@ -4,10 +4,16 @@
  * event loop renders the page after every poll of the engine and
  * publishes it here; the HTTP thread only copies it under a mutex, so a
  * slow or hostile scraper never touches the daemon's state.
+ *
+ * Also the lines of the text format (Prometheus 0.0.4) that every part
+ * of the page is written with: ctld_main.c, ctld_bgp.c, ctld_feeds.c and
+ * ctld_auto.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,13 +22,75 @@
 #include "ctld_ext.h"
 #include "mxgated.h"
 
+/* ---- the text format ---- */
+
+void metric_family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void metric_label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+/* A sample's value: counters as integers (exact below 2^53), the rest
+ * as %.9g. */
+static void value(FILE *f, double v)
+{
+	if (v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
+		fprintf(f, "%" PRId64 "\n", (int64_t)v);
+	else
+		fprintf(f, "%.9g\n", v);
+}
+
+void metric_sample(FILE *f, const char *name, const char *labels, double v)
+{
+	if (labels)
+		fprintf(f, "%s{%s} ", name, labels);
+	else
+		fprintf(f, "%s ", name);
+	value(f, v);
+}
+
+void metric_one(FILE *f, const char *name, const char *type, const char *help,
+		double v)
+{
+	metric_family(f, name, type, help);
+	metric_sample(f, name, NULL, v);
+}
+
+void metric_labelled(FILE *f, const char *name, const char *type,
+		     const char *help, const char *label,
+		     const char *const *values, const double *v, size_t n)
+{
+	size_t i;
+
+	metric_family(f, name, type, help);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{%s=\"%s\"} ", name, label, values[i]);
+		value(f, v[i]);
+	}
+}
+
+/* ---- the pages served ---- */
+
 static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *page;
-static size_t page_len;
+static char *page;	/* GET /metrics */
 static char *drop_page; /* GET /drop.txt (ctld_feeds.c) */
 static struct MHD_Daemon *httpd;
 
-void metrics_publish(const char *text, size_t len)
+/* Replace the page at *slot with a copy of text (on ENOMEM the old one
+ * stays). */
+static void publish(char **slot, const char *text, size_t len)
 {
 	char *copy = malloc(len + 1);
 
@@ -31,24 +99,19 @@ void metrics_publish(const char *text, size_t len)
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	pthread_mutex_lock(&page_lock);
-	free(page);
-	page = copy;
-	page_len = len;
+	free(*slot);
+	*slot = copy;
 	pthread_mutex_unlock(&page_lock);
+}
+
+void metrics_publish(const char *text, size_t len)
+{
+	publish(&page, text, len);
 }
 
 void metrics_publish_drop(const char *text, size_t len)
 {
-	char *copy = malloc(len + 1);
-
-	if (!copy)
-		return;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	pthread_mutex_lock(&page_lock);
-	free(drop_page);
-	drop_page = copy;
-	pthread_mutex_unlock(&page_lock);
+	publish(&drop_page, text, len);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,

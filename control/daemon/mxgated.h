@@ -291,6 +291,32 @@ void server_close(struct server *s);
 #define SERVER_CLIENTS_MAX 32
 
 /* ---- metrics (ctld_metrics.c) ---- */
+/*
+ * The page's lines, in Prometheus text format 0.0.4. Values go through a
+ * double: integers print as such (exact below 2^53), the rest as %.9g.
+ */
+/* A family's HELP and TYPE lines. */
+void metric_family(FILE *f, const char *name, const char *type,
+		   const char *help);
+/* A label's value, escaped as the text format wants: a rule's name may
+ * hold any character but the control ones (policy.schema.json). */
+void metric_label_value(FILE *f, const char *v);
+/* One sample line; labels is what goes between the braces, already
+ * formatted and escaped (k="v",...), or NULL for none. */
+void metric_sample(FILE *f, const char *name, const char *labels, double v);
+/* A family of one sample, no labels. */
+void metric_one(FILE *f, const char *name, const char *type, const char *help,
+		double v);
+/* A family of one sample per value of a label (values not escaped). */
+void metric_labelled(FILE *f, const char *name, const char *type,
+		     const char *help, const char *label,
+		     const char *const *values, const double *v, size_t n);
+#define METRIC_LABELLED(f, name, type, help, label, values, ...)               \
+	metric_labelled(f, name, type, help, label, values,                    \
+			(const double[]){ __VA_ARGS__ },                       \
+			sizeof((const double[]){ __VA_ARGS__ }) /              \
+				sizeof(double))
+
 int metrics_start(const char *addr, uint16_t port);
 /* Replace the page served (copied). */
 void metrics_publish(const char *text, size_t len);

@@ -18,26 +18,10 @@
 # on exit, whatever the outcome. About 20 s.
 set -u
 set -o pipefail
-BIN=${MXG_BIN:?run through make check}
-TOOLS=${MXG_BUILD:?}/tools
-CTLD=$BIN/mxgated
-CTL=$BIN/mxgatectl
-XDP=$BIN/mxgate-xdp
-PROBE=$TOOLS/mxg-tcpprobe
-
 . "$(dirname "$0")/../lib/check.sh"
 . "$(dirname "$0")/../lib/netns.sh"
-need_root
-need_cmd ip nsenter curl jq
-for f in "$CTLD" "$CTL" "$XDP" "$PROBE"; do
-	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
-done
-
-tag=mxgau$$
+mxgated_test_setup mxgau mxgated-auto
 C=${tag}c S=${tag}s
-T=$(mktemp -d)
-PIN=/sys/fs/bpf/mxgated-auto-$$
-port=$((20000 + $$ % 20000))
 CTLD_PID= PROBE_PID= FLOOD_PID= CLEAN_PID=
 cleanup() {
 	[ "$fails" -gt 0 ] && ctld_log "$T/ctld.err"

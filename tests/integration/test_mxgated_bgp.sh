@@ -26,27 +26,13 @@
 # without. Everything it creates is removed on exit.
 set -u
 set -o pipefail
-BIN=${MXG_BIN:?run through make check}
-TOOLS=${MXG_BUILD:?}/tools
-CTLD=$BIN/mxgated
-CTL=$BIN/mxgatectl
-XDP=$BIN/mxgate-xdp
-PROBE=$TOOLS/mxg-tcpprobe
 BGPD=/usr/lib/frr/bgpd
 
 . "$(dirname "$0")/../lib/check.sh"
-need_root
-need_cmd ip nsenter jq curl gobgpd gobgp vtysh
+. "$(dirname "$0")/../lib/netns.sh"
 [ -x "$BGPD" ] || skip "needs FRR's bgpd (make deps)"
-for f in "$CTLD" "$CTL" "$XDP" "$PROBE"; do
-	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
-done
-
-tag=mxgb$$
-T=$(mktemp -d)
+mxgated_test_setup mxgb mxgated-bgp gobgpd gobgp vtysh
 chmod 755 "$T"
-PIN=/sys/fs/bpf/mxgated-bgp-$$
-mport=$((20000 + $$ % 20000))
 pids=""
 cleanup() {
 	local p n
@@ -193,7 +179,7 @@ J
 sed 's|"protected": \["198.51.100.0/24"\]|"protected": ["198.51.100.0/24", "10.254.0.2/32"]|' \
 	"$T/pa/policy.json" >"$T/pb/policy.json"
 "$CTLD" --policy "$T/pa/policy.json" --no-engine --socket "$T/a.sock" \
-	--state "$T/a.state" --metrics "127.0.0.1:$mport" -v \
+	--state "$T/a.state" --metrics "127.0.0.1:$port" -v \
 	--bgp-api "unix://$T/gobgp-a.sock" --bgp-rtbh 192.0.2.254 \
 	--bgp-max-routes 3 --bgp-churn 20 2>"$T/ctld-a.err" &
 pids="$pids $!"
@@ -201,7 +187,7 @@ ctla() { MXGATED_SOCKET=$T/a.sock "$CTL" "$@"; }
 ctlb() { MXGATED_SOCKET=$T/b.sock "$CTL" "$@"; }
 nsenter --net=/run/netns/"${tag}b" "$CTLD" --policy "$T/pb/policy.json" \
 	--xdp "${tag}bc" --pin-dir "$PIN" --socket "$T/b.sock" \
-	--state "$T/b.state" --metrics "127.0.0.1:$mport" --heartbeat 200 -v \
+	--state "$T/b.state" --metrics "127.0.0.1:$port" --heartbeat 200 -v \
 	--bgp-api "unix://$T/gobgp-b.sock" --bgp-learn-from 10.253.2.1 \
 	2>"$T/ctld-b.err" &
 pids="$pids $!"
@@ -275,11 +261,11 @@ check "router: RTBH route 10.254.1.0/24 with the BLACKHOLE community" \
 	wait_for 10 rtbh
 router "show bgp ipv4 unicast 10.254.1.0/24"
 check "A metrics: announced flowspec 2, rtbh 1" wait_for 5 sh -c "
-	m=\$(curl -s http://127.0.0.1:$mport/metrics)
+	m=\$(curl -s http://127.0.0.1:$port/metrics)
 	echo \"\$m\" | grep -qx 'mxgate_bgp_announced{type=\"flowspec\"} 2' &&
 	echo \"\$m\" | grep -qx 'mxgate_bgp_announced{type=\"rtbh\"} 1'"
 check "A metrics: refused allow 1, protected 1" sh -c "
-	m=\$(curl -s http://127.0.0.1:$mport/metrics)
+	m=\$(curl -s http://127.0.0.1:$port/metrics)
 	echo \"\$m\" | grep -qx 'mxgate_bgp_refused{reason=\"allow\"} 1' &&
 	echo \"\$m\" | grep -qx 'mxgate_bgp_refused{reason=\"protected\"} 1'"
 
@@ -302,7 +288,7 @@ check "B: nothing else learned (allow, protected never announced)" sh -c \
 check "B: unblock of a learned block refused, with its origin" sh -c \
 	"MXGATED_SOCKET=$T/b.sock '$CTL' unblock 10.254.1.0/24 2>&1 | grep -q 'learned from bgp:10.253.2.1'"
 b_blocks() {
-	ip netns exec "${tag}b" curl -s "http://127.0.0.1:$mport/metrics" |
+	ip netns exec "${tag}b" curl -s "http://127.0.0.1:$port/metrics" |
 		grep -qx 'mxgate_bgp_learned 2' &&
 		ctlb status --json | jq -e '.in_force' >/dev/null
 }
@@ -341,14 +327,14 @@ done
 check "router: the sibling /25s announced as 10.250.1.0/24" \
 	wait_for 15 fs_has ipv4 10.250.1.0/24
 check "A metrics: capped 0, aggregated 1 (4 blocks in 3 routes)" wait_for 5 sh -c "
-	m=\$(curl -s http://127.0.0.1:$mport/metrics)
+	m=\$(curl -s http://127.0.0.1:$port/metrics)
 	echo \"\$m\" | grep -qx 'mxgate_bgp_aggregated 1' &&
 	echo \"\$m\" | grep -qx 'mxgate_bgp_capped 0' &&
 	echo \"\$m\" | grep -q '^mxgate_bgp_capped_total [1-9]'"
 ctla block 10.250.7.0/24 --reason "cap test" >/dev/null || bad "block 10.250.7.0/24"
 check "A metrics: capped 1 (5 blocks, 4 routes after aggregation)" \
 	wait_for 5 sh -c \
-	"curl -s http://127.0.0.1:$mport/metrics | grep -qx 'mxgate_bgp_capped 1'"
+	"curl -s http://127.0.0.1:$port/metrics | grep -qx 'mxgate_bgp_capped 1'"
 three() {
 	[ "$(vty "show bgp ipv4 flowspec" | grep -c 'from 10.250')" = 3 ]
 }
@@ -356,6 +342,6 @@ check "router: still 3 routes with 5 blocks" wait_for 15 three
 check "A log: the cap is said" grep -q "route cap reached" "$T/ctld-a.err"
 grep "route cap" "$T/ctld-a.err" | sed 's/^/    A# /'
 router "show bgp ipv4 flowspec"
-curl -s "http://127.0.0.1:$mport/metrics" | grep "^mxgate_bgp" | sed "s/^/    A# /"
+curl -s "http://127.0.0.1:$port/metrics" | grep "^mxgate_bgp" | sed "s/^/    A# /"
 kill -TERM $pids 2>/dev/null
 finish

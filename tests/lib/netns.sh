@@ -27,9 +27,18 @@
 #   ctld_status_is JQ          mxgatectl status --json satisfies JQ
 #   ctld_up                    engine up, mxgated's newest image in force
 #   ctld_log FILE              its last 30 lines, after a failure
+#   mxgated_test_setup TAG PIN [CMD...]   the preamble of the tests that
+#                              run mxgated on the XDP engine: BIN, TOOLS
+#                              and the binaries CTLD, CTL, XDP, PROBE from
+#                              MXG_BIN and MXG_BUILD; skip (77) unless root
+#                              with ip, nsenter, curl, jq and each CMD;
+#                              FAIL (exit 1) if a binary is not built; then
+#                              tag=TAG$$, a temporary directory T,
+#                              PIN=/sys/fs/bpf/PIN-$$ (for --pin-dir) and a
+#                              metrics port from the pid
 #
-# PROBE, CTLD and CTL name the binaries (set by the test). Every wait is
-# bounded.
+# PROBE, CTLD and CTL name the binaries (set by the test, or by
+# mxgated_test_setup). Every wait is bounded.
 
 NETNS_MADE=()
 
@@ -158,4 +167,23 @@ ctld_log() {
 	[ -f "$1" ] || return 0
 	echo "--- mxgated's log (last 30 lines):"
 	tail -n 30 "$1"
+}
+
+mxgated_test_setup() {
+	local f
+	BIN=${MXG_BIN:?run through make check}
+	TOOLS=${MXG_BUILD:?}/tools
+	CTLD=$BIN/mxgated
+	CTL=$BIN/mxgatectl
+	XDP=$BIN/mxgate-xdp
+	PROBE=$TOOLS/mxg-tcpprobe
+	need_root
+	need_cmd ip nsenter curl jq "${@:3}"
+	for f in "$CTLD" "$CTL" "$XDP" "$PROBE"; do
+		[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
+	done
+	tag=$1$$
+	T=$(mktemp -d)
+	PIN=/sys/fs/bpf/$2-$$
+	port=$((20000 + $$ % 20000))
 }

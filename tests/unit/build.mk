@@ -21,11 +21,14 @@ test_ctld_state_OBJS := $(call san,control/daemon/ctld_state.c)
 # mxgated's prefixes (ctld_pfx.c needs the state file's CIDR parser).
 test_ctld_pfx_OBJS := $(call san,control/daemon/ctld_pfx.c) \
 	$(call san,control/daemon/ctld_state.c)
-# mxgated's auto_block on made-up heartbeats (its logs and prefixes too).
+# mxgated's auto_block on made-up heartbeats (its logs and prefixes too,
+# and the metrics page's text format: libmicrohttpd, unused, comes along).
+test_ctld_auto_PKGS := libmicrohttpd
 test_ctld_auto_OBJS := $(call san,control/daemon/ctld_auto.c) \
 	$(call san,control/daemon/ctld_pfx.c) \
 	$(call san,control/daemon/ctld_state.c) \
-	$(call san,control/daemon/ctld_log.c)
+	$(call san,control/daemon/ctld_log.c) \
+	$(call san,control/daemon/ctld_metrics.c)
 # The report's streamed timelines.
 test_outputs_OBJS := $(call san,dataplane/replay/replay_report.c)
 
