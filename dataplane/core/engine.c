@@ -29,7 +29,7 @@ MXG_INLINE int mxg_decide_take(void *env, const struct mxg_rule *r,
 	struct engine_env *ev = env;
 	const struct mxg_engine_ahead *a = ev->ahead;
 
-	/* Rules are taken in the order mxg_engine_locate() found them. */
+	/* Rules are taken in the order engine_locate() found them. */
 	if (a && ev->next < a->n && &ev->engine->rules[a->rule[ev->next]] == r)
 		return mxg_src_table_take_ref(ev->table, &a->ref[ev->next++],
 					      now_ns, &r->bucket, ev->stats);
@@ -200,10 +200,11 @@ void mxg_engine_decide_ahead(const struct mxg_engine *e,
 	mxg_totals_account(&c->totals, 0, d->verdict);
 }
 
-void mxg_engine_locate(const struct mxg_engine *e,
-		       const struct mxg_src_table *t, const struct mxg_pkt *p,
-		       uint32_t src_class, uint32_t dst_class,
-		       struct mxg_engine_ahead *a)
+/* Step 0: the limit rules reached; the first key located. */
+static void engine_locate(const struct mxg_engine *e,
+			  const struct mxg_src_table *t,
+			  const struct mxg_pkt *p, uint32_t src_class,
+			  uint32_t dst_class, struct mxg_engine_ahead *a)
 {
 	const struct mxg_setmask *src = class_mask(e, src_class);
 	const struct mxg_setmask *dst = class_mask(e, dst_class);
@@ -211,31 +212,75 @@ void mxg_engine_locate(const struct mxg_engine *e,
 	uint32_t i;
 
 	a->n = 0;
+	a->want = 0;
 	if (!mxg_dst_is_protected(e->image->has_protected, dst) ||
 	    mxg_pkt_is_parser_limit(p))
 		return;
-	for (i = 0; i < e->n_rules && a->n < MXG_ENGINE_AHEAD_KEYS; i++) {
+	for (i = 0; i < e->n_rules && a->want < MXG_ENGINE_AHEAD_KEYS; i++) {
 		const struct mxg_rule *r = &e->rules[i];
 
 		if (!mxg_rule_matches(r, p, src, dst))
 			continue;
 		if (r->action != MXG_ACTION_LIMIT)
-			return;
-		mxg_rule_key(r, p, &key);
-		a->rule[a->n] = (uint8_t)i;
-		mxg_src_table_locate(t, &key, &a->ref[a->n]);
-		a->n++;
+			break;
+		a->rule[a->want++] = (uint8_t)i;
 	}
+	if (a->want == 0)
+		return;
+	mxg_rule_key(&e->rules[a->rule[0]], p, &key);
+	mxg_src_table_locate(t, &key, &a->ref[0]);
+	a->n = 1;
 }
 
-void mxg_engine_prefetch_second(const struct mxg_src_table *t,
-				const struct mxg_engine_ahead *a,
-				uint64_t now_ns)
+/* Step 1: the first key over its limit decides; else locate the rest. */
+static void engine_locate_rest(const struct mxg_engine *e,
+			       const struct mxg_src_table *t,
+			       const struct mxg_pkt *p, uint64_t now_ns,
+			       struct mxg_engine_ahead *a)
+{
+	struct mxg_src_key key;
+	uint32_t i;
+
+	if (a->n == 0)
+		return;
+	if (mxg_src_table_hint(t, &a->ref[0], now_ns,
+			       &e->rules[a->rule[0]].bucket) ==
+	    MXG_ST_HINT_OVER) {
+		a->want = 1; /* its rule decides */
+		return;
+	}
+	for (i = 1; i < a->want; i++) {
+		mxg_rule_key(&e->rules[a->rule[i]], p, &key);
+		mxg_src_table_locate(t, &key, &a->ref[i]);
+	}
+	a->n = a->want;
+}
+
+/* Step 2: the other keys' second lines, where their takes need them. */
+static void engine_prefetch_second(const struct mxg_engine *e,
+				   const struct mxg_src_table *t,
+				   uint64_t now_ns,
+				   const struct mxg_engine_ahead *a)
 {
 	uint32_t i;
 
-	for (i = 0; i < a->n; i++)
-		mxg_src_table_prefetch_second(t, &a->ref[i], now_ns);
+	for (i = 1; i < a->n; i++)
+		(void)mxg_src_table_hint(t, &a->ref[i], now_ns,
+					 &e->rules[a->rule[i]].bucket);
+}
+
+void mxg_engine_ahead_step(const struct mxg_engine *e,
+			   const struct mxg_src_table *t, uint32_t step,
+			   const struct mxg_pkt *p, uint32_t src_class,
+			   uint32_t dst_class, uint64_t now_ns,
+			   struct mxg_engine_ahead *a)
+{
+	if (step == 0)
+		engine_locate(e, t, p, src_class, dst_class, a);
+	else if (step == 1)
+		engine_locate_rest(e, t, p, now_ns, a);
+	else
+		engine_prefetch_second(e, t, now_ns, a);
 }
 
 void mxg_engine_forward(struct mxg_counters *c, const struct mxg_pkt *p,

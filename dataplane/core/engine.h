@@ -98,42 +98,49 @@ void mxg_engine_decide(const struct mxg_engine *e, struct mxg_src_table *t,
 		       struct mxg_decision *d);
 
 /*
- * The table keys a candidate's decision will take from, located ahead of
- * it (at most MXG_ENGINE_AHEAD_KEYS; later ones are located when taken).
+ * The table keys a candidate's decision will take from, found ahead of it
+ * (at most MXG_ENGINE_AHEAD_KEYS; later ones are located when taken):
+ * 'want' keys, of rules rule[0..want), the first 'n' of them located.
  */
 #define MXG_ENGINE_AHEAD_KEYS 4
 struct mxg_engine_ahead {
 	uint8_t n;
+	uint8_t want;
 	uint8_t rule[MXG_ENGINE_AHEAD_KEYS]; /* rule index of ref[i] */
 	struct mxg_src_ref ref[MXG_ENGINE_AHEAD_KEYS];
 };
 
 /*
- * How far apart, in candidates, a burst loop runs the three steps below:
- * locate candidate i + 2D, prefetch the second lines of i + D, decide i.
- * Measured with bench_engine --distance (tests/bench/README.md): enough
- * to cover a memory miss, few enough that the misses in flight fit the
- * core's miss buffers (a flood SYN has two new keys, up to four lines).
+ * A burst loop runs each candidate through three steps before it decides
+ * it, each MXG_ENGINE_PREFETCH_DISTANCE candidates after the previous one,
+ * so that every line a decision reads is fetched while other candidates
+ * are worked on, and no line or key that it will not read is fetched:
+ *  0. locate: find the limit rules the candidate reaches; hash
+ *     the first one's key and prefetch its first line;
+ *  1. locate the rest: ask that line (mxg_src_table_hint). The
+ *     key over its limit decides the attempt alone (a source flooding on
+ *     its own); otherwise hash the other keys and prefetch their first
+ *     lines, and the first key's second line if its take will need it;
+ *  2. prefetch second lines: the other keys' second lines, when
+ *     their first lines say the takes will need them;
+ * then mxg_engine_decide_ahead. mxg_engine_ahead_step(step, ...) runs
+ * step 0, 1 or 2 for one candidate.
+ *
+ * The distance is measured with bench_engine --distance-sweep (flood and
+ * SYNs from 4,096 sources, bursts of 32): enough for the misses of the
+ * few candidates in between to overlap, few enough that they fit the
+ * core's miss buffers and that a burst's pipeline fills and drains fast.
  */
 #define MXG_ENGINE_PREFETCH_DISTANCE 4
+#define MXG_ENGINE_AHEAD_STEPS	     3
 
-/*
- * The source-table keys mxg_engine_decide() would take from for this
- * candidate (the limit rules it reaches, up to the first allow or deny
- * rule that matches), hashed once into *a, their first lines prefetched.
- */
-void mxg_engine_locate(const struct mxg_engine *e,
-		       const struct mxg_src_table *t, const struct mxg_pkt *p,
-		       uint32_t src_class, uint32_t dst_class,
-		       struct mxg_engine_ahead *a);
+void mxg_engine_ahead_step(const struct mxg_engine *e,
+			   const struct mxg_src_table *t, uint32_t step,
+			   const struct mxg_pkt *p, uint32_t src_class,
+			   uint32_t dst_class, uint64_t now_ns,
+			   struct mxg_engine_ahead *a);
 
-/* Once the first lines are in the cache: prefetch the second lines the
- * takes will need (mxg_src_table_prefetch_second). */
-void mxg_engine_prefetch_second(const struct mxg_src_table *t,
-				const struct mxg_engine_ahead *a,
-				uint64_t now_ns);
-
-/* mxg_engine_decide() with the keys located by mxg_engine_locate(). */
+/* mxg_engine_decide() with the keys located by mxg_engine_ahead_step(). */
 void mxg_engine_decide_ahead(const struct mxg_engine *e,
 			     struct mxg_src_table *t, struct mxg_counters *c,
 			     struct mxg_src_table_stats *ts,

@@ -265,12 +265,15 @@ void mxg_src_table_locate(const struct mxg_src_table *t,
 	__builtin_prefetch(&t->lines[wh.i1], 1, 3);
 }
 
-void mxg_src_table_prefetch_second(const struct mxg_src_table *t,
-				   const struct mxg_src_ref *ref,
-				   uint64_t now_ns)
+int mxg_src_table_hint(const struct mxg_src_table *t,
+		       const struct mxg_src_ref *ref, uint64_t now_ns,
+		       const struct mxg_bucket_params *bp)
 {
-	if (!mxg_st_first_suffices(&t->lines[ref->i1], ref->fp, now_ns))
+	int hint = mxg_st_hint(&t->lines[ref->i1], ref->fp, now_ns, bp);
+
+	if (hint == MXG_ST_HINT_SECOND)
 		__builtin_prefetch(&t->lines[ref->i2], 1, 3);
+	return hint;
 }
 
 int mxg_src_table_take(struct mxg_src_table *t, const struct mxg_src_key *key,

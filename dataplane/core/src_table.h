@@ -23,6 +23,7 @@
 
 #include "mxgate/bucket.h"
 #include "mxgate/key.h"
+#include "mxgate/src_table.h"
 
 /* OVF decrements a thread may owe (see struct mxg_src_table_stats). */
 #define MXG_SRC_TABLE_OWED 8
@@ -109,17 +110,18 @@ void mxg_src_table_prefetch(const struct mxg_src_table *t,
 /*
  * The same in three steps, for a burst loop's pipeline, hashing the key
  * once: locate it and prefetch its first line; a few packets later, once
- * that line is in the cache, prefetch its second line if the take will
- * need it (a new key whose first line has no room, or whose first line
- * has keys in their second); later still, take. take_ref with the ref of
- * a key is mxg_src_table_take with the key.
+ * that line is in the cache, ask it (mxg_src_table_hint: the key is over
+ * the limit, or the first line answers, or the take will need the second
+ * line, which it then prefetches); later still, take. take_ref with the
+ * ref of a key is mxg_src_table_take with the key.
  */
 void mxg_src_table_locate(const struct mxg_src_table *t,
 			  const struct mxg_src_key *key,
 			  struct mxg_src_ref *ref);
-void mxg_src_table_prefetch_second(const struct mxg_src_table *t,
-				   const struct mxg_src_ref *ref,
-				   uint64_t now_ns);
+/* MXG_ST_HINT_FIRST, _OVER or _SECOND (mxgate/src_table.h). */
+int mxg_src_table_hint(const struct mxg_src_table *t,
+		       const struct mxg_src_ref *ref, uint64_t now_ns,
+		       const struct mxg_bucket_params *bp);
 int mxg_src_table_take_ref(struct mxg_src_table *t,
 			   const struct mxg_src_ref *ref, uint64_t now_ns,
 			   const struct mxg_bucket_params *bp,

@@ -107,36 +107,35 @@ attempt_time(struct dp_lcore *lc, const struct rte_mbuf *m, uint64_t tsc_now_ns)
 }
 
 /*
- * Decide the burst's connection attempts in arrival order, with the
- * engine's three steps MXG_ENGINE_PREFETCH_DISTANCE attempts apart, so
- * that the table's cache misses overlap: locate (first lines and the
- * tracker's slot prefetched), prefetch second lines, decide.
+ * Decide the burst's connection attempts in arrival order, each after the
+ * engine's three steps ahead of it (engine.h), MXG_ENGINE_PREFETCH_DISTANCE
+ * attempts apart, so that the table's cache misses overlap; the top
+ * tracker's slot is prefetched with the first step.
  */
 static void decide_burst(struct dp_lcore *lc, const struct mxg_engine *e,
 			 const uint8_t *cand, uint32_t nc)
 {
-	enum { D = MXG_ENGINE_PREFETCH_DISTANCE };
+	enum { D = MXG_ENGINE_PREFETCH_DISTANCE, S = MXG_ENGINE_AHEAD_STEPS };
 	struct mxg_engine_ahead ahead[DP_BURST];
 	struct mxg_decision d;
-	uint32_t i, k;
+	uint32_t i, k, step;
 
-	for (i = 0; i < nc + 2 * D; i++) {
-		if (i < nc) {
-			k = cand[i];
-			mxg_engine_locate(e, dp.table, &lc->pkt[k],
-					  lc->src_class[k], lc->dst_class[k],
-					  &ahead[k]);
-			mxg_top_prefetch(lc->top, lc->pkt[k].family,
-					 lc->pkt[k].src);
+	for (i = 0; i < nc + S * D; i++) {
+		for (step = 0; step < S; step++) {
+			if (i < step * D || i - step * D >= nc)
+				continue;
+			k = cand[i - step * D];
+			mxg_engine_ahead_step(e, dp.table, step, &lc->pkt[k],
+					      lc->src_class[k],
+					      lc->dst_class[k], lc->now[k],
+					      &ahead[k]);
+			if (step == 0)
+				mxg_top_prefetch(lc->top, lc->pkt[k].family,
+						 lc->pkt[k].src);
 		}
-		if (i >= D && i - D < nc) {
-			k = cand[i - D];
-			mxg_engine_prefetch_second(dp.table, &ahead[k],
-						   lc->now[k]);
-		}
-		if (i < 2 * D || i - 2 * D >= nc)
+		if (i < S * D || i - S * D >= nc)
 			continue;
-		k = cand[i - 2 * D];
+		k = cand[i - S * D];
 		mxg_engine_decide_ahead(e, dp.table, &lc->counters,
 					&lc->table_stats, &lc->pkt[k],
 					lc->src_class[k], lc->dst_class[k],

@@ -65,6 +65,14 @@ struct mxg_bucket_params {
 MXG_STATIC_ASSERT(sizeof(struct mxg_bucket_params) == 16,
 		  "mxg_bucket_params layout");
 
+/* Would an attempt at now_ns conform to the bucket whose state is 'tat'?
+ * tat <= now + tau, without computing now + tau. */
+MXG_INLINE int mxg_bucket_conforms(uint64_t tat, uint64_t now_ns,
+				   const struct mxg_bucket_params *bp)
+{
+	return tat <= now_ns || tat - now_ns <= bp->tau_ns;
+}
+
 /*
  * One connection attempt at now_ns on the bucket whose state is 'tat'.
  * Returns 1 if the attempt conforms (*next = max(tat, now) + T), 0 if it
@@ -74,8 +82,7 @@ MXG_INLINE int mxg_bucket_take(uint64_t tat, uint64_t now_ns,
 			       const struct mxg_bucket_params *bp,
 			       uint64_t *next)
 {
-	/* tat <= now + tau, without computing now + tau */
-	if (tat > now_ns && tat - now_ns > bp->tau_ns) {
+	if (!mxg_bucket_conforms(tat, now_ns, bp)) {
 		*next = tat;
 		return 0;
 	}

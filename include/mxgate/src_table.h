@@ -623,14 +623,23 @@ MXG_INLINE int mxg_st_take(const struct mxg_st_where *wh,
 }
 
 /*
- * Can line l1 alone answer a take of the key (fingerprint fp) at now?
- * Yes when the key is there, or when it is absent, no key of l1 lives in
- * its second line and l1 has a slot to insert it into (empty or full).
- * A burst loop asks this once l1 is in the cache, and prefetches the
- * second line only when the answer is no. A hint: a race may change it.
+ * What line l1 says, once it is in the cache, about a take of the key
+ * (fingerprint fp) at now under bucket bp: a burst loop asks, to fetch
+ * only the lines and keys the take will need. A hint: a race may change
+ * the answer, never the take's.
+ *   MXG_ST_HINT_OVER    the key is in l1 and over the limit: the take
+ *                       refuses, and decides the attempt;
+ *   MXG_ST_HINT_FIRST   l1 alone answers: the key is there, or absent
+ *                       with room in l1 and no key of l1 in its second
+ *                       line;
+ *   MXG_ST_HINT_SECOND  the take will read the second line.
  */
-MXG_INLINE int mxg_st_first_suffices(struct mxg_st_line *l1, uint64_t fp,
-				     uint64_t now_ns)
+#define MXG_ST_HINT_FIRST  0
+#define MXG_ST_HINT_OVER   1
+#define MXG_ST_HINT_SECOND 2
+MXG_INLINE int mxg_st_hint(struct mxg_st_line *l1, uint64_t fp,
+			   uint64_t now_ns,
+			   const struct mxg_bucket_params *bp)
 {
 	int room = 0;
 	uint32_t w;
@@ -638,14 +647,21 @@ MXG_INLINE int mxg_st_first_suffices(struct mxg_st_line *l1, uint64_t fp,
 	MXG_ST_LOOP
 	for (w = 0; w < MXG_ST_WAYS; w++) {
 		uint64_t f = MXG_ST_LOAD(&l1->slot[w].fp);
+		uint64_t t = MXG_ST_LOAD(&l1->slot[w].tat);
 
-		if ((f & (MXG_ST_FP_MASK | MXG_ST_SEC)) == fp)
-			return 1;
-		if (!(f & MXG_ST_FP_MASK) ||
-		    mxg_bucket_is_full(MXG_ST_LOAD(&l1->slot[w].tat), now_ns))
+		int mine = (f & (MXG_ST_FP_MASK | MXG_ST_SEC)) == fp;
+
+		if (mine && t != MXG_ST_BUSY &&
+		    !mxg_bucket_conforms(t, now_ns, bp))
+			return MXG_ST_HINT_OVER;
+		if (mine)
+			return MXG_ST_HINT_FIRST;
+		if (!(f & MXG_ST_FP_MASK) || mxg_bucket_is_full(t, now_ns))
 			room = 1;
 	}
-	return room && !mxg_st_ovf(l1);
+	if (room && !mxg_st_ovf(l1))
+		return MXG_ST_HINT_FIRST;
+	return MXG_ST_HINT_SECOND;
 }
 
 /* Read the key's state without changing it: 1 and *tat if present. */

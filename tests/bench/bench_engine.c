@@ -266,7 +266,7 @@ static double pass(struct run *r, const struct frames *f, int decide)
  */
 static double pass_burst(struct run *r, const struct frames *f)
 {
-	enum { BURST = 32 };
+	enum { BURST = 32, S = MXG_ENGINE_AHEAD_STEPS };
 	uint64_t t0 = __rdtsc(), t1;
 	uint32_t i, j, n, d = distance;
 
@@ -297,30 +297,27 @@ static double pass_burst(struct run *r, const struct frames *f)
 				r->engine, p[j].family, p[j].dst);
 			cand[nc++] = (uint8_t)j;
 		}
-		for (j = 0; j < nc + 2 * d; j++) {
+		for (j = 0; j < nc + S * d; j++) {
 			struct mxg_decision dec;
-			uint32_t k;
+			uint32_t k, step;
 
-			if (j < nc) {
-				k = cand[j];
-				mxg_engine_locate(r->engine, r->table, &p[k],
-						  src_class[k], dst_class[k],
-						  &ahead[k]);
+			for (step = 0; step < S; step++) {
+				if (j < step * d || j - step * d >= nc)
+					continue;
+				k = cand[j - step * d];
+				mxg_engine_ahead_step(r->engine, r->table, step,
+						      &p[k], src_class[k],
+						      dst_class[k], now[k],
+						      &ahead[k]);
 			}
-			if (j >= d && j - d < nc) {
-				k = cand[j - d];
-				mxg_engine_prefetch_second(r->table, &ahead[k],
-							   now[k]);
-			}
-			if (j >= 2 * d && j - 2 * d < nc) {
-				k = cand[j - 2 * d];
-				mxg_engine_decide_ahead(r->engine, r->table,
-							&r->c, &r->ts, &p[k],
-							src_class[k],
-							dst_class[k], now[k],
-							&ahead[k], &dec);
-				r->sink += dec.verdict;
-			}
+			if (j < S * d || j - S * d >= nc)
+				continue;
+			k = cand[j - S * d];
+			mxg_engine_decide_ahead(r->engine, r->table, &r->c,
+						&r->ts, &p[k], src_class[k],
+						dst_class[k], now[k], &ahead[k],
+						&dec);
+			r->sink += dec.verdict;
 		}
 	}
 	t1 = __rdtsc();
@@ -560,12 +557,13 @@ int main(int argc, char **argv)
 		uint32_t k;
 
 		/* The measurement behind MXG_ENGINE_PREFETCH_DISTANCE. */
-		printf("  prefetch distance (candidates) -> flood cycles/packet, "
-		       "bursts of 32:\n");
+		printf("  prefetch distance (candidates) -> cycles/packet, "
+		       "bursts of 32: flood, SYNs from 4,096 sources\n");
 		for (k = 0; k < sizeof(ds) / sizeof(ds[0]); k++) {
 			distance = ds[k];
-			printf("    %2u %10.1f\n", ds[k],
-			       best_of_burst(&r, &flood, 1));
+			printf("    %2u %10.1f %10.1f\n", ds[k],
+			       best_of_burst(&r, &flood, 1),
+			       best_of_burst(&r, &syn4k, 0));
 		}
 	}
 	fprintf(stderr, "(sink %" PRIu64 ")\n", r.sink);

@@ -718,8 +718,8 @@ static void periodic_senders(void **state)
 }
 
 /*
- * A burst loop's pipeline (locate, prefetch_second, decide_ahead, steps
- * apart) decides every frame as mxg_engine_decide() does: the same
+ * A burst loop's pipeline (mxg_engine_ahead_step's three steps, then
+ * decide_ahead, steps apart) decides every frame as mxg_engine_decide() does: the same
  * verdicts and deciding rules, frame by frame, for a random mix of
  * repeat offenders and new sources under per-host, per-net and global
  * limits, in a table small enough that second lines and evictions occur.
@@ -728,8 +728,14 @@ static void periodic_senders(void **state)
 
 static void pipeline_matches_decide(void **state)
 {
-	enum { N = 20000, BURST = 32, D = MXG_ENGINE_PREFETCH_DISTANCE };
+	enum {
+		N = 20000,
+		BURST = 32,
+		D = MXG_ENGINE_PREFETCH_DISTANCE,
+		S = MXG_ENGINE_AHEAD_STEPS,
+	};
 	struct fixture *f = *state;
+	uint32_t trimmed = 0, whole = 0;
 	struct mxg_src_table *t1, *t2;
 	struct mxg_src_table_stats s1, s2;
 	struct mxg_counters c1, c2;
@@ -786,23 +792,38 @@ static void pipeline_matches_decide(void **state)
 					  sc[j], dc[j], T0 + (i + j) * MSEC,
 					  &d1[j]);
 		}
-		for (j = 0; j < n + 2 * D; j++) {
-			uint32_t k;
+		for (j = 0; j < n + S * D; j++) {
+			uint32_t k, step;
 
-			if (j < n)
-				mxg_engine_locate(f->engine, t2, &p[i + j],
-						  sc[j], dc[j], &a[j]);
-			if (j >= D && j - D < n)
-				mxg_engine_prefetch_second(
-					t2, &a[j - D], T0 + (i + j - D) * MSEC);
-			if (j < 2 * D || j - 2 * D >= n)
+			for (step = 0; step < S; step++)
+				if (j >= step * D && j - step * D < n) {
+					k = j - step * D;
+					mxg_engine_ahead_step(
+						f->engine, t2, step, &p[i + k],
+						sc[k], dc[k],
+						T0 + (i + k) * MSEC, &a[k]);
+				}
+			if (j < S * D || j - S * D >= n)
 				continue;
-			k = j - 2 * D;
-			assert_int_equal(a[k].n, 3);
+			k = j - S * D;
 			mxg_engine_decide_ahead(f->engine, t2, &c2, &s2,
 						&p[i + k], sc[k], dc[k],
 						T0 + (i + k) * MSEC, &a[k],
 						&d2[k]);
+			/* Over its limit when asked (it can only stay so:
+			 * tat only grows), per-host alone was located, and
+			 * it decided. Otherwise all three keys were (earlier
+			 * frames of the source may still spend its bucket
+			 * before its own turn). */
+			if (a[k].n == 1) {
+				assert_int_equal(d2[k].rule, 0);
+				assert_int_equal(d2[k].verdict,
+						 MXG_VERDICT_DROP);
+				trimmed++;
+			} else {
+				assert_int_equal(a[k].n, 3);
+				whole++;
+			}
 		}
 		for (j = 0; j < n; j++)
 			differ += d1[j].verdict != d2[j].verdict ||
@@ -810,6 +831,9 @@ static void pipeline_matches_decide(void **state)
 	}
 	assert_int_equal(differ, 0);
 	assert_memory_equal(&c1, &c2, sizeof(c1));
+	/* Both paths ran: offenders decided by their first key alone. */
+	assert_true(trimmed > 1000);
+	assert_true(whole > 1000);
 	/* The run drove the table past full, into both lines. */
 	evictions = (uint32_t)(s2.evict_lossless + s2.evict_lossy);
 	assert_true(evictions > 1000);
