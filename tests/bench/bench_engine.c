@@ -9,6 +9,7 @@
  *
  *   bench_engine [--entries N] [--packets N] [--policy FILE]
  *                [--burst-rounds N] [--distance N] [--distance-sweep]
+ *                [--stages]
  *
  * The policy defaults to control/examples/default.json.
  */
@@ -31,6 +32,23 @@
 static int burst_rounds = ROUNDS;
 /* Candidates between a burst loop's steps (--distance). */
 static uint32_t distance = MXG_ENGINE_PREFETCH_DISTANCE;
+/*
+ * --stages: run each burst stage by stage instead (all candidates through
+ * one stage, then the next), timing each stage; summed into stage_cycles.
+ * Nothing overlaps then: in a table that fits the cache this is the
+ * compute each stage costs, in a large one each miss shows in the stage
+ * that takes it.
+ */
+enum {
+	STAGE_PARSE,
+	STAGE_LOCATE,
+	STAGE_REST,
+	STAGE_SECOND,
+	STAGE_DECIDE,
+	STAGES
+};
+static int by_stage;
+static uint64_t stage_cycles[STAGES];
 
 struct frames {
 	uint8_t *buf;
@@ -258,6 +276,38 @@ static double pass(struct run *r, const struct frames *f, int decide)
 	return (double)(t1 - t0) / f->n;
 }
 
+/* One burst's candidates stage by stage (--stages), each stage timed. */
+static void stages_burst(struct run *r, const struct mxg_pkt *p,
+			 const uint32_t *src_class, const uint32_t *dst_class,
+			 const uint64_t *now, const uint8_t *cand, uint32_t nc)
+{
+	struct mxg_engine_ahead ahead[32];
+	uint64_t t = __rdtsc(), u;
+	uint32_t j, k, step;
+
+	for (step = 0; step < MXG_ENGINE_AHEAD_STEPS; step++) {
+		for (j = 0; j < nc; j++) {
+			k = cand[j];
+			mxg_engine_ahead_step(r->engine, r->table, step, &p[k],
+					      src_class[k], dst_class[k],
+					      now[k], &ahead[k]);
+		}
+		u = __rdtsc();
+		stage_cycles[STAGE_LOCATE + step] += u - t;
+		t = u;
+	}
+	for (j = 0; j < nc; j++) {
+		struct mxg_decision dec;
+
+		k = cand[j];
+		mxg_engine_decide_ahead(r->engine, r->table, &r->c, &r->ts,
+					&p[k], src_class[k], dst_class[k],
+					now[k], &ahead[k], &dec);
+		r->sink += dec.verdict;
+	}
+	stage_cycles[STAGE_DECIDE] += __rdtsc() - t;
+}
+
 /*
  * Cycles per packet through the stages as mxgate-dp's burst loop runs
  * them: parse and classify a burst of 32, then run its candidates through
@@ -267,7 +317,7 @@ static double pass(struct run *r, const struct frames *f, int decide)
 static double pass_burst(struct run *r, const struct frames *f)
 {
 	enum { BURST = 32, S = MXG_ENGINE_AHEAD_STEPS };
-	uint64_t t0 = __rdtsc(), t1;
+	uint64_t t0 = __rdtsc(), t1, tb;
 	uint32_t i, j, n, d = distance;
 
 	for (i = 0; i < f->n; i += n) {
@@ -279,6 +329,7 @@ static double pass_burst(struct run *r, const struct frames *f)
 		uint32_t nc = 0;
 
 		n = f->n - i < BURST ? f->n - i : BURST;
+		tb = __rdtsc();
 		for (j = 0; j < n; j++) {
 			const uint8_t *data =
 				f->buf + (size_t)(i + j) * FRAME_SLOT;
@@ -296,6 +347,11 @@ static double pass_burst(struct run *r, const struct frames *f)
 			dst_class[j] = mxg_engine_class_of(
 				r->engine, p[j].family, p[j].dst);
 			cand[nc++] = (uint8_t)j;
+		}
+		if (by_stage) {
+			stage_cycles[STAGE_PARSE] += __rdtsc() - tb;
+			stages_burst(r, p, src_class, dst_class, now, cand, nc);
+			continue;
 		}
 		for (j = 0; j < nc + S * d; j++) {
 			struct mxg_decision dec;
@@ -337,6 +393,30 @@ static double best_of_burst(struct run *r, struct frames *f, int fresh)
 			best = c;
 	}
 	return best;
+}
+
+/* --stages: one row of cycles per packet by stage into buf (r NULL: the
+ * stages' names). */
+static void stage_row(struct run *r, struct frames *f, int fresh, char *buf,
+		      size_t len)
+{
+	static const char *const names[STAGES] = { "parse+classify", "locate",
+						   "rest", "second", "decide" };
+	size_t at = 0;
+	int q;
+
+	if (r) {
+		memset(stage_cycles, 0, sizeof(stage_cycles));
+		by_stage = 1;
+		best_of_burst(r, f, fresh);
+		by_stage = 0;
+	}
+	for (q = 0; q < STAGES && at < len; q++)
+		at += (size_t)(r ? snprintf(buf + at, len - at, " %14.1f",
+					    (double)stage_cycles[q] /
+						    burst_rounds / f->n) :
+				   snprintf(buf + at, len - at, " %14s",
+					    names[q]));
 }
 
 static double best_of(struct run *r, struct frames *f, int decide, int fresh)
@@ -448,6 +528,7 @@ int main(int argc, char **argv)
 		{ "burst-rounds", required_argument, NULL, 'b' },
 		{ "distance", required_argument, NULL, 'd' },
 		{ "distance-sweep", no_argument, NULL, 's' },
+		{ "stages", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *policy = "control/examples/default.json", *why = NULL;
@@ -460,7 +541,8 @@ int main(int argc, char **argv)
 	struct run r;
 	double parse_b, parse_m, parse_s, parse_f, eng_b, eng_m, eng_s, eng_f;
 	double eng_fb, floor;
-	int c, sweep = 0;
+	int c, sweep = 0, stages = 0;
+	char stage_head[128], stages_s[128], stages_f[128];
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'e')
@@ -475,9 +557,12 @@ int main(int argc, char **argv)
 			distance = (uint32_t)atoi(optarg);
 		else if (c == 's')
 			sweep = 1;
+		else if (c == 'S')
+			stages = 1;
 		else
 			return 2;
 	}
+	stage_row(NULL, NULL, 0, stage_head, sizeof(stage_head));
 	mxg_diag_init(&diag);
 	if (mxg_policy_compile_file(policy, &image, &diag) ||
 	    mxg_engine_create(&engine, image, image->total_len,
@@ -507,6 +592,8 @@ int main(int argc, char **argv)
 	eng_m = best_of(&r, &mix, 1, 0);
 	parse_s = best_of(&r, &syn4k, 0, 0);
 	eng_s = best_of_burst(&r, &syn4k, 0);
+	if (stages)
+		stage_row(&r, &syn4k, 0, stages_s, sizeof(stages_s));
 
 	/* Fill the table with flood sources until it is full (the flood
 	 * sends two new keys per SYN: per-host and per-net). */
@@ -518,6 +605,8 @@ int main(int argc, char **argv)
 	parse_f = best_of(&r, &flood, 0, 1);
 	eng_f = best_of(&r, &flood, 1, 1);
 	eng_fb = best_of_burst(&r, &flood, 1);
+	if (stages)
+		stage_row(&r, &flood, 1, stages_f, sizeof(stages_f));
 
 	printf("  %-34s %10s %10s %8s\n", "traffic", "parse", "engine",
 	       "ratio");
@@ -552,6 +641,13 @@ int main(int argc, char **argv)
 	       "over 512 KiB: %.1f cycles, over %zu MiB: %.1f cycles\n",
 	       hot_lines(512 << 10, 8192), mxg_src_table_memory(r.table) >> 20,
 	       hot_lines(mxg_src_table_memory(r.table) & ~(size_t)4095, 8192));
+	if (stages) {
+		printf("  stage by stage, cycles per packet (no overlap between "
+		       "stages; bursts of 32):\n    %-24s %s\n",
+		       "", stage_head);
+		printf("    %-24s %s\n", "SYNs from 4,096 sources", stages_s);
+		printf("    %-24s %s\n", "spoofed SYN flood, full", stages_f);
+	}
 	if (sweep) {
 		static const uint32_t ds[] = { 0, 1, 2, 3, 4, 6, 8, 12, 16 };
 		uint32_t k;
