@@ -61,8 +61,9 @@ struct dp_config {
 	uint16_t nb_rxd, nb_txd;
 	uint32_t n_mbufs; /* per socket; 0: sized from the configuration */
 	uint64_t table_entries;
-	uint32_t top_n;	       /* top sources in the exit summary */
-	uint32_t top_capacity; /* per tracker */
+	uint32_t top_n;		      /* top sources in the exit summary */
+	uint32_t top_capacity;	      /* the merged total's */
+	uint32_t worker_top_capacity; /* each worker's tracker's */
 	uint32_t tx_retries;
 	int rss_src_only;
 	int no_promisc;

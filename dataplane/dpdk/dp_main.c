@@ -37,6 +37,8 @@
 
 #define DP_TABLE_DEFAULT (1u << 20)
 #define DP_TOP_CAPACITY	 (1u << 20)
+/* 2^14 buckets of one line: 1 MiB of hot lines, in the cache. */
+#define DP_WORKER_TOP_CAPACITY (1u << 16)
 
 struct dp_state dp;
 int dp_logtype;
@@ -130,8 +132,14 @@ static const struct mxg_opt options[] = {
 	MXG_OPT_UINT("top", CFG, top_n, 0, 100000, "N",
 		     "top sources in the exit summary"),
 	MXG_OPT_SIZE("top-capacity", CFG, top_capacity, 16, 1u << 24, "N",
-		     "sources per top-sources tracker (Space-Saving in "
-		     "buckets of 4: exact until a bucket overflows)"),
+		     "sources in the top-sources total the workers' trackers "
+		     "are merged into (Space-Saving in buckets of 4: exact "
+		     "until a bucket overflows)"),
+	MXG_OPT_SIZE("worker-top-capacity", CFG, worker_top_capacity, 16,
+		     1u << 24, "N",
+		     "sources per worker's tracker, handed back at each stats "
+		     "snapshot (its lines are read on every attempt: keep it "
+		     "cache-sized)"),
 	MXG_OPT_UINT("tx-retries", CFG, tx_retries, 0, 1000000, "N",
 		     "empty tx bursts retried before the rest is dropped and "
 		     "counted"),
@@ -168,6 +176,7 @@ static void config_defaults(struct dp_config *c)
 	c->table_entries = DP_TABLE_DEFAULT;
 	c->top_n = 10;
 	c->top_capacity = DP_TOP_CAPACITY;
+	c->worker_top_capacity = DP_WORKER_TOP_CAPACITY;
 	c->tx_retries = DP_TX_RETRIES;
 }
 
@@ -279,7 +288,7 @@ static void setup_workers(void)
 		lc->worker_id = w;
 		lc->scratch = rte_malloc("mxg_scratch", DP_SCRATCH, 0);
 		if (!lc->scratch ||
-		    mxg_top_create(&lc->top, dp.cfg.top_capacity))
+		    mxg_top_create(&lc->top, dp.cfg.worker_top_capacity))
 			mxg_cli_fatal(MXG_EXIT_FAIL,
 				      "out of memory for lcore %u", lcore);
 		dp.workers[w++] = lc;

@@ -112,7 +112,7 @@ int dp_collect(struct mxg_counters *c, struct mxg_src_table_stats *ts,
 			continue; /* still outstanding: wait for it below */
 		take_back_tracker(lc);
 		if (!lc->top_fresh &&
-		    mxg_top_create(&lc->top_fresh, dp.cfg.top_capacity))
+		    mxg_top_create(&lc->top_fresh, dp.cfg.worker_top_capacity))
 			lc->top_fresh = NULL; /* counters only this time */
 		__atomic_store_n(&lc->snap_req, req + 1, __ATOMIC_RELEASE);
 	}

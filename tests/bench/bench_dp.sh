@@ -43,6 +43,7 @@
 # Environment: SCENARIOS (default "benign syn4k spoofed spoofed-reset"),
 # WORKERS (default "1 2"), SPOOFED (distinct sources, default 1048576),
 # TESTPMD_RUNS=0 (mxgate-dp alone: A/B runs of two builds with DP=...),
+# DP_ARGS="..." (more mxgate-dp options, e.g. --top-capacity 65536),
 # NO_HUGE=1 (force --no-huge), PROFILE=DIR (perf stat and perf record -g
 # of each 1-worker mxgate-dp run's worker thread, over the measured
 # seconds, into DIR).
@@ -273,7 +274,7 @@ run_dp() { # SCENARIO WORKERS
 		--lcores "$(lcores "$2")" $(eal "$1") \
 		--file-prefix "$prefix-dp" $(vdevs "$1" "$2") -- \
 		--policy "$(policy "$1")" --control "$sock" --rx-queues "$2" \
-		--mbufs "$(mbufs "$1")" --table-entries 1048576 \
+		--mbufs "$(mbufs "$1")" --table-entries 1048576 ${DP_ARGS:-} \
 		>"$tmp/dp.json" 2>"$tmp/dp.err" &
 	pid=$!
 	for _ in $(seq 600); do

@@ -9,7 +9,12 @@
 #  - the 1-worker and 2-worker summaries are identical, and both equal
 #    mxgate-replay's summary of the unsplit capture;
 #  - every frame is accounted for (received = forwarded + dropped), and
-#    every mbuf is back in its pool.
+#    every mbuf is back in its pool;
+#  - with workers' top-sources trackers far too small for the capture's 938
+#    sources (--worker-top-capacity 16; the total as by default), the verdicts
+#    and counters are the same, the log says the top counts are upper
+#    bounds, every listed source's count is at least its exact count
+#    (mxgate-replay's), and the heaviest source is still listed.
 . "$(dirname "$0")/dp/lib.sh"
 need_tools
 
@@ -49,6 +54,29 @@ for w in w1 w2; do
 	check "$w: no tx drop" test "$(json_num "$tmp/$w.stats" tx_dropped)" -eq 0
 	check "$w: no mbuf leaked" mbufs_back "$tmp/$w.err"
 done
+"$REPLAY" --top 100000 --policy "$pol" "$tmp/mix.pcap" >"$tmp/exact.json"
+run_tiny() {
+	# shellcheck disable=SC2046
+	run_dp "$tmp/tiny.json" "$tmp/tiny.err" $(eal 0@0,1@1) \
+		--vdev "net_pcap0,rx_pcap=$tmp/a.pcap,rx_pcap=$tmp/b.pcap,tx_pcap=$tmp/t-p0a.pcap,tx_pcap=$tmp/t-p0b.pcap" \
+		--vdev "net_pcap1,tx_pcap=$tmp/t-p1a.pcap,tx_pcap=$tmp/t-p1b.pcap" \
+		-- --policy "$pol" --clock rx-timestamp --idle-exit 400 \
+		--rx-queues 2 --worker-top-capacity 16
+}
+check "tiny trackers: runs" run_tiny
+check "tiny trackers: the same verdicts and counters" \
+	cmp -s <(jq -S 'del(.top_sources)' "$tmp/tiny.json") \
+	<(jq -S 'del(.top_sources)' "$tmp/replay.json")
+check "tiny trackers: the log says the counts are upper bounds" \
+	grep -q "top_sources counts are upper bounds" "$tmp/tiny.err"
+check "tiny trackers: every listed count >= the exact count" \
+	jq -e -n --slurpfile t "$tmp/tiny.json" --slurpfile x "$tmp/exact.json" \
+	'($x[0].top_sources | map({(.src): .syns}) | add) as $exact |
+	 $t[0].top_sources | length > 0 and
+	 all(.[]; .syns >= ($exact[.src] // 0))'
+check "tiny trackers: the heaviest source is listed" \
+	jq -e -n --slurpfile t "$tmp/tiny.json" --slurpfile x "$tmp/exact.json" \
+	'$x[0].top_sources[0].src as $s | any($t[0].top_sources[]; .src == $s)'
 if ! cmp -s "$tmp/w1.json" "$tmp/w2.json"; then
 	cat "$tmp/w1.json" "$tmp/w2.json" "$tmp/replay.json"
 fi
