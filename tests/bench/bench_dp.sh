@@ -43,7 +43,7 @@
 # Environment: SCENARIOS (default "benign syn4k spoofed spoofed-reset"),
 # WORKERS (default "1 2"), SPOOFED (distinct sources, default 1048576),
 # TESTPMD_RUNS=0 (mxgate-dp alone: A/B runs of two builds with DP=...),
-# DP_ARGS="..." (more mxgate-dp options, e.g. --top-capacity 65536),
+# DP_ARGS="..." (more mxgate-dp options, e.g. --worker-top-capacity 1048576),
 # NO_HUGE=1 (force --no-huge), PROFILE=DIR (perf stat and perf record -g
 # of each 1-worker mxgate-dp run's worker thread, over the measured
 # seconds, into DIR).
