@@ -28,6 +28,15 @@
 #include "mxgate/tcp_rst.h"
 #include "mxgate/xdp.h"
 
+/* src_table.h scans a line for an insert through mxg_xdp_scan(), below:
+ * a subprogram the verifier checks once (bpf/README.md: the count). */
+struct mxg_st_line;
+struct mxg_st_scan;
+int mxg_xdp_scan(struct mxg_st_line *l, __u64 want, __u64 now_ns,
+		 struct mxg_st_scan *sc);
+#define MXG_ST_SCAN_LINE(l, want, now_ns, sc)                                  \
+	((void)mxg_xdp_scan((l), (want), (now_ns), (sc)))
+
 #include "mxgate/src_table.h"
 
 /*
@@ -220,6 +229,15 @@ __noinline int mxg_xdp_locate(const struct mxg_src_key *key,
 		return 0;
 	mxg_st_locate((const struct mxg_st_seed *)&MXG_XDP_RODATA_SEED, key,
 		      wh);
+	return 0;
+}
+
+__noinline int mxg_xdp_scan(struct mxg_st_line *l, __u64 want, __u64 now_ns,
+			    struct mxg_st_scan *sc)
+{
+	if (!l || !sc)
+		return 0;
+	mxg_st_scan_line(l, want, now_ns, sc);
 	return 0;
 }
 

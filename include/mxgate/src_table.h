@@ -518,6 +518,16 @@ MXG_INLINE int mxg_st_rekey(struct mxg_st_line *l, uint32_t li, uint32_t w,
 }
 
 /*
+ * The includer may scan lines through a function of its own with
+ * mxg_st_scan_line's arguments (the XDP program makes it a BPF subprogram
+ * that the verifier checks once, rather than once per path through the
+ * insert that calls it twice).
+ */
+#ifndef MXG_ST_SCAN_LINE
+#define MXG_ST_SCAN_LINE mxg_st_scan_line
+#endif
+
+/*
  * Insert the key (where, l1, l2) and take its first token, which always
  * conforms (a fresh bucket holds burst >= 1 tokens). MXG_ST_FOUND when
  * inserted; MXG_ST_ABSENT when it turned out to be present (take from
@@ -537,13 +547,13 @@ MXG_INLINE int mxg_st_insert(const struct mxg_st_where *wh,
 	if (!mxg_st_lock(l1))
 		return MXG_ST_BUSYLK;
 	/* One pass per line: present? room? oldest? */
-	mxg_st_scan_line(l1, wh->fp, now_ns, &s1);
+	MXG_ST_SCAN_LINE(l1, wh->fp, now_ns, &s1);
 	s2.match = -1;
 	s2.room = -1;
 	if (s1.match < 0 && (s1.room < 0 || mxg_st_ovf(l1))) {
 		if (s1.room < 0)
 			locked2 = mxg_st_trylock(l2);
-		mxg_st_scan_line(l2, wh->fp | MXG_ST_SEC, now_ns, &s2);
+		MXG_ST_SCAN_LINE(l2, wh->fp | MXG_ST_SEC, now_ns, &s2);
 	}
 	if (s1.match >= 0 || s2.match >= 0) {
 		if (locked2)
