@@ -115,14 +115,14 @@ struct mxg_engine_ahead {
  * it, each MXG_ENGINE_PREFETCH_DISTANCE candidates after the previous one,
  * so that every line a decision reads is fetched while other candidates
  * are worked on, and no line or key that it will not read is fetched:
- *  0. locate: find the limit rules the candidate reaches; hash
- *     the first one's key and prefetch its first line;
- *  1. locate the rest: ask that line (mxg_src_table_hint). The
- *     key over its limit decides the attempt alone (a source flooding on
- *     its own); otherwise hash the other keys and prefetch their first
- *     lines, and the first key's second line if its take will need it;
- *  2. prefetch second lines: the other keys' second lines, when
- *     their first lines say the takes will need them;
+ *  0. find the limit rules the candidate reaches; hash the first one's
+ *     key and prefetch its first line;
+ *  1. ask that line (mxg_src_table_hint): a key over its limit decides
+ *     the attempt alone (a source flooding on its own); otherwise hash
+ *     the other keys and prefetch their first lines, and the first key's
+ *     second line if its take will need it;
+ *  2. prefetch the other keys' second lines where their first lines say
+ *     the takes will need them;
  * then mxg_engine_decide_ahead. mxg_engine_ahead_step(step, ...) runs
  * step 0, 1 or 2 for one candidate.
  *
