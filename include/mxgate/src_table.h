@@ -402,6 +402,22 @@ struct mxg_st_scan {
 	uint64_t victim_tat; /* its tat when judged */
 };
 
+/* What one pass over a line found (slot indexes, -1: none), as the
+ * insert's answer. */
+MXG_INLINE void mxg_st_scan_set(struct mxg_st_scan *sc, int32_t match,
+				int32_t empty, uint64_t empty_tat, int32_t full,
+				uint64_t full_tat, int32_t oldest,
+				uint64_t oldest_tat)
+{
+	sc->match = (int8_t)match;
+	sc->room_full = empty < 0 && full >= 0;
+	sc->room = (int8_t)(empty >= 0 ? empty : full);
+	sc->victim = (int8_t)(sc->room >= 0 ? sc->room : oldest);
+	sc->victim_tat = empty >= 0 ? empty_tat :
+			 full >= 0  ? full_tat :
+				      oldest_tat;
+}
+
 /*
  * One pass over line l for an insert of key 'want' (fp | SEC flag) at
  * now: is it there, where could it go without loss (the first empty slot,
@@ -409,21 +425,20 @@ struct mxg_st_scan {
  * the oldest tat (the bucket full again soonest). Exact under l's lock
  * (no slot of l is BUSY); the victim's compare-and-swap on victim_tat
  * catches a reader's take since.
+ *
+ * The same pass in two shapes. With branches: BPF's (it has no
+ * conditional move, and its verifier prunes branches), and the reference
+ * test_src_table holds the other to. With selects: the CPU's, since the
+ * slots' contents are random and each branch would mispredict half the
+ * time (bench_engine --stages, in-cache flood: decide 367 -> 268 cycles
+ * per SYN).
  */
-MXG_INLINE void mxg_st_scan_line(struct mxg_st_line *l, uint64_t want,
-				 uint64_t now_ns, struct mxg_st_scan *sc)
+MXG_INLINE void mxg_st_scan_branches(struct mxg_st_line *l, uint64_t want,
+				     uint64_t now_ns, struct mxg_st_scan *sc)
 {
 	int32_t w, match = -1, empty = -1, full = -1, oldest = 0;
 	uint64_t empty_tat = 0, full_tat = 0, oldest_tat = ~0ULL;
 
-	/*
-	 * The same scan twice: BPF has no conditional move, and its verifier
-	 * walks branches it can prune; compiled for the CPU, selects instead
-	 * of branches on the slots' random contents spare a misprediction or
-	 * two per line (bench_engine: the in-cache flood's decide step, 367
-	 * -> 268 cycles per SYN).
-	 */
-#ifdef __bpf__
 	MXG_ST_LOOP
 	for (w = 0; w < MXG_ST_WAYS; w++) {
 		uint64_t f = MXG_ST_LOAD(&l->slot[w].fp);
@@ -445,8 +460,17 @@ MXG_INLINE void mxg_st_scan_line(struct mxg_st_line *l, uint64_t want,
 			oldest_tat = t;
 		}
 	}
-#else
-	MXG_ST_LOOP
+	mxg_st_scan_set(sc, match, empty, empty_tat, full, full_tat, oldest,
+			oldest_tat);
+}
+
+#ifndef __bpf__
+MXG_INLINE void mxg_st_scan_selects(struct mxg_st_line *l, uint64_t want,
+				    uint64_t now_ns, struct mxg_st_scan *sc)
+{
+	int32_t w, match = -1, empty = -1, full = -1, oldest = 0;
+	uint64_t empty_tat = 0, full_tat = 0, oldest_tat = ~0ULL;
+
 	for (w = 0; w < MXG_ST_WAYS; w++) {
 		uint64_t f = MXG_ST_LOAD(&l->slot[w].fp);
 		uint64_t t = MXG_ST_LOAD(&l->slot[w].tat);
@@ -464,14 +488,19 @@ MXG_INLINE void mxg_st_scan_line(struct mxg_st_line *l, uint64_t want,
 		oldest = older ? w : oldest;
 		oldest_tat = older ? t : oldest_tat;
 	}
+	mxg_st_scan_set(sc, match, empty, empty_tat, full, full_tat, oldest,
+			oldest_tat);
+}
 #endif
-	sc->match = (int8_t)match;
-	sc->room_full = empty < 0 && full >= 0;
-	sc->room = (int8_t)(empty >= 0 ? empty : full);
-	sc->victim = (int8_t)(sc->room >= 0 ? sc->room : oldest);
-	sc->victim_tat = empty >= 0 ? empty_tat :
-			 full >= 0  ? full_tat :
-				      oldest_tat;
+
+MXG_INLINE void mxg_st_scan_line(struct mxg_st_line *l, uint64_t want,
+				 uint64_t now_ns, struct mxg_st_scan *sc)
+{
+#ifdef __bpf__
+	mxg_st_scan_branches(l, want, now_ns, sc);
+#else
+	mxg_st_scan_selects(l, want, now_ns, sc);
+#endif
 }
 
 /*

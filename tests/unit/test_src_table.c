@@ -597,45 +597,10 @@ struct dup_ctx {
 };
 
 /*
- * The reference for mxg_st_scan_line(): the branchy pass the XDP program
- * runs (BPF has no conditional move), which the differential tests hold
- * to the engine's verdicts. The CPU build's pass, with selects, must find
- * the same slots and times on any line.
+ * The CPU's line scan (selects) finds the same slots and times as the
+ * branchy pass the XDP program runs, which the differential tests hold to
+ * the engine's verdicts, on any line.
  */
-static void scan_reference(const struct mxg_st_line *l, uint64_t want,
-			   uint64_t now_ns, struct mxg_st_scan *sc)
-{
-	int32_t w, match = -1, empty = -1, full = -1, oldest = 0;
-	uint64_t empty_tat = 0, full_tat = 0, oldest_tat = ~0ULL;
-
-	for (w = 0; w < MXG_ST_WAYS; w++) {
-		uint64_t f = l->slot[w].fp, t = l->slot[w].tat;
-
-		if ((f & (MXG_ST_FP_MASK | MXG_ST_SEC)) == want)
-			match = w;
-		if (!(f & MXG_ST_FP_MASK)) {
-			if (empty < 0) {
-				empty = w;
-				empty_tat = t;
-			}
-		} else if (full < 0 && t <= now_ns) {
-			full = w;
-			full_tat = t;
-		}
-		if (t < oldest_tat) {
-			oldest = w;
-			oldest_tat = t;
-		}
-	}
-	sc->match = (int8_t)match;
-	sc->room_full = empty < 0 && full >= 0;
-	sc->room = (int8_t)(empty >= 0 ? empty : full);
-	sc->victim = (int8_t)(sc->room >= 0 ? sc->room : oldest);
-	sc->victim_tat = empty >= 0 ? empty_tat :
-			 full >= 0  ? full_tat :
-				      oldest_tat;
-}
-
 static void scan_matches_reference(void **state)
 {
 	uint64_t rng = 0x9e3779b97f4a7c15ULL, now = 1000;
@@ -660,8 +625,8 @@ static void scan_matches_reference(void **state)
 		want = ((rng >> 10) & 3) | ((rng >> 12) & 1 ? MXG_ST_SEC : 0);
 		if (!(want & MXG_ST_FP_MASK))
 			want |= 1;
-		mxg_st_scan_line(&l, want, now, &got);
-		scan_reference(&l, want, now, &want_sc);
+		mxg_st_scan_selects(&l, want, now, &got);
+		mxg_st_scan_branches(&l, want, now, &want_sc);
 		assert_int_equal(got.match, want_sc.match);
 		assert_int_equal(got.room, want_sc.room);
 		assert_int_equal(got.room_full, want_sc.room_full);
